@@ -1,0 +1,19 @@
+//! The system's shared vocabulary: the value objects whose format is part of the public
+//! contract (`Sku`, `Quantity`, `StockLevel`, `OrderId`) and the HTTP DTOs that the
+//! facades and the domain services exchange.
+//!
+//! Everything here is pure data and parsing: no I/O, no logging. A value object that
+//! exists is valid; the DTOs are the raw wire shapes and `validate()` turns them into
+//! typed commands, so the facade and the domain service reject bad input with the same
+//! rule and the same code.
+
+pub mod inventory;
+mod order_id;
+mod quantity;
+mod sku;
+mod validation;
+
+pub use order_id::OrderId;
+pub use quantity::{Quantity, StockLevel};
+pub use sku::Sku;
+pub use validation::ValidationError;

@@ -1,0 +1,43 @@
+//! The HTTP adapter: routes of SYSTEM.md §3 for stock and reservations, health probes,
+//! and the mapping of use-case outcomes to responses and problems.
+
+mod error;
+mod health;
+mod inventory;
+mod reservations;
+mod views;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+
+use crate::adapters::postgres::PgInventoryStore;
+use crate::application::Inventory;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub inventory: Arc<Inventory<PgInventoryStore>>,
+}
+
+pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
+    Router::new()
+        .route("/inventory", post(inventory::create))
+        .route("/inventory/{sku}", get(inventory::stock))
+        .route("/inventory/{sku}/reserve", post(inventory::reserve))
+        .route("/inventory/{sku}/release", post(inventory::release))
+        .route("/inventory/{sku}/confirm", post(inventory::confirm))
+        .route("/inventory/{sku}/replenish", post(inventory::replenish))
+        .route("/inventory/{sku}/movements", get(inventory::movements))
+        .route("/reservations", post(reservations::create))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .fallback(problem::route_not_found)
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(telemetry::http_trace_layer())
+        .with_state(state)
+}

@@ -1,0 +1,5 @@
+//! Adapters: the PostgreSQL store behind the application's ports, and the HTTP API in
+//! front of the use cases.
+
+pub mod http;
+pub mod postgres;

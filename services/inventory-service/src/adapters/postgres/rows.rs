@@ -1,0 +1,96 @@
+//! Row shapes read from the database and their conversion into domain values. A row
+//! that does not convert is a corrupt store, reported as a store error.
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+
+use crate::application::{MovementRecord, StockRecord};
+use crate::domain::{Movement, OrderId, ProductInventory, Quantity, Reservation, Sku};
+
+#[derive(Debug, FromRow)]
+pub(super) struct ProductRow {
+    pub sku: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+    pub safety_stock: i64,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ProductRow {
+    pub fn into_record(self) -> anyhow::Result<StockRecord> {
+        let sku = Sku::parse(&self.sku)?;
+        let product = ProductInventory::restore(
+            sku,
+            self.on_hand,
+            self.reserved,
+            self.safety_stock,
+            self.version,
+        )
+        .map_err(|e| anyhow!(e))?;
+        Ok(StockRecord {
+            product,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct HoldRow {
+    pub order_id: String,
+    pub sku: String,
+    pub requested: i64,
+    pub held: i64,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl HoldRow {
+    pub fn into_domain(self) -> anyhow::Result<Reservation> {
+        Ok(Reservation {
+            order_id: OrderId::parse(&self.order_id)?,
+            sku: Sku::parse(&self.sku)?,
+            requested: Quantity::parse(self.requested)?,
+            held: self.held,
+            status: self.status.parse().map_err(|e: String| anyhow!(e))?,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct MovementRow {
+    pub id: i64,
+    pub sku: String,
+    pub kind: String,
+    pub qty: i64,
+    pub order_id: Option<String>,
+    pub on_hand_after: i64,
+    pub reserved_after: i64,
+    pub crossed_below_safety_stock: bool,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl MovementRow {
+    pub fn into_record(self) -> anyhow::Result<MovementRecord> {
+        Ok(MovementRecord {
+            id: self.id,
+            movement: Movement {
+                sku: Sku::parse(&self.sku)?,
+                kind: self.kind.parse().map_err(|e: String| anyhow!(e))?,
+                qty: self.qty,
+                order_id: self
+                    .order_id
+                    .as_deref()
+                    .map(OrderId::parse)
+                    .transpose()
+                    .context("movement order id")?,
+                on_hand_after: self.on_hand_after,
+                reserved_after: self.reserved_after,
+                crossed_below_safety_stock: self.crossed_below_safety_stock,
+            },
+            occurred_at: self.occurred_at,
+        })
+    }
+}

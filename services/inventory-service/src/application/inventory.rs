@@ -1,0 +1,179 @@
+//! The inventory's use cases: create, read, reserve (one SKU, or many all-or-nothing),
+//! release, confirm, replenish, list movements, expire due holds.
+
+use chrono::{DateTime, Duration, Utc};
+use contracts::inventory::{CreateInventory, MovementsPage, Release, Reserve, ReserveAll};
+
+use super::ports::{
+    CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, StockRecord,
+    StoreError,
+};
+use crate::domain::{
+    InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
+};
+
+/// A use case failed: either the domain refused the command or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Rejected(#[from] InventoryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The inventory's use cases over a store.
+#[derive(Debug)]
+pub struct Inventory<S> {
+    store: S,
+    default_ttl: Duration,
+}
+
+impl<S: InventoryStore> Inventory<S> {
+    pub fn new(store: S, default_ttl: Duration) -> Self {
+        Self { store, default_ttl }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub async fn create(&self, cmd: CreateInventory) -> Result<StockRecord, Error> {
+        let (product, created) = ProductInventory::create(cmd.sku, cmd.initial, cmd.safety_stock);
+        match self.store.create(&product, &created).await? {
+            CreateOutcome::Created { updated_at } => Ok(StockRecord {
+                product,
+                updated_at,
+            }),
+            CreateOutcome::AlreadyExists => {
+                Err(InventoryError::SkuExists(product.sku().clone()).into())
+            }
+        }
+    }
+
+    pub async fn stock(&self, sku: &Sku) -> Result<StockRecord, Error> {
+        self.store
+            .find(sku)
+            .await?
+            .ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]).into())
+    }
+
+    /// Reserves one SKU for one order. Idempotent per (order, SKU): a repeat of the same
+    /// request succeeds and changes nothing; a repeat with another quantity conflicts.
+    pub async fn reserve(&self, sku: &Sku, cmd: Reserve, now: DateTime<Utc>) -> Result<(), Error> {
+        let hold = HoldRequest {
+            expires_at: self.expiry(now, cmd.ttl_seconds),
+            order_id: cmd.order_id,
+            sku: sku.clone(),
+            qty: cmd.qty,
+        };
+        match self.store.reserve_one(&hold).await? {
+            ReserveOutcome::Reserved => Ok(()),
+            ReserveOutcome::AlreadyHeld { requested } if requested == hold.qty.get() => Ok(()),
+            ReserveOutcome::AlreadyHeld { requested } => Err(InventoryError::HoldConflict {
+                order_id: hold.order_id,
+                sku: hold.sku,
+                held_for: requested,
+                requested: hold.qty.get(),
+            }
+            .into()),
+            ReserveOutcome::Insufficient { available } => {
+                Err(InventoryError::InsufficientStock(vec![Shortage {
+                    sku: hold.sku,
+                    requested: hold.qty.get(),
+                    available,
+                }])
+                .into())
+            }
+            ReserveOutcome::UnknownSku => Err(InventoryError::UnknownSku(vec![hold.sku]).into()),
+        }
+    }
+
+    /// Reserves every line for one order, or none.
+    pub async fn reserve_all(
+        &self,
+        cmd: ReserveAll,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reservation>, Error> {
+        let expires_at = self.expiry(now, cmd.ttl_seconds);
+        let skus: Vec<Sku> = cmd.lines.iter().map(|(sku, _)| sku.clone()).collect();
+        let lines = cmd.lines;
+        Ok(self
+            .store
+            .change(&skus, Some(&cmd.order_id), move |stock| {
+                stock.reserve_all(&lines, expires_at)
+            })
+            .await??)
+    }
+
+    pub async fn release(&self, sku: &Sku, cmd: Release) -> Result<(), Error> {
+        let up_to = cmd.up_to;
+        let target = sku.clone();
+        Ok(self
+            .store
+            .change(
+                std::slice::from_ref(sku),
+                Some(&cmd.order_id),
+                move |stock| stock.release(&target, up_to),
+            )
+            .await??)
+    }
+
+    pub async fn confirm(&self, sku: &Sku, order_id: &OrderId) -> Result<(), Error> {
+        let target = sku.clone();
+        Ok(self
+            .store
+            .change(std::slice::from_ref(sku), Some(order_id), move |stock| {
+                stock.confirm(&target)
+            })
+            .await??)
+    }
+
+    pub async fn replenish(&self, sku: &Sku, qty: Quantity) -> Result<(), Error> {
+        let target = sku.clone();
+        Ok(self
+            .store
+            .change(std::slice::from_ref(sku), None, move |stock| {
+                stock.replenish(&target, qty)
+            })
+            .await??)
+    }
+
+    pub async fn movements(
+        &self,
+        sku: &Sku,
+        page: MovementsPage,
+    ) -> Result<Vec<MovementRecord>, Error> {
+        let movements = self.store.movements(sku, page).await?;
+        if movements.is_empty() && self.store.find(sku).await?.is_none() {
+            return Err(InventoryError::UnknownSku(vec![sku.clone()]).into());
+        }
+        Ok(movements)
+    }
+
+    /// Expires up to `batch` due holds; returns how many expired. Safe to run from
+    /// several instances at once: a hold another instance expired first is skipped.
+    pub async fn expire_due(&self, now: DateTime<Utc>, batch: i64) -> Result<usize, Error> {
+        let mut expired = 0;
+        for (order_id, sku) in self.store.due_holds(now, batch).await? {
+            let target = sku.clone();
+            let done = self
+                .store
+                .change(std::slice::from_ref(&sku), Some(&order_id), move |stock| {
+                    stock.expire(&target, now)
+                })
+                .await?;
+            if done? {
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    pub async fn ready(&self) -> Result<(), Error> {
+        Ok(self.store.ping().await?)
+    }
+
+    fn expiry(&self, now: DateTime<Utc>, ttl_seconds: Option<u32>) -> DateTime<Utc> {
+        now + ttl_seconds.map_or(self.default_ttl, |s| Duration::seconds(i64::from(s)))
+    }
+}

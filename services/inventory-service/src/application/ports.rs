@@ -1,0 +1,115 @@
+//! The ports: what the use cases need from storage, as a trait the PostgreSQL adapter
+//! implements.
+//!
+//! Every method that changes stock is atomic: it commits all of its writes (stock, hold,
+//! movement) or none, and serializes with concurrent commands on the same SKU in the
+//! store itself, so that several service instances may share one database.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use contracts::inventory::MovementsPage;
+
+use crate::domain::{
+    InventoryError, LockedStock, Movement, OrderId, ProductInventory, Quantity, Sku,
+};
+
+/// The store failed (connection, timeout, corrupt row): not the client's fault.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StoreError(#[from] pub anyhow::Error);
+
+/// A product as stored, with the time of its last change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockRecord {
+    pub product: ProductInventory,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A movement as stored: its position in the trail and its time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovementRecord {
+    pub id: i64,
+    pub movement: Movement,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateOutcome {
+    Created { updated_at: DateTime<Utc> },
+    AlreadyExists,
+}
+
+/// One hold to place with [`InventoryStore::reserve_one`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldRequest {
+    pub order_id: OrderId,
+    pub sku: Sku,
+    pub qty: Quantity,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReserveOutcome {
+    Reserved,
+    /// The order already holds (or held) this SKU; nothing was changed.
+    AlreadyHeld {
+        requested: i64,
+    },
+    Insufficient {
+        available: i64,
+    },
+    UnknownSku,
+}
+
+pub trait InventoryStore: Send + Sync + 'static {
+    /// Stores a new product with its `created` movement.
+    fn create(
+        &self,
+        product: &ProductInventory,
+        created: &Movement,
+    ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
+
+    fn find(
+        &self,
+        sku: &Sku,
+    ) -> impl Future<Output = Result<Option<StockRecord>, StoreError>> + Send;
+
+    /// The hot path: reserves `qty` of one SKU for one order if available stock covers
+    /// it and the order holds nothing of it yet, writing the hold and the `reserved`
+    /// movement, atomically, as `ProductInventory::reserve` would decide.
+    fn reserve_one(
+        &self,
+        hold: &HoldRequest,
+    ) -> impl Future<Output = Result<ReserveOutcome, StoreError>> + Send;
+
+    /// Loads `skus` (and `order_id`'s holds on them) under lock, lets `change` decide,
+    /// and writes what it changed with its movements in one transaction. When `change`
+    /// refuses, nothing is written and the refusal is returned.
+    fn change<T, F>(
+        &self,
+        skus: &[Sku],
+        order_id: Option<&OrderId>,
+        change: F,
+    ) -> impl Future<Output = Result<Result<T, InventoryError>, StoreError>> + Send
+    where
+        T: Send,
+        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send;
+
+    /// Movements of a SKU, newest first.
+    fn movements(
+        &self,
+        sku: &Sku,
+        page: MovementsPage,
+    ) -> impl Future<Output = Result<Vec<MovementRecord>, StoreError>> + Send;
+
+    /// Active holds whose expiry has passed, oldest first.
+    fn due_holds(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(OrderId, Sku)>, StoreError>> + Send;
+
+    /// The store answers.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

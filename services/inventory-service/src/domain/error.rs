@@ -1,0 +1,51 @@
+//! Why the domain refuses a command, in the domain's words.
+
+use super::{HoldStatus, OrderId, Sku};
+
+/// One SKU that cannot cover a requested quantity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortage {
+    pub sku: Sku,
+    pub requested: i64,
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryError {
+    #[error("unknown SKU: {}", join(.0))]
+    UnknownSku(Vec<Sku>),
+
+    #[error("SKU {0} already exists")]
+    SkuExists(Sku),
+
+    #[error("insufficient stock: {}", .0.iter().map(|s| format!("{} requested {} available {}", s.sku, s.requested, s.available)).collect::<Vec<_>>().join("; "))]
+    InsufficientStock(Vec<Shortage>),
+
+    /// The order already holds this SKU, for another quantity: a retry must repeat the
+    /// original request, and a change of quantity is a release plus a new order.
+    #[error("order {order_id} already reserved {held_for} of {sku}; this request asks {requested}")]
+    HoldConflict {
+        order_id: OrderId,
+        sku: Sku,
+        held_for: i64,
+        requested: i64,
+    },
+
+    #[error("order {order_id} holds no reservation of {sku}")]
+    ReservationNotFound { order_id: OrderId, sku: Sku },
+
+    #[error("the reservation of {sku} for order {order_id} is {status}, not active")]
+    ReservationNotActive {
+        order_id: OrderId,
+        sku: Sku,
+        status: HoldStatus,
+    },
+
+    /// On hand would pass the largest level the system stores.
+    #[error("on hand of {sku} would exceed {max}")]
+    StockLimit { sku: Sku, max: i64 },
+}
+
+fn join(skus: &[Sku]) -> String {
+    skus.iter().map(Sku::as_str).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,18 @@
+//! The inventory's domain: value objects, the `ProductInventory` aggregate, holds
+//! (`Reservation`), the `Movement` trail, and `LockedStock`, the set of aggregates one
+//! command changes together.
+//!
+//! Pure rules: no I/O, no logging, no tracing, no clock (times come in as arguments).
+
+mod error;
+mod locked_stock;
+mod movement;
+mod product_inventory;
+mod reservation;
+
+pub use contracts::{OrderId, Quantity, Sku, StockLevel};
+pub use error::{InventoryError, Shortage};
+pub use locked_stock::{LockedStock, StockChanges};
+pub use movement::{Movement, MovementKind};
+pub use product_inventory::ProductInventory;
+pub use reservation::{HoldStatus, Reservation};

@@ -1,0 +1,295 @@
+//! `ProductInventory`: the stock of one SKU.
+//!
+//! Invariants: `0 <= reserved <= on_hand` (so `available = on_hand - reserved` is never
+//! negative), `on_hand <= MAX_ON_HAND`, and `version` grows by one with every change.
+//! Each change returns the `Movement` that records it.
+
+use super::{InventoryError, Movement, MovementKind, OrderId, Quantity, Shortage, Sku, StockLevel};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductInventory {
+    sku: Sku,
+    on_hand: i64,
+    reserved: i64,
+    safety_stock: i64,
+    version: i64,
+}
+
+impl ProductInventory {
+    /// The largest on hand the system stores.
+    pub const MAX_ON_HAND: i64 = 1_000_000_000_000;
+
+    /// A new SKU and its `created` movement (which counts as a crossing when the initial
+    /// stock already sits under the safety stock: the purchase order is due at once).
+    pub fn create(sku: Sku, initial: StockLevel, safety_stock: StockLevel) -> (Self, Movement) {
+        let product = Self {
+            sku,
+            on_hand: initial.get(),
+            reserved: 0,
+            safety_stock: safety_stock.get(),
+            version: 1,
+        };
+        let movement = product.movement(
+            MovementKind::Created,
+            initial.get(),
+            None,
+            product.is_below_safety_stock(),
+        );
+        (product, movement)
+    }
+
+    /// Rebuilds a stored aggregate, refusing a state that breaks the invariants.
+    pub fn restore(
+        sku: Sku,
+        on_hand: i64,
+        reserved: i64,
+        safety_stock: i64,
+        version: i64,
+    ) -> Result<Self, String> {
+        if !(0 <= reserved && reserved <= on_hand && on_hand <= Self::MAX_ON_HAND) {
+            return Err(format!(
+                "stored stock of {sku} breaks 0 <= reserved ({reserved}) <= on hand ({on_hand})"
+            ));
+        }
+        if safety_stock < 0 {
+            return Err(format!("stored safety stock of {sku} is negative"));
+        }
+        Ok(Self {
+            sku,
+            on_hand,
+            reserved,
+            safety_stock,
+            version,
+        })
+    }
+
+    pub fn sku(&self) -> &Sku {
+        &self.sku
+    }
+    pub fn on_hand(&self) -> i64 {
+        self.on_hand
+    }
+    pub fn reserved(&self) -> i64 {
+        self.reserved
+    }
+    pub fn available(&self) -> i64 {
+        self.on_hand - self.reserved
+    }
+    pub fn safety_stock(&self) -> i64 {
+        self.safety_stock
+    }
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+    pub fn is_below_safety_stock(&self) -> bool {
+        self.available() < self.safety_stock
+    }
+
+    /// What is missing to reserve `qty`, if anything.
+    pub fn shortage(&self, qty: Quantity) -> Option<Shortage> {
+        (self.available() < qty.get()).then(|| Shortage {
+            sku: self.sku.clone(),
+            requested: qty.get(),
+            available: self.available(),
+        })
+    }
+
+    pub fn reserve(
+        &mut self,
+        qty: Quantity,
+        order_id: &OrderId,
+    ) -> Result<Movement, InventoryError> {
+        if let Some(shortage) = self.shortage(qty) {
+            return Err(InventoryError::InsufficientStock(vec![shortage]));
+        }
+        let was_below = self.is_below_safety_stock();
+        self.reserved += qty.get();
+        self.version += 1;
+        let crossed = !was_below && self.is_below_safety_stock();
+        Ok(self.movement(MovementKind::Reserved, qty.get(), Some(order_id), crossed))
+    }
+
+    /// Gives back `qty` held units (released by the order, or expired).
+    pub(super) fn unreserve(
+        &mut self,
+        qty: i64,
+        kind: MovementKind,
+        order_id: &OrderId,
+    ) -> Movement {
+        debug_assert!(0 < qty && qty <= self.reserved);
+        self.reserved -= qty;
+        self.version += 1;
+        self.movement(kind, qty, Some(order_id), false)
+    }
+
+    /// The held units leave the building: on hand and reserved both drop.
+    pub(super) fn commit(&mut self, qty: i64, order_id: &OrderId) -> Movement {
+        debug_assert!(0 < qty && qty <= self.reserved);
+        self.on_hand -= qty;
+        self.reserved -= qty;
+        self.version += 1;
+        self.movement(MovementKind::Committed, qty, Some(order_id), false)
+    }
+
+    pub fn replenish(&mut self, qty: Quantity) -> Result<Movement, InventoryError> {
+        if self.on_hand + qty.get() > Self::MAX_ON_HAND {
+            return Err(InventoryError::StockLimit {
+                sku: self.sku.clone(),
+                max: Self::MAX_ON_HAND,
+            });
+        }
+        self.on_hand += qty.get();
+        self.version += 1;
+        Ok(self.movement(MovementKind::Replenished, qty.get(), None, false))
+    }
+
+    fn movement(
+        &self,
+        kind: MovementKind,
+        qty: i64,
+        order_id: Option<&OrderId>,
+        crossed_below_safety_stock: bool,
+    ) -> Movement {
+        Movement {
+            sku: self.sku.clone(),
+            kind,
+            qty,
+            order_id: order_id.cloned(),
+            on_hand_after: self.on_hand,
+            reserved_after: self.reserved,
+            crossed_below_safety_stock,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn product(on_hand: i64, safety: i64) -> ProductInventory {
+        ProductInventory::create(
+            Sku::parse("ABC-1234-AB").unwrap(),
+            StockLevel::parse("qty", on_hand).unwrap(),
+            StockLevel::parse("safetyStock", safety).unwrap(),
+        )
+        .0
+    }
+    fn qty(n: i64) -> Quantity {
+        Quantity::parse(n).unwrap()
+    }
+    fn order() -> OrderId {
+        OrderId::parse("order-001").unwrap()
+    }
+
+    #[test]
+    fn reserving_more_than_available_is_refused_and_changes_nothing() {
+        let mut p = product(3, 0);
+        let before = p.clone();
+        let err = p.reserve(qty(4), &order()).unwrap_err();
+        assert_eq!(
+            err,
+            InventoryError::InsufficientStock(vec![Shortage {
+                sku: p.sku().clone(),
+                requested: 4,
+                available: 3
+            }])
+        );
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn a_reservation_moves_units_from_available_to_reserved() {
+        let mut p = product(10, 0);
+        let m = p.reserve(qty(4), &order()).unwrap();
+        assert_eq!(
+            (p.on_hand(), p.reserved(), p.available(), p.version()),
+            (10, 4, 6, 2)
+        );
+        assert_eq!(
+            (m.kind, m.qty, m.on_hand_after, m.reserved_after),
+            (MovementKind::Reserved, 4, 10, 4)
+        );
+    }
+
+    #[test]
+    fn crossing_under_the_safety_stock_is_flagged_once() {
+        let mut p = product(10, 5);
+        assert!(
+            !p.reserve(qty(5), &order())
+                .unwrap()
+                .crossed_below_safety_stock
+        );
+        assert!(
+            p.reserve(qty(1), &order())
+                .unwrap()
+                .crossed_below_safety_stock
+        );
+        assert!(
+            !p.reserve(qty(1), &order())
+                .unwrap()
+                .crossed_below_safety_stock
+        );
+        assert!(p.is_below_safety_stock());
+    }
+
+    #[test]
+    fn a_product_created_under_its_safety_stock_is_due_for_reorder_at_once() {
+        let (_, created) = ProductInventory::create(
+            Sku::parse("ABC-1234-AB").unwrap(),
+            StockLevel::parse("qty", 2).unwrap(),
+            StockLevel::parse("safetyStock", 5).unwrap(),
+        );
+        assert!(created.crossed_below_safety_stock);
+    }
+
+    #[test]
+    fn commit_takes_units_out_of_on_hand_and_reserved() {
+        let mut p = product(10, 0);
+        p.reserve(qty(4), &order()).unwrap();
+        let m = p.commit(4, &order());
+        assert_eq!((p.on_hand(), p.reserved(), p.available()), (6, 0, 6));
+        assert_eq!(m.kind, MovementKind::Committed);
+    }
+
+    #[test]
+    fn replenishing_past_the_limit_is_refused() {
+        let mut p = ProductInventory::restore(
+            Sku::parse("ABC-1234-AB").unwrap(),
+            ProductInventory::MAX_ON_HAND,
+            0,
+            0,
+            1,
+        )
+        .unwrap();
+        assert!(matches!(
+            p.replenish(qty(1)),
+            Err(InventoryError::StockLimit { .. })
+        ));
+    }
+
+    #[test]
+    fn restore_refuses_a_state_that_breaks_the_invariants() {
+        let sku = Sku::parse("ABC-1234-AB").unwrap();
+        assert!(ProductInventory::restore(sku.clone(), 1, 2, 0, 1).is_err());
+        assert!(ProductInventory::restore(sku, 1, -1, 0, 1).is_err());
+    }
+
+    proptest! {
+        /// Whatever sequence of reservations arrives, available never goes negative and
+        /// the movements replay to the final state.
+        #[test]
+        fn available_is_never_negative(start in 0i64..50, asks in proptest::collection::vec(1i64..20, 0..40)) {
+            let mut p = product(start, 10);
+            let mut reserved = 0;
+            for a in asks {
+                if let Ok(m) = p.reserve(qty(a), &order()) {
+                    reserved += m.qty;
+                    prop_assert_eq!(m.reserved_after, reserved);
+                }
+                prop_assert!(p.available() >= 0);
+            }
+            prop_assert_eq!(p.reserved(), reserved);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+use inventory_service::{config::Settings, startup::Application};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init("inventory-service");
+    let settings = Settings::from_env()?;
+    Application::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
+}
