@@ -1,7 +1,7 @@
 //! The inventory's use cases: create, read, reserve (one SKU, or many all-or-nothing),
 //! release, confirm, replenish, list movements, expire due holds.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use contracts::inventory::{CreateInventory, MovementsPage, Release, Reserve, ReserveAll};
 
 use super::ports::{
@@ -173,7 +173,10 @@ impl<S: InventoryStore> Inventory<S> {
         Ok(self.store.ping().await?)
     }
 
+    /// When a hold taken now expires, to the microsecond (the precision it is stored
+    /// at, so a repeated request answers exactly the same time).
     fn expiry(&self, now: DateTime<Utc>, ttl_seconds: Option<u32>) -> DateTime<Utc> {
-        now + ttl_seconds.map_or(self.default_ttl, |s| Duration::seconds(i64::from(s)))
+        (now + ttl_seconds.map_or(self.default_ttl, |s| Duration::seconds(i64::from(s))))
+            .trunc_subsecs(6)
     }
 }

@@ -1,0 +1,137 @@
+//! `spawn_app()`: one inventory-service on a free port over a fresh database, and a
+//! client that speaks its routes.
+
+use contracts::inventory::{MovementPageView, StockView};
+use inventory_service::{config::Settings, startup::Application};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use testkit::TestDatabase;
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+#[derive(Debug)]
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    _stop: DropGuard,
+}
+
+/// A fresh database and one instance on it.
+pub async fn spawn_app() -> TestApp {
+    let db = testkit::fresh_database("inventory").await;
+    spawn_on(&db).await
+}
+
+/// Another instance on an existing database (several instances may share one).
+pub async fn spawn_on(db: &TestDatabase) -> TestApp {
+    spawn_with(Settings::for_tests(&db.url), db).await
+}
+
+pub async fn spawn_with(settings: Settings, db: &TestDatabase) -> TestApp {
+    let app = Application::build(settings)
+        .await
+        .expect("build inventory-service");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let stop = CancellationToken::new();
+    let stopped = stop.clone();
+    tokio::spawn(app.run_until(async move { stopped.cancelled().await }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db: db.clone(),
+        _stop: stop.drop_guard(),
+    }
+}
+
+impl TestApp {
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn create(&self, sku: &str, qty: i64) {
+        let res = self
+            .post("/inventory", json!({ "sku": sku, "qty": qty }))
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
+    }
+
+    pub async fn reserve(&self, sku: &str, order_id: &str, qty: i64) -> Response {
+        self.post(
+            &format!("/inventory/{sku}/reserve"),
+            json!({ "orderId": order_id, "qty": qty }),
+        )
+        .await
+    }
+
+    pub async fn stock(&self, sku: &str) -> StockView {
+        let res = self.get(&format!("/inventory/{sku}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn movements(&self, sku: &str) -> MovementPageView {
+        let res = self
+            .get(&format!("/inventory/{sku}/movements?limit=500"))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn pool(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.db.url).await.unwrap()
+    }
+}
+
+/// Asserts a problem+json answer with this status and code.
+pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    body
+}
+
+/// On hand and reserved recomputed by replaying a SKU's movements oldest first.
+pub fn replay(page: &MovementPageView) -> (i64, i64) {
+    let (mut on_hand, mut reserved) = (0, 0);
+    for m in page.items.iter().rev() {
+        match m.kind.as_str() {
+            "created" | "replenished" => on_hand += m.qty,
+            "reserved" => reserved += m.qty,
+            "released" | "expired" => reserved -= m.qty,
+            "committed" => {
+                on_hand -= m.qty;
+                reserved -= m.qty;
+            }
+            other => panic!("unexpected movement {other}"),
+        }
+        assert_eq!(
+            (on_hand, reserved),
+            (m.on_hand_after, m.reserved_after),
+            "{m:?}"
+        );
+    }
+    (on_hand, reserved)
+}

@@ -1,0 +1,10 @@
+//! Black-box tests of inventory-service over HTTP, against a real PostgreSQL (a fresh
+//! database per test, see `testkit`).
+
+mod concurrency;
+mod expiry;
+mod helpers;
+mod invalid_input;
+mod reservations;
+mod stock;
+mod store;
