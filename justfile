@@ -1,0 +1,38 @@
+# Inventory + order saga. `just` lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# List the recipes.
+default:
+    @just --list
+
+# Build and start every service (local processes; see docs/runbooks/local.md).
+up:
+    infra/local/run.sh up
+
+# Stop what `just up` started.
+down:
+    infra/local/run.sh down
+
+# What runs, and where.
+status:
+    infra/local/run.sh status
+
+# Run every test: unit tests in memory, adapter and API tests against PostgreSQL.
+test:
+    infra/local/drop-test-databases.sh
+    if cargo nextest --version >/dev/null 2>&1; then \
+        cargo nextest run --workspace --no-fail-fast; \
+    else \
+        cargo test --workspace --no-fail-fast; \
+    fi
+    cargo test --workspace --doc
+
+# Load benchmark through inventory-api; figures go to bench/results/. Pass flags, e.g. `just bench --quick`.
+bench *ARGS: up
+    cargo run --release -p bench -- {{ARGS}}
+
+# Formatting and lints, as CI wants them.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
