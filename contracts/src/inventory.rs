@@ -32,6 +32,7 @@ pub struct CreateInventoryRequest {
     #[schema(example = 10)]
     pub qty: i64,
     /// Level under which a purchase order must be triggered (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_stock: Option<i64>,
 }
 
@@ -61,6 +62,7 @@ pub struct ReserveRequest {
     #[schema(example = "order-001")]
     pub order_id: String,
     /// Lifetime of the hold; the service default (15 min) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_seconds: Option<i64>,
 }
 
@@ -89,6 +91,7 @@ pub struct ReleaseRequest {
     pub order_id: String,
     /// Most units to release; the whole hold when absent.
     #[schema(example = 3)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qty: Option<i64>,
 }
 
@@ -151,6 +154,7 @@ pub struct ReservationLineRequest {
 pub struct CreateReservationRequest {
     pub order_id: String,
     pub items: Vec<ReservationLineRequest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_seconds: Option<i64>,
 }
 

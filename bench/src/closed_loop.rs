@@ -1,0 +1,59 @@
+//! Fixed concurrency (closed loop): N workers, each sending its next request as soon as
+//! the previous one is answered. It finds the throughput the service sustains; its
+//! latencies are those of a client that waits, so they hide queueing (see `open_loop`).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use reqwest::Client;
+use tokio::time::Instant;
+
+use crate::{
+    scenario::Scenario,
+    tally::{Measurement, Tally},
+};
+
+pub async fn run(
+    client: &Client,
+    target: &str,
+    scenario: Scenario,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Measurement> {
+    let started = Instant::now();
+    let deadline = started + duration;
+    // One sequence shared by all workers so the SKUs they visit do not overlap.
+    let sequence = Arc::new(AtomicU64::new(0));
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let client = client.clone();
+            let target = target.to_owned();
+            let sequence = Arc::clone(&sequence);
+            tokio::spawn(async move {
+                let mut tally = Tally::new();
+                while Instant::now() < deadline {
+                    let n = sequence.fetch_add(1, Ordering::Relaxed);
+                    let sent = Instant::now();
+                    let outcome = scenario.send(&client, &target, n).await;
+                    tally.record(sent.elapsed(), outcome);
+                }
+                tally
+            })
+        })
+        .collect();
+
+    let mut total = Tally::new();
+    for worker in workers {
+        total.merge(&worker.await?);
+    }
+    Ok(Measurement {
+        tally: total,
+        elapsed: started.elapsed(),
+        schedule_lag_max: None,
+    })
+}

@@ -1,0 +1,105 @@
+//! bench: drives inventory-api with three workloads (stock reads, reservations on one
+//! hot SKU, reservations spread over 10,000 SKUs), each under fixed concurrency and at a
+//! fixed rate, and writes the figures to `bench/results/`.
+//!
+//! It only talks HTTP to a running inventory-api; start the system first.
+
+mod closed_loop;
+mod open_loop;
+mod options;
+mod report;
+mod scenario;
+mod stock_setup;
+mod tally;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use options::{Invocation, Options};
+use report::{Mode, Report, RunFigures};
+use reqwest::Client;
+use scenario::Scenario;
+
+/// No single request waits longer: a hung request is a transport error, not a hang.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = match Options::from_process()? {
+        Invocation::Run(options) => options,
+        Invocation::Help => {
+            print!("{}", options::USAGE);
+            return Ok(());
+        }
+    };
+    let client = http_client(&options)?;
+    let mut report = Report::new(&options, chrono::Utc::now());
+
+    stock_setup::check_reachable(&client, &options.target).await?;
+    stock_setup::create_skus(&client, &options.target).await?;
+
+    for scenario in Scenario::ALL {
+        let rate = if scenario.is_read() {
+            options.read_rate
+        } else {
+            options.reserve_rate
+        };
+        for mode in [
+            Mode::ClosedLoop {
+                concurrency: options.concurrency,
+            },
+            Mode::OpenLoop { rate_per_sec: rate },
+        ] {
+            eprintln!(
+                "{scenario}, {}: {:?} warm-up, {:?} measured",
+                mode.label(),
+                options.warmup,
+                options.duration
+            );
+            if !options.warmup.is_zero() {
+                measure(&client, &options.target, scenario, mode, options.warmup).await?;
+            }
+            let measured =
+                measure(&client, &options.target, scenario, mode, options.duration).await?;
+            report
+                .results
+                .push(RunFigures::new(scenario, mode, &measured));
+        }
+    }
+
+    let written = report.write(&options.out_dir)?;
+    print!("{}", report.markdown());
+    eprintln!("figures written to {}", written.display());
+    Ok(())
+}
+
+async fn measure(
+    client: &Client,
+    target: &str,
+    scenario: Scenario,
+    mode: Mode,
+    duration: Duration,
+) -> anyhow::Result<tally::Measurement> {
+    match mode {
+        Mode::ClosedLoop { concurrency } => {
+            closed_loop::run(client, target, scenario, concurrency, duration).await
+        }
+        Mode::OpenLoop { rate_per_sec } => {
+            open_loop::run(client, target, scenario, rate_per_sec, duration).await
+        }
+    }
+}
+
+/// One pool for the whole run, HTTP/1.1 keep-alive, large enough that no worker or
+/// in-flight open-loop request has to open a fresh connection in steady state.
+fn http_client(options: &Options) -> anyhow::Result<Client> {
+    Client::builder()
+        .http1_only()
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(options.concurrency.max(256))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .context("building the HTTP client")
+}

@@ -1,0 +1,140 @@
+//! Typed settings, read once from the environment at start-up, with defaults that work
+//! on one machine. The only place in the crate that looks at environment variables.
+
+use std::{net::IpAddr, str::FromStr, time::Duration};
+
+use anyhow::{Context, bail};
+use reqwest::Url;
+
+/// Everything inventory-api needs to start. Fields are public so tests can build one
+/// directly (port 0 binds a free port).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `BIND_ADDR` [0.0.0.0]
+    pub bind_addr: IpAddr,
+    /// `PORT` [3001]
+    pub port: u16,
+    /// `INVENTORY_SERVICE_URL` [http://127.0.0.1:3003]: base URL of inventory-service.
+    pub inventory_service_url: Url,
+    /// `UPSTREAM_TIMEOUT_MS` [2000]: whole call to inventory-service, body included.
+    pub upstream_timeout: Duration,
+    /// `UPSTREAM_CONNECT_TIMEOUT_MS` [500]: establishing a connection to inventory-service.
+    pub upstream_connect_timeout: Duration,
+    /// `BODY_LIMIT_BYTES` [16384]: larger request bodies are refused with 413.
+    pub body_limit_bytes: usize,
+}
+
+impl Settings {
+    /// Reads the process environment; a variable that is set but does not parse is an
+    /// error, so a typo in deployment stops the service instead of silently defaulting.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Same as [`Settings::from_env`], reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let settings = Self {
+            bind_addr: read(&lookup, "BIND_ADDR", IpAddr::from([0, 0, 0, 0]))?,
+            port: read(&lookup, "PORT", 3001)?,
+            inventory_service_url: read(
+                &lookup,
+                "INVENTORY_SERVICE_URL",
+                Url::parse("http://127.0.0.1:3003").context("default inventory-service URL")?,
+            )?,
+            upstream_timeout: Duration::from_millis(read(&lookup, "UPSTREAM_TIMEOUT_MS", 2000)?),
+            upstream_connect_timeout: Duration::from_millis(read(
+                &lookup,
+                "UPSTREAM_CONNECT_TIMEOUT_MS",
+                500,
+            )?),
+            body_limit_bytes: read(&lookup, "BODY_LIMIT_BYTES", 16 * 1024)?,
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if !matches!(self.inventory_service_url.scheme(), "http" | "https") {
+            bail!("INVENTORY_SERVICE_URL must be an http(s) URL");
+        }
+        if self.upstream_timeout.is_zero() || self.upstream_connect_timeout.is_zero() {
+            bail!("UPSTREAM_TIMEOUT_MS and UPSTREAM_CONNECT_TIMEOUT_MS must be positive");
+        }
+        if self.body_limit_bytes == 0 {
+            bail!("BODY_LIMIT_BYTES must be positive");
+        }
+        Ok(())
+    }
+}
+
+fn read<T>(lookup: &impl Fn(&str) -> Option<String>, name: &str, default: T) -> anyhow::Result<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match lookup(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .with_context(|| format!("{name} has an invalid value {raw:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_work_on_one_machine() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.port, 3001);
+        assert_eq!(s.bind_addr.to_string(), "0.0.0.0");
+        assert_eq!(s.inventory_service_url.as_str(), "http://127.0.0.1:3003/");
+        assert_eq!(s.upstream_timeout, Duration::from_millis(2000));
+        assert_eq!(s.upstream_connect_timeout, Duration::from_millis(500));
+        assert_eq!(s.body_limit_bytes, 16384);
+    }
+
+    #[test]
+    fn environment_overrides_the_defaults() {
+        let s = settings(&[
+            ("PORT", "4001"),
+            ("INVENTORY_SERVICE_URL", "http://inventory-service:3003"),
+            ("UPSTREAM_TIMEOUT_MS", "750"),
+            ("BODY_LIMIT_BYTES", "1024"),
+        ])
+        .unwrap();
+        assert_eq!(s.port, 4001);
+        assert_eq!(
+            s.inventory_service_url.host_str(),
+            Some("inventory-service")
+        );
+        assert_eq!(s.upstream_timeout, Duration::from_millis(750));
+        assert_eq!(s.body_limit_bytes, 1024);
+    }
+
+    #[test]
+    fn a_malformed_value_stops_start_up_and_names_the_variable() {
+        for vars in [
+            [("PORT", "http")],
+            [("UPSTREAM_TIMEOUT_MS", "0")],
+            [("INVENTORY_SERVICE_URL", "ftp://x")],
+            [("BIND_ADDR", "localhost:3001")],
+        ] {
+            assert!(settings(&vars).is_err(), "{vars:?}");
+        }
+        let err = settings(&[("PORT", "http")]).unwrap_err();
+        assert!(err.to_string().contains("PORT"));
+    }
+}

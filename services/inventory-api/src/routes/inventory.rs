@@ -1,0 +1,250 @@
+//! `/inventory` routes: create a SKU, read its stock, reserve, release, confirm,
+//! replenish, and page through its movements.
+//!
+//! Every handler validates first (path SKU, body, query) and only then forwards the
+//! request DTO, re-serialized, to inventory-service, whose answer is passed through.
+
+use std::fmt::Write;
+
+use axum::{extract::State, http::Method, response::Response};
+use contracts::inventory::{
+    ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, ReleaseRequest,
+    ReplenishRequest, ReserveRequest, StockView,
+};
+use problem::{Json, Problem, Query};
+use tracing::{Span, field};
+
+use super::PathSku;
+use crate::{openapi::ProblemDocument, upstream::InventoryService};
+
+/// Creates the stock of a new SKU.
+#[utoipa::path(
+    post,
+    path = "/inventory",
+    tag = "inventory",
+    request_body = CreateInventoryRequest,
+    responses(
+        (status = 201, description = "The SKU exists now; its stock", body = StockView),
+        (status = 409, description = "The SKU already exists (`sku_exists`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = field::Empty))]
+pub async fn create(
+    State(inventory): State<InventoryService>,
+    Json(request): Json<CreateInventoryRequest>,
+) -> Result<Response, Problem> {
+    let command = request.validate()?;
+    Span::current().record("sku", field::display(&command.sku));
+    Ok(inventory
+        .forward(Method::POST, "/inventory", Some(&request))
+        .await?)
+}
+
+/// Reads the stock of one SKU.
+#[utoipa::path(
+    get,
+    path = "/inventory/{sku}",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    responses(
+        (status = 200, description = "The stock of the SKU", body = StockView),
+        (status = 404, description = "No such SKU (`unknown_sku`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = %sku))]
+pub async fn stock(
+    State(inventory): State<InventoryService>,
+    PathSku(sku): PathSku,
+) -> Result<Response, Problem> {
+    Ok(inventory
+        .forward::<()>(Method::GET, &format!("/inventory/{sku}"), None)
+        .await?)
+}
+
+/// Holds units of one SKU for an order; idempotent per (orderId, sku).
+#[utoipa::path(
+    post,
+    path = "/inventory/{sku}/reserve",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    request_body = ReserveRequest,
+    responses(
+        (status = 204, description = "The units are held for the order"),
+        (status = 404, description = "No such SKU (`unknown_sku`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Not enough available stock (`insufficient_stock`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
+pub async fn reserve(
+    State(inventory): State<InventoryService>,
+    PathSku(sku): PathSku,
+    Json(request): Json<ReserveRequest>,
+) -> Result<Response, Problem> {
+    let command = request.validate()?;
+    Span::current().record("order_id", field::display(&command.order_id));
+    Ok(inventory
+        .forward(
+            Method::POST,
+            &format!("/inventory/{sku}/reserve"),
+            Some(&request),
+        )
+        .await?)
+}
+
+/// Releases all or part of an order's hold on one SKU; idempotent.
+#[utoipa::path(
+    post,
+    path = "/inventory/{sku}/release",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    request_body = ReleaseRequest,
+    responses(
+        (status = 204, description = "The hold is released (or there was none)"),
+        (status = 404, description = "No such SKU (`unknown_sku`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
+pub async fn release(
+    State(inventory): State<InventoryService>,
+    PathSku(sku): PathSku,
+    Json(request): Json<ReleaseRequest>,
+) -> Result<Response, Problem> {
+    let command = request.validate()?;
+    Span::current().record("order_id", field::display(&command.order_id));
+    Ok(inventory
+        .forward(
+            Method::POST,
+            &format!("/inventory/{sku}/release"),
+            Some(&request),
+        )
+        .await?)
+}
+
+/// Commits an order's hold: on hand and reserved both drop.
+#[utoipa::path(
+    post,
+    path = "/inventory/{sku}/confirm",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    request_body = ConfirmRequest,
+    responses(
+        (status = 204, description = "The hold is committed"),
+        (status = 404, description = "No such SKU or no hold for the order",
+            body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The hold can no longer be committed",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
+pub async fn confirm(
+    State(inventory): State<InventoryService>,
+    PathSku(sku): PathSku,
+    Json(request): Json<ConfirmRequest>,
+) -> Result<Response, Problem> {
+    let order_id = request.validate()?;
+    Span::current().record("order_id", field::display(&order_id));
+    Ok(inventory
+        .forward(
+            Method::POST,
+            &format!("/inventory/{sku}/confirm"),
+            Some(&request),
+        )
+        .await?)
+}
+
+/// Adds units on hand.
+#[utoipa::path(
+    post,
+    path = "/inventory/{sku}/replenish",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    request_body = ReplenishRequest,
+    responses(
+        (status = 204, description = "The units are on hand"),
+        (status = 404, description = "No such SKU (`unknown_sku`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = %sku))]
+pub async fn replenish(
+    State(inventory): State<InventoryService>,
+    PathSku(sku): PathSku,
+    Json(request): Json<ReplenishRequest>,
+) -> Result<Response, Problem> {
+    request.validate()?;
+    Ok(inventory
+        .forward(
+            Method::POST,
+            &format!("/inventory/{sku}/replenish"),
+            Some(&request),
+        )
+        .await?)
+}
+
+/// The audit trail of one SKU, newest first, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/inventory/{sku}/movements",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB"), MovementsQuery),
+    responses(
+        (status = 200, description = "One page of movements, newest first", body = MovementPageView),
+        (status = 404, description = "No such SKU (`unknown_sku`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(sku = %sku))]
+pub async fn movements(
+    State(inventory): State<InventoryService>,
+    PathSku(sku): PathSku,
+    Query(query): Query<MovementsQuery>,
+) -> Result<Response, Problem> {
+    query.validate()?;
+    Ok(inventory
+        .forward::<()>(Method::GET, &movements_path(&sku, &query), None)
+        .await?)
+}
+
+/// The upstream path of a movements page: only the parameters the client gave, so
+/// inventory-service applies its own defaults to the others.
+fn movements_path(sku: &contracts::Sku, query: &MovementsQuery) -> String {
+    let mut path = format!("/inventory/{sku}/movements");
+    let mut separator = '?';
+    for (name, value) in [("limit", query.limit), ("before", query.before)] {
+        if let Some(value) = value {
+            // Writing to a String cannot fail.
+            let _ = write!(path, "{separator}{name}={value}");
+            separator = '&';
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_movements_page_forwards_only_the_parameters_given() {
+        let sku = contracts::Sku::parse("ABC-1234-AB").unwrap();
+        let page = |limit, before| movements_path(&sku, &MovementsQuery { limit, before });
+        assert_eq!(page(None, None), "/inventory/ABC-1234-AB/movements");
+        assert_eq!(
+            page(Some(10), None),
+            "/inventory/ABC-1234-AB/movements?limit=10"
+        );
+        assert_eq!(
+            page(None, Some(7)),
+            "/inventory/ABC-1234-AB/movements?before=7"
+        );
+        assert_eq!(
+            page(Some(10), Some(7)),
+            "/inventory/ABC-1234-AB/movements?limit=10&before=7"
+        );
+    }
+}

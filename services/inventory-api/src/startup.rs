@@ -1,0 +1,84 @@
+//! Builds the application from its [`Settings`]: the inventory-service client, the
+//! router with its layers, and the bound listener; then serves until told to stop,
+//! letting in-flight requests finish.
+
+use std::{future::Future, net::SocketAddr};
+
+use anyhow::Context;
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use problem::Problem;
+use tokio::net::TcpListener;
+
+use crate::{config::Settings, routes, upstream::InventoryService};
+
+/// A bound, not yet serving, inventory-api.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `settings.bind_addr:settings.port` (port 0 picks a free one) and wires the
+    /// routes to inventory-service. Does not serve yet.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let inventory = InventoryService::new(
+            &settings.inventory_service_url,
+            settings.upstream_timeout,
+            settings.upstream_connect_timeout,
+        )?;
+        let listener = TcpListener::bind((settings.bind_addr, settings.port))
+            .await
+            .with_context(|| format!("binding {}:{}", settings.bind_addr, settings.port))?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        Ok(Self {
+            listener,
+            address,
+            router: router(inventory, settings.body_limit_bytes),
+        })
+    }
+
+    /// The port actually bound (useful when the settings asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(telemetry::shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        tracing::info!(address = %self.address, "inventory-api listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")
+    }
+}
+
+/// The whole HTTP surface: routes, problem fallback, body limit and request tracing.
+pub fn router(inventory: InventoryService, body_limit_bytes: usize) -> Router {
+    routes::table()
+        .fallback(problem::route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Read by the JSON extractor, whose rejection is a 413 `payload_too_large` problem.
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(telemetry::http_trace_layer())
+        .with_state(inventory)
+}
+
+/// A known route with the wrong verb answers a problem too, not an empty 405.
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+    )
+    .with_detail("this route does not accept that method")
+}

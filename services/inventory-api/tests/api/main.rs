@@ -1,0 +1,9 @@
+//! Black-box tests of inventory-api: a real server on a free port, with a wiremock
+//! server standing in for inventory-service in each test.
+
+mod forwarding;
+mod health;
+mod helpers;
+mod openapi;
+mod upstream_failures;
+mod validation;

@@ -1,0 +1,197 @@
+//! inventory-api in front of a real inventory-service over a fresh PostgreSQL database:
+//! the seed's curl script exactly as written, and the reservation race through the
+//! facade.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio_util::sync::{CancellationToken, DropGuard};
+
+struct Stack {
+    api: String,
+    client: reqwest::Client,
+    _stop: DropGuard,
+}
+
+/// inventory-service instances (`services` of them, on one database) behind one
+/// inventory-api.
+async fn spawn_stack(services: usize) -> Stack {
+    let db = testkit::fresh_database("inventory_api").await;
+    let stop = CancellationToken::new();
+    let mut upstream = None;
+    for _ in 0..services {
+        let service = inventory_service::startup::Application::build(
+            inventory_service::config::Settings::for_tests(&db.url),
+        )
+        .await
+        .expect("build inventory-service");
+        upstream.get_or_insert(service.port());
+        let stopped = stop.clone();
+        tokio::spawn(service.run_until(async move { stopped.cancelled().await }));
+    }
+    let settings = inventory_api::config::Settings {
+        bind_addr: [127, 0, 0, 1].into(),
+        port: 0,
+        inventory_service_url: format!("http://127.0.0.1:{}", upstream.unwrap())
+            .parse()
+            .unwrap(),
+        upstream_timeout: std::time::Duration::from_secs(10),
+        upstream_connect_timeout: std::time::Duration::from_secs(1),
+        body_limit_bytes: 16 * 1024,
+    };
+    let api = inventory_api::startup::Application::build(settings)
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", api.port());
+    let stopped = stop.clone();
+    tokio::spawn(api.run_until(async move { stopped.cancelled().await }));
+    Stack {
+        api: address,
+        client: reqwest::Client::new(),
+        _stop: stop.drop_guard(),
+    }
+}
+
+impl Stack {
+    async fn post(&self, path: &str, body: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.api))
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn stock(&self, sku: &str) -> Value {
+        let res = self
+            .client
+            .get(format!("{}/inventory/{sku}", self.api))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_seed_curl_script_answers_201_200_204_204_204_then_30_2_28() {
+    let stack = spawn_stack(1).await;
+    let created = stack
+        .post("/inventory", r#"{"sku":"ABC-1234-AB","qty":10}"#)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(created.headers()["location"], "/inventory/ABC-1234-AB");
+    let read = stack
+        .client
+        .get(format!("{}/inventory/ABC-1234-AB", stack.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    let reserved = stack
+        .post(
+            "/inventory/ABC-1234-AB/reserve",
+            r#"{"qty":5,"orderId":"order-001"}"#,
+        )
+        .await;
+    assert_eq!(reserved.status(), StatusCode::NO_CONTENT);
+    let released = stack
+        .post(
+            "/inventory/ABC-1234-AB/release",
+            r#"{"qty":3,"orderId":"order-001"}"#,
+        )
+        .await;
+    assert_eq!(released.status(), StatusCode::NO_CONTENT);
+    let replenished = stack
+        .post("/inventory/ABC-1234-AB/replenish", r#"{"qty":20}"#)
+        .await;
+    assert_eq!(replenished.status(), StatusCode::NO_CONTENT);
+
+    let stock = stack.stock("ABC-1234-AB").await;
+    assert_eq!(
+        (&stock["onHand"], &stock["reserved"], &stock["available"]),
+        (&json!(30), &json!(2), &json!(28))
+    );
+}
+
+async fn race(stack: &Stack) {
+    let created = stack
+        .post("/inventory", r#"{"sku":"HOT-0001-AA","qty":50}"#)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let answers = join_all((0..200).map(|i| async move {
+        stack
+            .post(
+                "/inventory/HOT-0001-AA/reserve",
+                &format!(r#"{{"qty":1,"orderId":"order-{i}"}}"#),
+            )
+            .await
+            .status()
+    }))
+    .await;
+    let won = answers
+        .iter()
+        .filter(|s| **s == StatusCode::NO_CONTENT)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((won, refused), (50, 150), "{answers:?}");
+    let stock = stack.stock("HOT-0001-AA").await;
+    assert_eq!(
+        (&stock["onHand"], &stock["reserved"], &stock["available"]),
+        (&json!(50), &json!(50), &json!(0))
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_reservations_through_the_facade_for_fifty_units_never_oversell() {
+    let stack = spawn_stack(1).await;
+    race(&stack).await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_by_the_facade_and_changes_nothing() {
+    let stack = spawn_stack(1).await;
+    stack
+        .post("/inventory", r#"{"sku":"ABC-1234-AB","qty":10}"#)
+        .await;
+    let before = stack.stock("ABC-1234-AB").await;
+    for (path, body) in [
+        (
+            "/inventory/ABC-1234-AB/reserve",
+            r#"{"qty":0,"orderId":"o"}"#,
+        ),
+        (
+            "/inventory/ABC-1234-AB/reserve",
+            r#"{"qty":-1,"orderId":"o"}"#,
+        ),
+        (
+            "/inventory/ABC-1234-AB/reserve",
+            r#"{"qty":99999999999,"orderId":"o"}"#,
+        ),
+        (
+            "/inventory/ABC-1234-AB/reserve",
+            r#"{"qty":"1","orderId":"o"}"#,
+        ),
+        ("/inventory/ABC-1234-AB/reserve", r#"{"orderId":"o"}"#),
+        (
+            "/inventory/abc-1234-ab/reserve",
+            r#"{"qty":1,"orderId":"o"}"#,
+        ),
+        ("/inventory/ABC-1234-AB/replenish", r#"{"qty":0}"#),
+        ("/inventory", r#"{"sku":"ABC-1234-AB"}"#),
+    ] {
+        let res = stack.post(path, body).await;
+        assert!(
+            res.status().is_client_error(),
+            "{path} {body}: {}",
+            res.status()
+        );
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    assert_eq!(stack.stock("ABC-1234-AB").await, before);
+}
