@@ -6,7 +6,7 @@
 //! [`Problem::internal`], which never leaks the cause to the client.
 
 use axum::{
-    Json as AxumJson,
+    Json as AxumJson, Router,
     extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
     http::{HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
@@ -195,10 +195,28 @@ pub async fn route_not_found() -> Problem {
     Problem::not_found("route_not_found", "no such route")
 }
 
+/// A known route with the wrong verb answers a problem too, not an empty 405.
+pub async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+    )
+    .with_detail("this route does not accept that method")
+}
+
+/// Gives a router the problem fallbacks for unknown routes and wrong methods, so every
+/// service answers them alike.
+pub fn with_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::{Router, body::Body, routing::post};
+    use axum::{body::Body, routing::post};
     use tower::ServiceExt;
 
     async fn send(body: &'static str, content_type: Option<&str>) -> (StatusCode, Value) {

@@ -5,8 +5,7 @@
 use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
-use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
-use problem::Problem;
+use axum::{Router, extract::DefaultBodyLimit};
 use tokio::net::TcpListener;
 
 use crate::{config::Settings, routes, upstream::InventoryService};
@@ -64,21 +63,9 @@ impl Application {
 
 /// The whole HTTP surface: routes, problem fallback, body limit and request tracing.
 pub fn router(inventory: InventoryService, body_limit_bytes: usize) -> Router {
-    routes::table()
-        .fallback(problem::route_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+    problem::with_fallbacks(routes::table())
         // Read by the JSON extractor, whose rejection is a 413 `payload_too_large` problem.
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(telemetry::http_trace_layer())
         .with_state(inventory)
-}
-
-/// A known route with the wrong verb answers a problem too, not an empty 405.
-async fn method_not_allowed() -> Problem {
-    Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Method not allowed",
-    )
-    .with_detail("this route does not accept that method")
 }

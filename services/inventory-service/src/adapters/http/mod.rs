@@ -25,7 +25,7 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/inventory", post(inventory::create))
         .route("/inventory/{sku}", get(inventory::stock))
         .route("/inventory/{sku}/reserve", post(inventory::reserve))
@@ -35,8 +35,8 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .route("/inventory/{sku}/movements", get(inventory::movements))
         .route("/reservations", post(reservations::create))
         .route("/healthz", get(health::alive))
-        .route("/readyz", get(health::ready))
-        .fallback(problem::route_not_found)
+        .route("/readyz", get(health::ready));
+    problem::with_fallbacks(routes)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(telemetry::http_trace_layer())
         .with_state(state)
