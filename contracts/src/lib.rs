@@ -7,6 +7,7 @@
 //! typed commands, so the facade and the domain service reject bad input with the same
 //! rule and the same code.
 
+pub mod events;
 pub mod inventory;
 mod order_id;
 mod quantity;

@@ -5,7 +5,7 @@ use inventory_api::{config::Settings, startup::Application};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init("inventory-api");
+    let _telemetry = telemetry::init("inventory-api");
     let settings = Settings::from_env()?;
     Application::build(settings)
         .await?

@@ -117,6 +117,10 @@ impl InventoryService {
         if let Some(body) = body {
             request = request.json(body);
         }
+        // The call continues the caller's trace in inventory-service.
+        let mut trace_headers = reqwest::header::HeaderMap::new();
+        telemetry::inject_http_headers(&mut trace_headers);
+        request = request.headers(trace_headers);
         let answer = async {
             let upstream = request.send().await?;
             let status = upstream.status();

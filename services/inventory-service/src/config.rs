@@ -23,6 +23,24 @@ pub struct Settings {
     pub expiry_sweep_batch: i64,
     /// `BODY_LIMIT_BYTES` [16384]
     pub body_limit_bytes: usize,
+    /// `AMQP_URL` [amqp://guest:guest@127.0.0.1:5672/%2f]
+    pub amqp_url: String,
+    /// `AMQP_NAME_PREFIX` [empty]: prefix of every exchange and queue name, so several
+    /// independent deployments (or test runs) can share one broker.
+    pub amqp_name_prefix: String,
+    /// `AMQP_QUEUE_EXPIRES_MS` [unset]: idle queues delete themselves (for tests).
+    pub amqp_queue_expires: Option<Duration>,
+    /// `CONSUMER_PREFETCH` [32]: unacked order events in flight.
+    pub consumer_prefetch: u16,
+    /// `RETRY_DELAYS_MS` [1000,2000,4000]: backoff of a failed event before it is
+    /// dead-lettered.
+    pub retry_delays: Vec<Duration>,
+    /// `OUTBOX_POLL_INTERVAL_MS` [1000]: the relay's poll when no notification comes.
+    pub outbox_poll_interval: Duration,
+    /// `OUTBOX_BATCH` [256]: most events per relay transaction.
+    pub outbox_batch: i64,
+    /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
+    pub admin_api_key: Option<String>,
 }
 
 impl Settings {
@@ -39,14 +57,29 @@ impl Settings {
             expiry_sweep_interval: Duration::from_millis(var("EXPIRY_SWEEP_INTERVAL_MS", 1000)?),
             expiry_sweep_batch: var("EXPIRY_SWEEP_BATCH", 100)?,
             body_limit_bytes: var("BODY_LIMIT_BYTES", 16 * 1024)?,
+            amqp_url: var(
+                "AMQP_URL",
+                "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            )?,
+            amqp_name_prefix: var("AMQP_NAME_PREFIX", String::new())?,
+            amqp_queue_expires: match var("AMQP_QUEUE_EXPIRES_MS", 0u64)? {
+                0 => None,
+                ms => Some(Duration::from_millis(ms)),
+            },
+            consumer_prefetch: var("CONSUMER_PREFETCH", 32)?,
+            retry_delays: millis_list("RETRY_DELAYS_MS", &[1000, 2000, 4000])?,
+            outbox_poll_interval: Duration::from_millis(var("OUTBOX_POLL_INTERVAL_MS", 1000)?),
+            outbox_batch: var("OUTBOX_BATCH", 256)?,
+            admin_api_key: Some(var("ADMIN_API_KEY", String::new())?).filter(|k| !k.is_empty()),
         };
         settings.validate()?;
         Ok(settings)
     }
 
     /// Settings for a test instance: a free port on loopback, the given database, a
-    /// fast sweeper.
-    pub fn for_tests(database_url: &str) -> Self {
+    /// fast sweeper, broker names of its own (under `amqp_name_prefix`), short retries
+    /// and an admin key `test-admin-key`.
+    pub fn for_tests(database_url: &str, amqp_name_prefix: &str) -> Self {
         Self {
             bind_addr: [127, 0, 0, 1].into(),
             port: 0,
@@ -56,6 +89,19 @@ impl Settings {
             expiry_sweep_interval: Duration::from_millis(100),
             expiry_sweep_batch: 100,
             body_limit_bytes: 16 * 1024,
+            amqp_url: std::env::var("AMQP_URL")
+                .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+            amqp_name_prefix: amqp_name_prefix.to_owned(),
+            amqp_queue_expires: Some(Duration::from_secs(600)),
+            consumer_prefetch: 32,
+            retry_delays: vec![
+                Duration::from_millis(100),
+                Duration::from_millis(200),
+                Duration::from_millis(400),
+            ],
+            outbox_poll_interval: Duration::from_millis(500),
+            outbox_batch: 256,
+            admin_api_key: Some("test-admin-key".to_owned()),
         }
     }
 
@@ -92,4 +138,23 @@ where
             .with_context(|| format!("{name}={raw:?} is not valid")),
         _ => Ok(default),
     }
+}
+
+/// A comma-separated list of milliseconds, e.g. `1000,2000,4000`.
+fn millis_list(name: &str, default: &[u64]) -> anyhow::Result<Vec<Duration>> {
+    let raw: String = var(name, String::new())?;
+    if raw.trim().is_empty() {
+        return Ok(default
+            .iter()
+            .map(|ms| Duration::from_millis(*ms))
+            .collect());
+    }
+    raw.split(',')
+        .map(|part| {
+            part.trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .with_context(|| format!("{name}={raw:?} is not a list of milliseconds"))
+        })
+        .collect()
 }

@@ -2,7 +2,7 @@ use inventory_service::{config::Settings, startup::Application};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init("inventory-service");
+    let _telemetry = telemetry::init("inventory-service");
     let settings = Settings::from_env()?;
     Application::build(settings)
         .await?

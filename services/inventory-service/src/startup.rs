@@ -8,8 +8,11 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use messaging::{BrokerHealth, Consumer, ConsumerQueue, Names, OutboxRelay};
+
 use crate::adapters::{
-    http::{self, AppState},
+    amqp::{self, OrderEventsHandler},
+    http::{self, Admin, AppState},
     postgres::{self, PgInventoryStore},
 };
 use crate::application::Inventory;
@@ -21,6 +24,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     sweeper: ExpirySweeper,
+    relay: OutboxRelay,
+    consumer: Consumer<OrderEventsHandler>,
     port: u16,
 }
 
@@ -29,13 +34,43 @@ impl Application {
         let pool =
             postgres::connect(&settings.database_url, settings.database_max_connections).await?;
         let ttl = chrono::Duration::from_std(settings.reservation_ttl).context("ttl")?;
-        let inventory = Arc::new(Inventory::new(PgInventoryStore::new(pool), ttl));
+        let inventory = Arc::new(Inventory::new(PgInventoryStore::new(pool.clone()), ttl));
+        let names = Names::new(settings.amqp_name_prefix.clone());
+        let queue: ConsumerQueue = amqp::order_events_queue(
+            &names,
+            settings.retry_delays.clone(),
+            settings.amqp_queue_expires,
+        );
+        let broker = BrokerHealth::default();
         let router = http::router(
             AppState {
                 inventory: inventory.clone(),
+                broker: broker.clone(),
+                admin: Arc::new(Admin {
+                    api_key: settings.admin_api_key.clone(),
+                    amqp_url: settings.amqp_url.clone(),
+                    queue: queue.clone(),
+                }),
             },
             settings.body_limit_bytes,
         );
+        let relay = OutboxRelay {
+            pool,
+            amqp_url: settings.amqp_url.clone(),
+            names,
+            batch: settings.outbox_batch,
+            poll_interval: settings.outbox_poll_interval,
+            exchanges: amqp::OWNED_EXCHANGES.to_vec(),
+            health: broker,
+        };
+        let consumer = Consumer {
+            amqp_url: settings.amqp_url.clone(),
+            queue,
+            prefetch: settings.consumer_prefetch,
+            handler: Arc::new(OrderEventsHandler {
+                inventory: inventory.clone(),
+            }),
+        };
         let addr = SocketAddr::new(settings.bind_addr, settings.port);
         let listener = TcpListener::bind(addr)
             .await
@@ -49,6 +84,8 @@ impl Application {
                 interval: settings.expiry_sweep_interval,
                 batch: settings.expiry_sweep_batch,
             },
+            relay,
+            consumer,
             port,
         })
     }
@@ -62,13 +99,16 @@ impl Application {
         self.run_until(telemetry::shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` resolves; in-flight requests and the current sweep finish.
+    /// Serves until `shutdown` resolves; in-flight requests, the current sweep, the
+    /// relay's batch and the events being handled finish first.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
         let sweeper = tokio::spawn(self.sweeper.run(stop.clone()));
+        let relay = tokio::spawn(self.relay.run(stop.clone()));
+        let consumer = tokio::spawn(self.consumer.run(stop.clone()));
         tracing::info!(port = self.port, "inventory-service listening");
         let stop_server = stop.clone();
         axum::serve(self.listener, self.router)
@@ -82,6 +122,8 @@ impl Application {
             .context("serve")?;
         stop.cancel();
         sweeper.await.context("sweeper task")?;
+        relay.await.context("relay task")?;
+        consumer.await.context("consumer task")?;
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ async fn spawn_stack(services: usize) -> Stack {
     let mut upstream = None;
     for _ in 0..services {
         let service = inventory_service::startup::Application::build(
-            inventory_service::config::Settings::for_tests(&db.url),
+            inventory_service::config::Settings::for_tests(&db.url, &format!("{}.", db.name)),
         )
         .await
         .expect("build inventory-service");

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use contracts::inventory::{CreateInventory, MovementsPage, Release, Reserve, ReserveAll};
 
 use super::ports::{
-    CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, StockRecord,
+    CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, Scope, StockRecord,
     StoreError,
 };
 use crate::domain::{
@@ -39,7 +39,8 @@ impl<S: InventoryStore> Inventory<S> {
 
     pub async fn create(&self, cmd: CreateInventory) -> Result<StockRecord, Error> {
         let (product, created) = ProductInventory::create(cmd.sku, cmd.initial, cmd.safety_stock);
-        match self.store.create(&product, &created).await? {
+        let events = product.created_events(&created);
+        match self.store.create(&product, &created, &events).await? {
             CreateOutcome::Created { updated_at } => Ok(StockRecord {
                 product,
                 updated_at,
@@ -68,6 +69,9 @@ impl<S: InventoryStore> Inventory<S> {
         };
         match self.store.reserve_one(&hold).await? {
             ReserveOutcome::Reserved => Ok(()),
+            ReserveOutcome::OrderCancelled => {
+                Err(InventoryError::OrderCancelled(hold.order_id).into())
+            }
             ReserveOutcome::AlreadyHeld { requested } if requested == hold.qty.get() => Ok(()),
             ReserveOutcome::AlreadyHeld { requested } => Err(InventoryError::HoldConflict {
                 order_id: hold.order_id,
@@ -99,7 +103,7 @@ impl<S: InventoryStore> Inventory<S> {
         let lines = cmd.lines;
         Ok(self
             .store
-            .change(&skus, Some(&cmd.order_id), move |stock| {
+            .change(Scope::Skus(&skus, Some(&cmd.order_id)), move |stock| {
                 stock.reserve_all(&lines, expires_at)
             })
             .await??)
@@ -111,8 +115,7 @@ impl<S: InventoryStore> Inventory<S> {
         Ok(self
             .store
             .change(
-                std::slice::from_ref(sku),
-                Some(&cmd.order_id),
+                Scope::Skus(std::slice::from_ref(sku), Some(&cmd.order_id)),
                 move |stock| stock.release(&target, up_to),
             )
             .await??)
@@ -122,9 +125,10 @@ impl<S: InventoryStore> Inventory<S> {
         let target = sku.clone();
         Ok(self
             .store
-            .change(std::slice::from_ref(sku), Some(order_id), move |stock| {
-                stock.confirm(&target)
-            })
+            .change(
+                Scope::Skus(std::slice::from_ref(sku), Some(order_id)),
+                move |stock| stock.confirm(&target),
+            )
             .await??)
     }
 
@@ -132,7 +136,7 @@ impl<S: InventoryStore> Inventory<S> {
         let target = sku.clone();
         Ok(self
             .store
-            .change(std::slice::from_ref(sku), None, move |stock| {
+            .change(Scope::Skus(std::slice::from_ref(sku), None), move |stock| {
                 stock.replenish(&target, qty)
             })
             .await??)
@@ -158,9 +162,10 @@ impl<S: InventoryStore> Inventory<S> {
             let target = sku.clone();
             let done = self
                 .store
-                .change(std::slice::from_ref(&sku), Some(&order_id), move |stock| {
-                    stock.expire(&target, now)
-                })
+                .change(
+                    Scope::Skus(std::slice::from_ref(&sku), Some(&order_id)),
+                    move |stock| stock.expire(&target, now),
+                )
                 .await?;
             if done? {
                 expired += 1;
@@ -175,7 +180,7 @@ impl<S: InventoryStore> Inventory<S> {
 
     /// When a hold taken now expires, to the microsecond (the precision it is stored
     /// at, so a repeated request answers exactly the same time).
-    fn expiry(&self, now: DateTime<Utc>, ttl_seconds: Option<u32>) -> DateTime<Utc> {
+    pub(super) fn expiry(&self, now: DateTime<Utc>, ttl_seconds: Option<u32>) -> DateTime<Utc> {
         (now + ttl_seconds.map_or(self.default_ttl, |s| Duration::seconds(i64::from(s))))
             .trunc_subsecs(6)
     }

@@ -3,10 +3,12 @@
 //! SQL.
 
 mod inventory;
+mod order_events;
 mod ports;
 
 pub use inventory::{Error, Inventory};
+pub use order_events::EventOutcome;
 pub use ports::{
-    CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, StockRecord,
-    StoreError,
+    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
+    ReserveOutcome, Scope, StockRecord, StoreError,
 };

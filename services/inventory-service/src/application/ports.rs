@@ -10,8 +10,10 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use contracts::inventory::MovementsPage;
 
+use uuid::Uuid;
+
 use crate::domain::{
-    InventoryError, LockedStock, Movement, OrderId, ProductInventory, Quantity, Sku,
+    InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory, Quantity, Sku,
 };
 
 /// The store failed (connection, timeout, corrupt row): not the client's fault.
@@ -40,6 +42,31 @@ pub enum CreateOutcome {
     AlreadyExists,
 }
 
+/// What a change loads under lock.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// These SKUs, and the order's holds on them when an order is named.
+    Skus(&'a [Sku], Option<&'a OrderId>),
+    /// Every SKU the order holds (or held), with its holds.
+    Order(&'a OrderId),
+}
+
+/// An event being handled: its id goes into the inbox in the change's transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct InboxEntry<'a> {
+    pub consumer: &'a str,
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+}
+
+/// The answer of a change made for an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled<T> {
+    Done(Result<T, InventoryError>),
+    /// The event was handled before: nothing was done.
+    Duplicate,
+}
+
 /// One hold to place with [`InventoryStore::reserve_one`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldRequest {
@@ -52,6 +79,8 @@ pub struct HoldRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReserveOutcome {
     Reserved,
+    /// The order was cancelled; it reserves nothing.
+    OrderCancelled,
     /// The order already holds (or held) this SKU; nothing was changed.
     AlreadyHeld {
         requested: i64,
@@ -63,11 +92,12 @@ pub enum ReserveOutcome {
 }
 
 pub trait InventoryStore: Send + Sync + 'static {
-    /// Stores a new product with its `created` movement.
+    /// Stores a new product with its `created` movement and its events.
     fn create(
         &self,
         product: &ProductInventory,
         created: &Movement,
+        events: &[InventoryEvent],
     ) -> impl Future<Output = Result<CreateOutcome, StoreError>> + Send;
 
     fn find(
@@ -77,21 +107,34 @@ pub trait InventoryStore: Send + Sync + 'static {
 
     /// The hot path: reserves `qty` of one SKU for one order if available stock covers
     /// it and the order holds nothing of it yet, writing the hold and the `reserved`
-    /// movement, atomically, as `ProductInventory::reserve` would decide.
+    /// movement (and its events), atomically, as `ProductInventory::reserve` would
+    /// decide. A cancelled order reserves nothing.
     fn reserve_one(
         &self,
         hold: &HoldRequest,
     ) -> impl Future<Output = Result<ReserveOutcome, StoreError>> + Send;
 
-    /// Loads `skus` (and `order_id`'s holds on them) under lock, lets `change` decide,
-    /// and writes what it changed with its movements in one transaction. When `change`
-    /// refuses, nothing is written and the refusal is returned.
+    /// Loads `scope` under lock (the order first, then the products in SKU order, then
+    /// the holds), lets `change` decide, and writes what it changed with its movements
+    /// and events in one transaction. When `change` refuses, nothing is written and the
+    /// refusal is returned.
     fn change<T, F>(
         &self,
-        skus: &[Sku],
-        order_id: Option<&OrderId>,
+        scope: Scope<'_>,
         change: F,
     ) -> impl Future<Output = Result<Result<T, InventoryError>, StoreError>> + Send
+    where
+        T: Send,
+        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send;
+
+    /// `change`, for an event: the event id is recorded in the inbox in the same
+    /// transaction, and an event already handled changes nothing.
+    fn change_for_event<T, F>(
+        &self,
+        inbox: InboxEntry<'_>,
+        scope: Scope<'_>,
+        change: F,
+    ) -> impl Future<Output = Result<Handled<T>, StoreError>> + Send
     where
         T: Send,
         F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send;

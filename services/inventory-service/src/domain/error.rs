@@ -41,6 +41,10 @@ pub enum InventoryError {
         status: HoldStatus,
     },
 
+    /// The order was cancelled: it reserves nothing any more.
+    #[error("order {0} is cancelled")]
+    OrderCancelled(OrderId),
+
     /// On hand would pass the largest level the system stores.
     #[error("on hand of {sku} would exceed {max}")]
     StockLimit { sku: Sku, max: i64 },

@@ -1,12 +1,16 @@
 //! `LockedStock`: the products one command touches, and one order's holds on them,
 //! loaded under lock for a single change. The domain decides here; the store that
-//! loaded it writes back what changed, with the movements, in the same transaction.
+//! loaded it writes back what changed, with the movements and the events, in the same
+//! transaction.
 //!
 //! Commands:
 //! - `reserve_all`: every line or none (a line the order already holds for the same
-//!   quantity counts as reserved; another quantity is a conflict);
-//! - `release`: all or part of a hold; nothing held is a no-op;
-//! - `confirm`: commits an active hold, once;
+//!   quantity counts as reserved; another quantity is a conflict; a cancelled order
+//!   reserves nothing);
+//! - `release`, `release_order`: all or part of a hold, or every hold of the order;
+//!   nothing held is a no-op;
+//! - `confirm`, `confirm_order`: commits active holds, once;
+//! - `cancel_order`: remembers the cancellation and releases every hold;
 //! - `expire`: releases a hold whose time has passed;
 //! - `replenish`.
 
@@ -15,18 +19,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    HoldStatus, InventoryError, Movement, MovementKind, OrderId, ProductInventory, Quantity,
-    Reservation, Sku,
+    HoldStatus, InventoryError, InventoryEvent, Movement, MovementKind, OrderId, ProductInventory,
+    Quantity, Reservation, ReservationFailure, Sku,
 };
 
 #[derive(Debug, Clone)]
 pub struct LockedStock {
     order_id: Option<OrderId>,
+    order_cancelled: bool,
+    cancellation_recorded: bool,
     products: BTreeMap<Sku, ProductInventory>,
     holds: BTreeMap<Sku, Reservation>,
     changed_products: BTreeSet<Sku>,
     changed_holds: BTreeSet<Sku>,
     movements: Vec<Movement>,
+    events: Vec<InventoryEvent>,
 }
 
 /// What a change leaves for the store to write.
@@ -35,12 +42,17 @@ pub struct StockChanges {
     pub products: Vec<ProductInventory>,
     pub holds: Vec<Reservation>,
     pub movements: Vec<Movement>,
+    pub events: Vec<InventoryEvent>,
+    /// The order was cancelled by this change: remember it.
+    pub cancelled_order: Option<OrderId>,
 }
 
 impl LockedStock {
-    /// `holds` must all belong to `order_id`.
+    /// `holds` must all belong to `order_id`; `order_cancelled` says whether that order
+    /// was cancelled before.
     pub fn new(
         order_id: Option<OrderId>,
+        order_cancelled: bool,
         products: impl IntoIterator<Item = ProductInventory>,
         holds: impl IntoIterator<Item = Reservation>,
     ) -> Self {
@@ -52,9 +64,12 @@ impl LockedStock {
                 .map(|h| (h.sku.clone(), h))
                 .collect(),
             order_id,
+            order_cancelled,
+            cancellation_recorded: false,
             changed_products: BTreeSet::new(),
             changed_holds: BTreeSet::new(),
             movements: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -79,17 +94,26 @@ impl LockedStock {
                 .filter_map(|s| self.holds.remove(s))
                 .collect(),
             movements: self.movements,
+            events: self.events,
+            cancelled_order: self
+                .cancellation_recorded
+                .then_some(self.order_id)
+                .flatten(),
         }
     }
 
     /// Reserves every line for the order, or none. Returns the order's holds on the
-    /// requested SKUs (new and already held), in SKU order.
+    /// requested SKUs (new and already held), in SKU order. Announces `Reserved` when it
+    /// reserved something new.
     pub fn reserve_all(
         &mut self,
         lines: &[(Sku, Quantity)],
         expires_at: DateTime<Utc>,
     ) -> Result<Vec<Reservation>, InventoryError> {
         let order_id = self.order()?.clone();
+        if self.order_cancelled {
+            return Err(InventoryError::OrderCancelled(order_id));
+        }
         let unknown: Vec<Sku> = lines
             .iter()
             .filter(|(sku, _)| !self.products.contains_key(sku))
@@ -120,72 +144,169 @@ impl LockedStock {
         if !shortages.is_empty() {
             return Err(InventoryError::InsufficientStock(shortages));
         }
-        for (sku, qty) in to_reserve {
-            let product = self.products.get_mut(sku).expect("checked above");
-            let movement = product.reserve(qty, &order_id)?;
+        let mut thresholds = Vec::new();
+        for (sku, qty) in &to_reserve {
+            let product = self.products.get_mut(*sku).expect("checked above");
+            let movement = product.reserve(*qty, &order_id)?;
+            thresholds.extend(product.threshold_events(&movement));
             self.movements.push(movement);
-            self.changed_products.insert(sku.clone());
+            self.changed_products.insert((*sku).clone());
             self.holds.insert(
-                sku.clone(),
-                Reservation::new(order_id.clone(), sku.clone(), qty, expires_at),
+                (*sku).clone(),
+                Reservation::new(order_id.clone(), (*sku).clone(), *qty, expires_at),
             );
-            self.changed_holds.insert(sku.clone());
+            self.changed_holds.insert((*sku).clone());
         }
-        Ok(lines
+        let holds: Vec<Reservation> = lines
             .iter()
             .map(|(sku, _)| self.holds[sku].clone())
-            .collect())
+            .collect();
+        if !to_reserve.is_empty() {
+            self.announce_reserved(&holds);
+        }
+        self.events.extend(thresholds);
+        Ok(holds)
+    }
+
+    /// The event path's reservation: like `reserve_all`, but it always answers the
+    /// order, with `Reserved` (also when every line was already held, e.g. reserved
+    /// over HTTP before) or with `ReservationFailed` and the reason.
+    pub fn reserve_for_order(&mut self, lines: &[(Sku, Quantity)], expires_at: DateTime<Utc>) {
+        let before = self.events.len();
+        match self.reserve_all(lines, expires_at) {
+            Ok(holds) => {
+                let announced = self.events[before..]
+                    .iter()
+                    .any(|e| matches!(e, InventoryEvent::Reserved { .. }));
+                if !announced {
+                    self.announce_reserved(&holds);
+                }
+            }
+            Err(refusal) => self.announce_failure(&refusal),
+        }
+    }
+
+    fn announce_reserved(&mut self, holds: &[Reservation]) {
+        let Some(order_id) = self.order_id.clone() else {
+            return;
+        };
+        let expires_at = holds.iter().map(|h| h.expires_at).min().unwrap_or_default();
+        self.events.push(InventoryEvent::Reserved {
+            order_id,
+            items: holds
+                .iter()
+                .map(|h| (h.sku.clone(), h.requested.get()))
+                .collect(),
+            expires_at,
+        });
+    }
+
+    fn announce_failure(&mut self, refusal: &InventoryError) {
+        let Some(order_id) = self.order_id.clone() else {
+            return;
+        };
+        let reason = match refusal {
+            InventoryError::InsufficientStock(shortages) => {
+                ReservationFailure::Insufficient(shortages.clone())
+            }
+            InventoryError::UnknownSku(skus) => ReservationFailure::UnknownSku(skus.clone()),
+            InventoryError::OrderCancelled(_) => ReservationFailure::OrderCancelled,
+            _ => ReservationFailure::Conflict,
+        };
+        self.events
+            .push(InventoryEvent::ReservationFailed { order_id, reason });
     }
 
     /// Releases up to `up_to` units of the order's hold on `sku` (all when `None`).
     /// No active hold: nothing to do, and that is a success.
     pub fn release(&mut self, sku: &Sku, up_to: Option<Quantity>) -> Result<(), InventoryError> {
         self.known(sku)?;
-        let Some(hold) = self.holds.get_mut(sku).filter(|h| h.is_active()) else {
-            return Ok(());
-        };
-        let qty = up_to.map_or(hold.held, |q| q.get().min(hold.held));
-        hold.held -= qty;
-        if hold.held == 0 {
-            hold.status = HoldStatus::Released;
+        if let Some((order_id, qty)) = self.release_hold(sku, up_to) {
+            self.events.push(InventoryEvent::Released {
+                order_id,
+                items: vec![(sku.clone(), qty)],
+            });
         }
-        let order_id = hold.order_id.clone();
-        self.changed_holds.insert(sku.clone());
-        let product = self.products.get_mut(sku).expect("known");
-        self.movements
-            .push(product.unreserve(qty, MovementKind::Released, &order_id));
-        self.changed_products.insert(sku.clone());
         Ok(())
+    }
+
+    /// Releases every active hold of the order; returns how many units it released.
+    pub fn release_order(&mut self) -> Result<i64, InventoryError> {
+        let order_id = self.order()?.clone();
+        let skus: Vec<Sku> = self.holds.keys().cloned().collect();
+        let items: Vec<(Sku, i64)> = skus
+            .into_iter()
+            .filter_map(|sku| self.release_hold(&sku, None).map(|(_, qty)| (sku, qty)))
+            .collect();
+        let total = items.iter().map(|(_, q)| q).sum();
+        if !items.is_empty() {
+            self.events
+                .push(InventoryEvent::Released { order_id, items });
+        }
+        Ok(total)
+    }
+
+    /// Remembers that the order is cancelled (it will reserve nothing any more) and
+    /// releases what it holds.
+    pub fn cancel_order(&mut self) -> Result<i64, InventoryError> {
+        self.order()?;
+        if !self.order_cancelled {
+            self.order_cancelled = true;
+            self.cancellation_recorded = true;
+        }
+        self.release_order()
     }
 
     /// Commits the order's active hold on `sku`. Already committed: no-op.
     pub fn confirm(&mut self, sku: &Sku) -> Result<(), InventoryError> {
         self.known(sku)?;
         let order_id = self.order()?.clone();
-        let Some(hold) = self.holds.get_mut(sku) else {
+        let Some(hold) = self.holds.get(sku) else {
             return Err(InventoryError::ReservationNotFound {
                 order_id,
                 sku: sku.clone(),
             });
         };
         match hold.status {
-            HoldStatus::Committed => return Ok(()),
-            HoldStatus::Active => {}
-            status => {
-                return Err(InventoryError::ReservationNotActive {
+            HoldStatus::Committed => Ok(()),
+            HoldStatus::Active => {
+                let qty = self.commit_hold(sku);
+                self.events.push(InventoryEvent::Committed {
                     order_id,
-                    sku: sku.clone(),
-                    status,
+                    items: vec![(sku.clone(), qty)],
                 });
+                Ok(())
             }
+            status => Err(InventoryError::ReservationNotActive {
+                order_id,
+                sku: sku.clone(),
+                status,
+            }),
         }
-        hold.status = HoldStatus::Committed;
-        let qty = hold.held;
-        self.changed_holds.insert(sku.clone());
-        let product = self.products.get_mut(sku).expect("known");
-        self.movements.push(product.commit(qty, &order_id));
-        self.changed_products.insert(sku.clone());
-        Ok(())
+    }
+
+    /// Commits every active hold of the order; returns how many units it committed.
+    pub fn confirm_order(&mut self) -> Result<i64, InventoryError> {
+        let order_id = self.order()?.clone();
+        let active: Vec<Sku> = self
+            .holds
+            .values()
+            .filter(|h| h.is_active())
+            .map(|h| h.sku.clone())
+            .collect();
+        let items: Vec<(Sku, i64)> = active
+            .into_iter()
+            .map(|sku| {
+                let qty = self.commit_hold(&sku);
+                (sku, qty)
+            })
+            .collect();
+        let total = items.iter().map(|(_, q)| q).sum();
+        if !items.is_empty() {
+            self.events
+                .push(InventoryEvent::Committed { order_id, items });
+        }
+        Ok(total)
     }
 
     /// Releases the hold on `sku` if it is active and its time has come; returns
@@ -204,6 +325,10 @@ impl LockedStock {
         self.movements
             .push(product.unreserve(qty, MovementKind::Expired, &order_id));
         self.changed_products.insert(sku.clone());
+        self.events.push(InventoryEvent::ReservationExpired {
+            order_id,
+            items: vec![(sku.clone(), qty)],
+        });
         Ok(true)
     }
 
@@ -211,8 +336,47 @@ impl LockedStock {
         self.known(sku)?;
         let product = self.products.get_mut(sku).expect("known");
         self.movements.push(product.replenish(qty)?);
+        self.events.push(InventoryEvent::Replenished {
+            sku: sku.clone(),
+            qty: qty.get(),
+            on_hand: product.on_hand(),
+            available: product.available(),
+        });
         self.changed_products.insert(sku.clone());
         Ok(())
+    }
+
+    /// Releases up to `up_to` of an active hold; `None` when nothing was held.
+    fn release_hold(&mut self, sku: &Sku, up_to: Option<Quantity>) -> Option<(OrderId, i64)> {
+        let hold = self.holds.get_mut(sku).filter(|h| h.is_active())?;
+        let qty = up_to.map_or(hold.held, |q| q.get().min(hold.held));
+        hold.held -= qty;
+        if hold.held == 0 {
+            hold.status = HoldStatus::Released;
+        }
+        let order_id = hold.order_id.clone();
+        self.changed_holds.insert(sku.clone());
+        let product = self.products.get_mut(sku)?;
+        self.movements
+            .push(product.unreserve(qty, MovementKind::Released, &order_id));
+        self.changed_products.insert(sku.clone());
+        Some((order_id, qty))
+    }
+
+    /// Commits an active hold; returns the units committed.
+    fn commit_hold(&mut self, sku: &Sku) -> i64 {
+        let hold = self.holds.get_mut(sku).expect("caller checked");
+        hold.status = HoldStatus::Committed;
+        let qty = hold.held;
+        let order_id = hold.order_id.clone();
+        self.changed_holds.insert(sku.clone());
+        let product = self
+            .products
+            .get_mut(sku)
+            .expect("a hold's product is loaded");
+        self.movements.push(product.commit(qty, &order_id));
+        self.changed_products.insert(sku.clone());
+        qty
     }
 
     fn known(&self, sku: &Sku) -> Result<(), InventoryError> {
@@ -260,6 +424,7 @@ mod tests {
     fn stock(on_hands: &[(&str, i64)], holds: Vec<Reservation>) -> LockedStock {
         LockedStock::new(
             Some(order("o-1")),
+            false,
             on_hands.iter().map(|(s, n)| product(s, *n)),
             holds,
         )

@@ -5,6 +5,7 @@
 //! Pure rules: no I/O, no logging, no tracing, no clock (times come in as arguments).
 
 mod error;
+mod event;
 mod locked_stock;
 mod movement;
 mod product_inventory;
@@ -12,6 +13,7 @@ mod reservation;
 
 pub use contracts::{OrderId, Quantity, Sku, StockLevel};
 pub use error::{InventoryError, Shortage};
+pub use event::{InventoryEvent, ReservationFailure};
 pub use locked_stock::{LockedStock, StockChanges};
 pub use movement::{Movement, MovementKind};
 pub use product_inventory::ProductInventory;

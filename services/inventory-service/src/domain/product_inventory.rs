@@ -4,7 +4,10 @@
 //! negative), `on_hand <= MAX_ON_HAND`, and `version` grows by one with every change.
 //! Each change returns the `Movement` that records it.
 
-use super::{InventoryError, Movement, MovementKind, OrderId, Quantity, Shortage, Sku, StockLevel};
+use super::{
+    InventoryError, InventoryEvent, Movement, MovementKind, OrderId, Quantity, Shortage, Sku,
+    StockLevel,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductInventory {
@@ -141,6 +144,38 @@ impl ProductInventory {
         self.on_hand += qty.get();
         self.version += 1;
         Ok(self.movement(MovementKind::Replenished, qty.get(), None, false))
+    }
+
+    /// The threshold events a movement that lowered available stock triggers: the
+    /// safety-stock crossing it flagged, and depletion when nothing is left.
+    pub fn threshold_events(&self, movement: &Movement) -> Vec<InventoryEvent> {
+        let mut events = Vec::new();
+        if movement.crossed_below_safety_stock {
+            events.push(InventoryEvent::BelowSafetyStock {
+                sku: self.sku.clone(),
+                available: self.available(),
+                safety_stock: self.safety_stock,
+            });
+        }
+        if movement.kind == MovementKind::Reserved && self.available() == 0 {
+            events.push(InventoryEvent::Depleted {
+                sku: self.sku.clone(),
+                on_hand: self.on_hand,
+                reserved: self.reserved,
+            });
+        }
+        events
+    }
+
+    /// The events of a newly created product.
+    pub fn created_events(&self, created: &Movement) -> Vec<InventoryEvent> {
+        let mut events = vec![InventoryEvent::Created {
+            sku: self.sku.clone(),
+            on_hand: self.on_hand,
+            safety_stock: self.safety_stock,
+        }];
+        events.extend(self.threshold_events(created));
+        events
     }
 
     fn movement(

@@ -24,7 +24,12 @@ pub async fn spawn_app() -> TestApp {
 
 /// Another instance on an existing database (several instances may share one).
 pub async fn spawn_on(db: &TestDatabase) -> TestApp {
-    spawn_with(Settings::for_tests(&db.url), db).await
+    spawn_with(Settings::for_tests(&db.url, &broker_prefix(&db.name)), db).await
+}
+
+/// Broker names of one test: every instance on one test database shares them.
+pub fn broker_prefix(database: &str) -> String {
+    format!("{database}.")
 }
 
 pub async fn spawn_with(settings: Settings, db: &TestDatabase) -> TestApp {

@@ -16,7 +16,7 @@ async fn the_sql_reservation_agrees_with_the_domain_rule() {
         StockLevel::parse("qty", 20).unwrap(),
         StockLevel::parse("safetyStock", 6).unwrap(),
     );
-    store.create(&model, &created).await.unwrap();
+    store.create(&model, &created, &[]).await.unwrap();
 
     for (i, ask) in [3, 9, 5, 7, 2, 4, 1, 1, 9].into_iter().enumerate() {
         let order_id = OrderId::parse(&format!("o-{i}")).unwrap();

@@ -42,6 +42,7 @@ fn refusal_to_problem(refusal: InventoryError) -> Problem {
         InventoryError::ReservationNotActive { .. } => {
             Problem::conflict("reservation_not_active", detail)
         }
+        InventoryError::OrderCancelled(_) => Problem::conflict("order_cancelled", detail),
         InventoryError::StockLimit { .. } => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_quantity",

@@ -1,4 +1,5 @@
-//! Probes: `/healthz` says the process is alive; `/readyz` that its database answers.
+//! Probes: `/healthz` says the process is alive; `/readyz` that its database answers
+//! and its broker connection is up.
 
 use axum::{Json, extract::State, http::StatusCode};
 use problem::Problem;

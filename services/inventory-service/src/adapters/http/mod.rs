@@ -1,6 +1,7 @@
 //! The HTTP adapter: routes of SYSTEM.md §3 for stock and reservations, health probes,
 //! and the mapping of use-case outcomes to responses and problems.
 
+mod admin;
 mod error;
 mod health;
 mod inventory;
@@ -15,13 +16,19 @@ use axum::{
     routing::{get, post},
 };
 
+use messaging::BrokerHealth;
+
 use crate::adapters::postgres::PgInventoryStore;
 use crate::application::Inventory;
+
+pub use admin::Admin;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub inventory: Arc<Inventory<PgInventoryStore>>,
+    pub broker: BrokerHealth,
+    pub admin: Arc<Admin>,
 }
 
 pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
@@ -35,7 +42,9 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .route("/inventory/{sku}/movements", get(inventory::movements))
         .route("/reservations", post(reservations::create))
         .route("/healthz", get(health::alive))
-        .route("/readyz", get(health::ready));
+        .route("/readyz", get(health::ready))
+        .route("/admin/dlq", get(admin::list_dead_letters))
+        .route("/admin/dlq/{id}/retry", post(admin::retry_dead_letter));
     problem::with_fallbacks(routes)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(telemetry::http_trace_layer())

@@ -6,21 +6,33 @@
 //!   in a single round trip. The row lock of the update serializes reservations of one
 //!   SKU; the primary key of `reservations` turns a concurrent duplicate into a unique
 //!   violation that rolls the whole statement back.
-//! - `change` locks the products `FOR UPDATE` in SKU order (so two multi-SKU commands
-//!   cannot deadlock), then the order's holds, lets the domain decide in memory, and
-//!   writes what changed with set-based statements before committing.
+//! - `change` locks the order's row (so a cancellation and a reservation of one order
+//!   serialize), then the products `FOR UPDATE` in SKU order (so two multi-SKU commands
+//!   cannot deadlock), then the order's holds; lets the domain decide in memory; and
+//!   writes what changed, its movements and its events (to the outbox) with set-based
+//!   statements before committing.
+//!
+//! Every change writes its events to the outbox in its own transaction.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use contracts::events::{
+    Envelope, EventType, ProductInventoryBelowSafetyStock, ProductInventoryDepleted,
+    ProductInventoryReserved,
+};
 use contracts::inventory::MovementsPage;
-use sqlx::{PgPool, Postgres, Transaction};
+use messaging::{OutboxMessage, inbox, outbox};
+use sqlx::{PgConnection, PgPool};
 
 use super::rows::{HoldRow, MovementRow, ProductRow};
+use crate::adapters::events::{SOURCE, outbox_messages};
 use crate::application::{
-    CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, StockRecord,
-    StoreError,
+    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
+    ReserveOutcome, Scope, StockRecord, StoreError,
 };
-use crate::domain::{InventoryError, LockedStock, Movement, OrderId, ProductInventory, Sku};
+use crate::domain::{
+    InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory, Sku,
+};
 
 #[derive(Debug, Clone)]
 pub struct PgInventoryStore {
@@ -37,12 +49,22 @@ impl PgInventoryStore {
     }
 }
 
+/// The hot path in one statement (ADR 0003). `ord` locks the order's row first and
+/// yields nothing for a cancelled order; the outbox rows are inserted from `upd`, so
+/// they exist exactly when the reservation does. The threshold events' numbers are
+/// patched in from the updated row.
 const RESERVE_ONE: &str = r#"
-WITH upd AS (
+WITH ord AS (
+    INSERT INTO order_states (order_id) VALUES ($2)
+    ON CONFLICT (order_id) DO UPDATE SET updated_at = now()
+     WHERE NOT order_states.cancelled
+    RETURNING order_id
+), upd AS (
     UPDATE product_inventory
        SET reserved = reserved + $3, version = version + 1, updated_at = now()
      WHERE sku = $1
        AND on_hand - reserved >= $3
+       AND EXISTS (SELECT 1 FROM ord)
        AND NOT EXISTS (SELECT 1 FROM reservations WHERE order_id = $2 AND sku = $1)
  RETURNING on_hand, reserved, safety_stock
 ), hold AS (
@@ -53,8 +75,28 @@ WITH upd AS (
     SELECT $1, 'reserved', $3, $2, on_hand, reserved,
            on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock
       FROM upd
+), reserved_event AS (
+    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
+    SELECT $5, $6, $7, $8, $9, $20 FROM upd
+), below_event AS (
+    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
+    SELECT $10, $11, $12, $13,
+           jsonb_set(jsonb_set($14, '{data,available}', to_jsonb(on_hand - reserved)),
+                     '{data,safetyStock}', to_jsonb(safety_stock)),
+           $20
+      FROM upd
+     WHERE on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock
+), depleted_event AS (
+    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
+    SELECT $15, $16, $17, $18,
+           jsonb_set(jsonb_set($19, '{data,onHand}', to_jsonb(on_hand)),
+                     '{data,reserved}', to_jsonb(reserved)),
+           $20
+      FROM upd
+     WHERE on_hand = reserved
 )
 SELECT EXISTS (SELECT 1 FROM upd) AS reserved,
+       EXISTS (SELECT 1 FROM ord) AS order_open,
        (SELECT requested FROM reservations WHERE order_id = $2 AND sku = $1) AS held_for,
        (SELECT on_hand - reserved FROM product_inventory WHERE sku = $1) AS available
 "#;
@@ -62,6 +104,7 @@ SELECT EXISTS (SELECT 1 FROM upd) AS reserved,
 #[derive(Debug, sqlx::FromRow)]
 struct ReserveRow {
     reserved: bool,
+    order_open: bool,
     held_for: Option<i64>,
     available: Option<i64>,
 }
@@ -71,7 +114,9 @@ impl InventoryStore for PgInventoryStore {
         &self,
         product: &ProductInventory,
         created: &Movement,
+        events: &[InventoryEvent],
     ) -> Result<CreateOutcome, StoreError> {
+        let mut tx = self.pool.begin().await.context("begin")?;
         let updated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
             r#"
             WITH p AS (
@@ -93,13 +138,17 @@ impl InventoryStore for PgInventoryStore {
         .bind(product.version())
         .bind(created.qty)
         .bind(created.crossed_below_safety_stock)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .context("insert product")?;
-        Ok(match updated_at {
-            Some(updated_at) => CreateOutcome::Created { updated_at },
-            None => CreateOutcome::AlreadyExists,
-        })
+        let Some(updated_at) = updated_at else {
+            return Ok(CreateOutcome::AlreadyExists);
+        };
+        outbox::enqueue(&mut tx, &outbox_messages(events, updated_at))
+            .await
+            .context("enqueue events")?;
+        tx.commit().await.context("commit")?;
+        Ok(CreateOutcome::Created { updated_at })
     }
 
     async fn find(&self, sku: &Sku) -> Result<Option<StockRecord>, StoreError> {
@@ -115,11 +164,22 @@ impl InventoryStore for PgInventoryStore {
     }
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
-        let result: Result<ReserveRow, sqlx::Error> = sqlx::query_as(RESERVE_ONE)
+        let [reserved, below, depleted] = reservation_events(hold);
+        let mut query = sqlx::query_as(RESERVE_ONE)
             .bind(hold.sku.as_str())
             .bind(hold.order_id.as_str())
             .bind(hold.qty.get())
-            .bind(hold.expires_at)
+            .bind(hold.expires_at);
+        for message in [reserved, below, depleted] {
+            query = query
+                .bind(message.id)
+                .bind(message.exchange)
+                .bind(message.routing_key)
+                .bind(message.event_type)
+                .bind(message.payload);
+        }
+        let result: Result<ReserveRow, sqlx::Error> = query
+            .bind(telemetry::current_traceparent())
             .fetch_one(&self.pool)
             .await;
         let row = match result {
@@ -145,6 +205,11 @@ impl InventoryStore for PgInventoryStore {
                 ..
             } => ReserveOutcome::AlreadyHeld { requested },
             ReserveRow {
+                order_open: false,
+                available: Some(_),
+                ..
+            } => ReserveOutcome::OrderCancelled,
+            ReserveRow {
                 available: Some(available),
                 ..
             } => ReserveOutcome::Insufficient { available },
@@ -154,62 +219,46 @@ impl InventoryStore for PgInventoryStore {
 
     async fn change<T, F>(
         &self,
-        skus: &[Sku],
-        order_id: Option<&OrderId>,
+        scope: Scope<'_>,
         change: F,
     ) -> Result<Result<T, InventoryError>, StoreError>
     where
         T: Send,
         F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
     {
-        let mut sorted: Vec<&str> = skus.iter().map(Sku::as_str).collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-
         let mut tx = self.pool.begin().await.context("begin")?;
-        let products: Vec<ProductRow> = sqlx::query_as(
-            "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
-               FROM product_inventory WHERE sku = ANY($1)
-              ORDER BY sku FOR UPDATE",
-        )
-        .bind(&sorted)
-        .fetch_all(&mut *tx)
-        .await
-        .context("lock products")?;
-        let holds: Vec<HoldRow> = match order_id {
-            Some(order_id) => sqlx::query_as(
-                "SELECT order_id, sku, requested, held, status, expires_at
-                   FROM reservations WHERE order_id = $1 AND sku = ANY($2)
-                  ORDER BY sku FOR UPDATE",
-            )
-            .bind(order_id.as_str())
-            .bind(&sorted)
-            .fetch_all(&mut *tx)
+        let outcome = change_in(&mut tx, scope, change).await?;
+        if outcome.is_ok() {
+            tx.commit().await.context("commit")?;
+        } else {
+            tx.rollback().await.context("rollback")?;
+        }
+        Ok(outcome)
+    }
+
+    async fn change_for_event<T, F>(
+        &self,
+        entry: InboxEntry<'_>,
+        scope: Scope<'_>,
+        change: F,
+    ) -> Result<Handled<T>, StoreError>
+    where
+        T: Send,
+        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
+    {
+        let mut tx = self.pool.begin().await.context("begin")?;
+        if !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
             .await
-            .context("lock holds")?,
-            None => Vec::new(),
-        };
-
-        let products = products
-            .into_iter()
-            .map(|r| r.into_record().map(|r| r.product))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let holds = holds
-            .into_iter()
-            .map(HoldRow::into_domain)
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut stock = LockedStock::new(order_id.cloned(), products, holds);
-
-        let outcome = match change(&mut stock) {
-            Ok(outcome) => outcome,
-            Err(refused) => {
-                tx.rollback().await.context("rollback")?;
-                return Ok(Err(refused));
-            }
-        };
-        write_changes(&mut tx, stock).await?;
+            .context("inbox")?
+        {
+            tx.rollback().await.ok();
+            return Ok(Handled::Duplicate);
+        }
+        let outcome = change_in(&mut tx, scope, change).await?;
+        // A refusal is an answer too: the inbox row commits, so the event is not
+        // handled again.
         tx.commit().await.context("commit")?;
-        Ok(Ok(outcome))
+        Ok(Handled::Done(outcome))
     }
 
     async fn movements(
@@ -267,12 +316,156 @@ impl InventoryStore for PgInventoryStore {
     }
 }
 
-/// Writes a change set: products, holds, movements, one statement each.
-async fn write_changes(
-    tx: &mut Transaction<'_, Postgres>,
-    stock: LockedStock,
-) -> anyhow::Result<()> {
+/// Loads `scope` under lock in `tx`, lets `change` decide, writes what it changed.
+/// Lock order, the same everywhere: the order's row, the products by SKU, the holds.
+async fn change_in<T, F>(
+    tx: &mut PgConnection,
+    scope: Scope<'_>,
+    change: F,
+) -> anyhow::Result<Result<T, InventoryError>>
+where
+    F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
+{
+    let order_id = match scope {
+        Scope::Skus(_, order_id) => order_id,
+        Scope::Order(order_id) => Some(order_id),
+    };
+    let cancelled = match order_id {
+        Some(order_id) => sqlx::query_scalar(
+            "INSERT INTO order_states (order_id) VALUES ($1)
+             ON CONFLICT (order_id) DO UPDATE SET updated_at = now()
+             RETURNING cancelled",
+        )
+        .bind(order_id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .context("lock order")?,
+        None => false,
+    };
+    let mut skus: Vec<String> = match scope {
+        Scope::Skus(skus, _) => skus.iter().map(|s| s.as_str().to_owned()).collect(),
+        Scope::Order(order_id) => {
+            sqlx::query_scalar("SELECT sku FROM reservations WHERE order_id = $1")
+                .bind(order_id.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .context("skus of the order")?
+        }
+    };
+    skus.sort_unstable();
+    skus.dedup();
+
+    let products: Vec<ProductRow> = sqlx::query_as(
+        "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
+           FROM product_inventory WHERE sku = ANY($1)
+          ORDER BY sku FOR UPDATE",
+    )
+    .bind(&skus)
+    .fetch_all(&mut *tx)
+    .await
+    .context("lock products")?;
+    let holds: Vec<HoldRow> = match order_id {
+        Some(order_id) => sqlx::query_as(
+            "SELECT order_id, sku, requested, held, status, expires_at
+               FROM reservations WHERE order_id = $1 AND sku = ANY($2)
+              ORDER BY sku FOR UPDATE",
+        )
+        .bind(order_id.as_str())
+        .bind(&skus)
+        .fetch_all(&mut *tx)
+        .await
+        .context("lock holds")?,
+        None => Vec::new(),
+    };
+
+    let products = products
+        .into_iter()
+        .map(|r| r.into_record().map(|r| r.product))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let holds = holds
+        .into_iter()
+        .map(HoldRow::into_domain)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut stock = LockedStock::new(order_id.cloned(), cancelled, products, holds);
+
+    let outcome = match change(&mut stock) {
+        Ok(outcome) => outcome,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    write_changes(tx, stock).await?;
+    Ok(Ok(outcome))
+}
+
+/// The three events a single-SKU reservation may cause, built ahead of the statement
+/// that decides which of them are written (numbers patched in by the statement).
+fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
+    let now = Utc::now();
+    let traceparent = None; // bound once, separately
+    let sku = hold.sku.as_str();
+    let reserved = Envelope::new(
+        SOURCE,
+        now,
+        Some(hold.order_id.as_str()),
+        hold.order_id.as_str(),
+        ProductInventoryReserved {
+            order_id: hold.order_id.to_string(),
+            items: vec![contracts::events::EventLine {
+                sku: sku.to_owned(),
+                qty: hold.qty.get(),
+            }],
+            expires_at: hold.expires_at,
+        },
+    );
+    let below = Envelope::new(
+        SOURCE,
+        now,
+        None,
+        sku,
+        ProductInventoryBelowSafetyStock {
+            sku: sku.to_owned(),
+            available: 0,
+            safety_stock: 0,
+        },
+    );
+    let depleted = Envelope::new(
+        SOURCE,
+        now,
+        None,
+        sku,
+        ProductInventoryDepleted {
+            sku: sku.to_owned(),
+            on_hand: 0,
+            reserved: 0,
+        },
+    );
+    debug_assert_eq!(
+        ProductInventoryReserved::EXCHANGE,
+        ProductInventoryDepleted::EXCHANGE
+    );
+    [
+        OutboxMessage::new(&reserved, traceparent.clone()),
+        OutboxMessage::new(&below, traceparent.clone()),
+        OutboxMessage::new(&depleted, traceparent),
+    ]
+}
+
+/// Writes a change set: products, holds, movements, the order's cancellation and the
+/// events, one statement each.
+async fn write_changes(tx: &mut PgConnection, stock: LockedStock) -> anyhow::Result<()> {
     let changes = stock.into_changes();
+    if let Some(order_id) = &changes.cancelled_order {
+        sqlx::query(
+            "UPDATE order_states SET cancelled = true, cancelled_at = now(), updated_at = now()
+              WHERE order_id = $1",
+        )
+        .bind(order_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .context("remember cancellation")?;
+    }
+    outbox::enqueue(&mut *tx, &outbox_messages(&changes.events, Utc::now()))
+        .await
+        .context("enqueue events")?;
     if !changes.products.is_empty() {
         let p = &changes.products;
         sqlx::query(
@@ -286,7 +479,7 @@ async fn write_changes(
         .bind(p.iter().map(ProductInventory::on_hand).collect::<Vec<_>>())
         .bind(p.iter().map(ProductInventory::reserved).collect::<Vec<_>>())
         .bind(p.iter().map(ProductInventory::version).collect::<Vec<_>>())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .context("update products")?;
     }
@@ -304,7 +497,7 @@ async fn write_changes(
         .bind(h.iter().map(|x| x.held).collect::<Vec<_>>())
         .bind(h.iter().map(|x| x.status.as_str()).collect::<Vec<_>>())
         .bind(h.iter().map(|x| x.expires_at).collect::<Vec<_>>())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .context("upsert holds")?;
     }
@@ -321,7 +514,7 @@ async fn write_changes(
         .bind(m.iter().map(|x| x.on_hand_after).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.reserved_after).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.crossed_below_safety_stock).collect::<Vec<_>>())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .context("insert movements")?;
     }

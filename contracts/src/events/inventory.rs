@@ -1,0 +1,131 @@
+//! Events of inventory-service, on the `inventory_events` exchange.
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{EventLine, EventShortage, EventType, INVENTORY_EXCHANGE};
+
+macro_rules! inventory_event {
+    ($name:ident, $key:literal) => {
+        impl EventType for $name {
+            const TYPE: &'static str = stringify!($name);
+            const VERSION: u32 = 1;
+            const EXCHANGE: &'static str = INVENTORY_EXCHANGE;
+            const ROUTING_KEY: &'static str = $key;
+        }
+    };
+}
+
+/// A SKU was created with its initial stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryCreated {
+    pub sku: String,
+    pub on_hand: i64,
+    pub safety_stock: i64,
+}
+inventory_event!(ProductInventoryCreated, "product.inventory.created");
+
+/// Units were held for an order (every line of it, for a multi-SKU reservation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryReserved {
+    pub order_id: String,
+    pub items: Vec<EventLine>,
+    pub expires_at: DateTime<Utc>,
+}
+inventory_event!(ProductInventoryReserved, "product.inventory.reserved");
+
+/// Why a reservation for an order was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationFailureReason {
+    InsufficientStock,
+    UnknownSku,
+    /// The order was cancelled before its reservation was asked for.
+    OrderCancelled,
+    /// The order already holds a SKU for another quantity.
+    ReservationConflict,
+}
+
+/// A reservation asked for by an order's event could not be made; nothing is held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryReservationFailed {
+    pub order_id: String,
+    pub reason: ReservationFailureReason,
+    #[serde(default)]
+    pub shortages: Vec<EventShortage>,
+    #[serde(default)]
+    pub unknown_skus: Vec<String>,
+}
+inventory_event!(
+    ProductInventoryReservationFailed,
+    "product.inventory.reservation_failed"
+);
+
+/// Held units went back to available stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryReleased {
+    pub order_id: String,
+    pub items: Vec<EventLine>,
+}
+inventory_event!(ProductInventoryReleased, "product.inventory.released");
+
+/// Held units left the stock for good (the order was confirmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryCommitted {
+    pub order_id: String,
+    pub items: Vec<EventLine>,
+}
+inventory_event!(ProductInventoryCommitted, "product.inventory.committed");
+
+/// Units were added to on hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryReplenished {
+    pub sku: String,
+    pub qty: i64,
+    pub on_hand: i64,
+    pub available: i64,
+}
+inventory_event!(ProductInventoryReplenished, "product.inventory.replenished");
+
+/// A hold reached its expiry and was released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryReservationExpired {
+    pub order_id: String,
+    pub items: Vec<EventLine>,
+}
+inventory_event!(
+    ProductInventoryReservationExpired,
+    "product.inventory.expired"
+);
+
+/// Available stock of a SKU reached zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryDepleted {
+    pub sku: String,
+    pub on_hand: i64,
+    pub reserved: i64,
+}
+inventory_event!(ProductInventoryDepleted, "product.inventory.depleted");
+
+/// Available stock crossed under the safety stock: a purchase order is due. Once per
+/// crossing, not on every movement below it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryBelowSafetyStock {
+    pub sku: String,
+    pub available: i64,
+    pub safety_stock: i64,
+}
+inventory_event!(
+    ProductInventoryBelowSafetyStock,
+    "product.inventory.below_safety_stock"
+);

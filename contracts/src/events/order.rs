@@ -1,0 +1,49 @@
+//! Events of order-service, on the `order_events` exchange.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{EventLine, EventType, ORDER_EXCHANGE};
+
+macro_rules! order_event {
+    ($name:ident, $key:literal) => {
+        impl EventType for $name {
+            const TYPE: &'static str = stringify!($name);
+            const VERSION: u32 = 1;
+            const EXCHANGE: &'static str = ORDER_EXCHANGE;
+            const ROUTING_KEY: &'static str = $key;
+        }
+    };
+}
+
+/// An order was placed and is to be reserved by events (the saga's fallback path).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCreated {
+    pub order_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub items: Vec<EventLine>,
+    /// Lifetime of the holds, when the order asks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_seconds: Option<i64>,
+}
+order_event!(OrderCreated, "order.created");
+
+/// The order is final: its holds are to be committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderConfirmed {
+    pub order_id: String,
+}
+order_event!(OrderConfirmed, "order.confirmed");
+
+/// The order is cancelled: its holds are to be released, and no later reservation made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCancelled {
+    pub order_id: String,
+    #[serde(default)]
+    pub reason: String,
+}
+order_event!(OrderCancelled, "order.cancelled");

@@ -1,0 +1,161 @@
+//! One sample of every event type, and the envelope and wire forms the tests start from.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use contracts::events::{
+    Envelope, EventLine, EventShortage, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
+    ProductInventoryBelowSafetyStock, ProductInventoryCommitted, ProductInventoryCreated,
+    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
+    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
+    ProductInventoryReserved, RawEnvelope, ReservationFailureReason,
+};
+use serde_json::Value;
+
+/// Calls the generic function `$check` once with a sample of every event type.
+macro_rules! with_every_event {
+    ($check:ident) => {{
+        use $crate::samples as sample;
+        $check(sample::created());
+        $check(sample::reserved());
+        $check(sample::reservation_failed());
+        $check(sample::released());
+        $check(sample::committed());
+        $check(sample::replenished());
+        $check(sample::reservation_expired());
+        $check(sample::depleted());
+        $check(sample::below_safety_stock());
+        $check(sample::order_created());
+        $check(sample::order_confirmed());
+        $check(sample::order_cancelled());
+    }};
+}
+pub(crate) use with_every_event;
+
+/// When the samples occurred: fixed, with milliseconds, so the wire form is known.
+pub fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53).unwrap() + Duration::milliseconds(589)
+}
+
+pub fn lines() -> Vec<EventLine> {
+    vec![
+        EventLine {
+            sku: "SKU-001".into(),
+            qty: 2,
+        },
+        EventLine {
+            sku: "SKU-002".into(),
+            qty: 1,
+        },
+    ]
+}
+
+pub fn created() -> ProductInventoryCreated {
+    ProductInventoryCreated {
+        sku: "SKU-001".into(),
+        on_hand: 10,
+        safety_stock: 3,
+    }
+}
+
+pub fn reserved() -> ProductInventoryReserved {
+    ProductInventoryReserved {
+        order_id: "ord-42".into(),
+        items: lines(),
+        expires_at: at() + Duration::minutes(15),
+    }
+}
+
+pub fn reservation_failed() -> ProductInventoryReservationFailed {
+    ProductInventoryReservationFailed {
+        order_id: "ord-42".into(),
+        reason: ReservationFailureReason::InsufficientStock,
+        shortages: vec![EventShortage {
+            sku: "SKU-001".into(),
+            requested: 5,
+            available: 2,
+        }],
+        unknown_skus: vec!["SKU-404".into()],
+    }
+}
+
+pub fn released() -> ProductInventoryReleased {
+    ProductInventoryReleased {
+        order_id: "ord-42".into(),
+        items: lines(),
+    }
+}
+
+pub fn committed() -> ProductInventoryCommitted {
+    ProductInventoryCommitted {
+        order_id: "ord-42".into(),
+        items: lines(),
+    }
+}
+
+pub fn replenished() -> ProductInventoryReplenished {
+    ProductInventoryReplenished {
+        sku: "SKU-001".into(),
+        qty: 20,
+        on_hand: 30,
+        available: 28,
+    }
+}
+
+pub fn reservation_expired() -> ProductInventoryReservationExpired {
+    ProductInventoryReservationExpired {
+        order_id: "ord-42".into(),
+        items: lines(),
+    }
+}
+
+pub fn depleted() -> ProductInventoryDepleted {
+    ProductInventoryDepleted {
+        sku: "SKU-001".into(),
+        on_hand: 2,
+        reserved: 2,
+    }
+}
+
+pub fn below_safety_stock() -> ProductInventoryBelowSafetyStock {
+    ProductInventoryBelowSafetyStock {
+        sku: "SKU-001".into(),
+        available: 2,
+        safety_stock: 3,
+    }
+}
+
+pub fn order_created() -> OrderCreated {
+    OrderCreated {
+        order_id: "ord-42".into(),
+        customer_id: Some("cus-7".into()),
+        items: lines(),
+        ttl_seconds: Some(900),
+    }
+}
+
+pub fn order_confirmed() -> OrderConfirmed {
+    OrderConfirmed {
+        order_id: "ord-42".into(),
+    }
+}
+
+pub fn order_cancelled() -> OrderCancelled {
+    OrderCancelled {
+        order_id: "ord-42".into(),
+        reason: "customer asked".into(),
+    }
+}
+
+/// `data` in an envelope, as its publisher would make it.
+pub fn envelope<T: EventType>(data: T) -> Envelope<T> {
+    Envelope::new("inventory-service", at(), Some("ord-42"), "ord-42", data)
+}
+
+/// A message of `T` as a producer would put it on the wire.
+pub fn wire<T: EventType>(data: T) -> Value {
+    serde_json::to_value(envelope(data)).expect("an envelope serializes")
+}
+
+/// What a consumer reads first: the envelope with `data` not read yet.
+pub fn raw(message: Value) -> RawEnvelope {
+    serde_json::from_value(message).expect("the envelope itself is well formed")
+}

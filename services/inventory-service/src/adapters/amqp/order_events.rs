@@ -1,0 +1,83 @@
+//! Handles order events: reads the envelope's payload into domain values (a payload
+//! that breaks the contract is rejected to the dead-letter queue) and runs the use case.
+//! A store failure is retried; a redelivery is absorbed by the inbox.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use contracts::events::{EventType, OrderCancelled, OrderConfirmed, OrderCreated, RawEnvelope};
+use contracts::inventory::MAX_TTL_SECONDS;
+use messaging::{HandleError, Handler};
+
+use crate::adapters::postgres::PgInventoryStore;
+use crate::application::{Error, Inventory};
+use crate::domain::{OrderId, Quantity, Sku};
+
+#[derive(Debug, Clone)]
+pub struct OrderEventsHandler {
+    pub inventory: Arc<Inventory<PgInventoryStore>>,
+}
+
+impl Handler for OrderEventsHandler {
+    async fn handle(&self, event: RawEnvelope) -> Result<(), HandleError> {
+        let outcome = match event.event_type.as_str() {
+            OrderCreated::TYPE => {
+                let event = event
+                    .decode::<OrderCreated>()
+                    .map_err(HandleError::Reject)?;
+                let order_id = order_id(&event.data.order_id)?;
+                let lines = lines(&event.data)?;
+                let ttl = match event.data.ttl_seconds {
+                    None => None,
+                    Some(t) if (1..=MAX_TTL_SECONDS).contains(&t) => Some(t as u32),
+                    Some(t) => {
+                        return Err(HandleError::Reject(format!("ttlSeconds {t} out of range")));
+                    }
+                };
+                self.inventory
+                    .on_order_created(event.id, &order_id, lines, ttl, Utc::now())
+                    .await
+            }
+            OrderConfirmed::TYPE => {
+                let event = event
+                    .decode::<OrderConfirmed>()
+                    .map_err(HandleError::Reject)?;
+                let order_id = order_id(&event.data.order_id)?;
+                self.inventory.on_order_confirmed(event.id, &order_id).await
+            }
+            OrderCancelled::TYPE => {
+                let event = event
+                    .decode::<OrderCancelled>()
+                    .map_err(HandleError::Reject)?;
+                let order_id = order_id(&event.data.order_id)?;
+                self.inventory.on_order_cancelled(event.id, &order_id).await
+            }
+            other => return Err(HandleError::Reject(format!("unknown event type {other:?}"))),
+        };
+        match outcome {
+            Ok(_) => Ok(()),
+            Err(Error::Store(cause)) => Err(HandleError::Retry(cause.0)),
+            Err(Error::Rejected(refusal)) => Err(HandleError::Reject(refusal.to_string())),
+        }
+    }
+}
+
+fn order_id(raw: &str) -> Result<OrderId, HandleError> {
+    OrderId::parse(raw).map_err(|e| HandleError::Reject(e.to_string()))
+}
+
+fn lines(event: &OrderCreated) -> Result<Vec<(Sku, Quantity)>, HandleError> {
+    if event.items.is_empty() {
+        return Err(HandleError::Reject("OrderCreated without items".into()));
+    }
+    let mut lines = Vec::with_capacity(event.items.len());
+    for item in &event.items {
+        let sku = Sku::parse(&item.sku).map_err(|e| HandleError::Reject(e.to_string()))?;
+        let qty = Quantity::parse(item.qty).map_err(|e| HandleError::Reject(e.to_string()))?;
+        if lines.iter().any(|(s, _): &(Sku, Quantity)| *s == sku) {
+            return Err(HandleError::Reject(format!("SKU {sku} appears twice")));
+        }
+        lines.push((sku, qty));
+    }
+    Ok(lines)
+}

@@ -1,0 +1,63 @@
+//! Domain events: the business facts a change produces, recorded beside the movements
+//! and published by the outbox. Pure data.
+
+use chrono::{DateTime, Utc};
+
+use super::{OrderId, Shortage, Sku};
+
+/// Why an order's reservation was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReservationFailure {
+    Insufficient(Vec<Shortage>),
+    UnknownSku(Vec<Sku>),
+    OrderCancelled,
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InventoryEvent {
+    Created {
+        sku: Sku,
+        on_hand: i64,
+        safety_stock: i64,
+    },
+    Reserved {
+        order_id: OrderId,
+        items: Vec<(Sku, i64)>,
+        expires_at: DateTime<Utc>,
+    },
+    ReservationFailed {
+        order_id: OrderId,
+        reason: ReservationFailure,
+    },
+    Released {
+        order_id: OrderId,
+        items: Vec<(Sku, i64)>,
+    },
+    Committed {
+        order_id: OrderId,
+        items: Vec<(Sku, i64)>,
+    },
+    Replenished {
+        sku: Sku,
+        qty: i64,
+        on_hand: i64,
+        available: i64,
+    },
+    ReservationExpired {
+        order_id: OrderId,
+        items: Vec<(Sku, i64)>,
+    },
+    /// Available stock reached zero.
+    Depleted {
+        sku: Sku,
+        on_hand: i64,
+        reserved: i64,
+    },
+    /// Available stock crossed under the safety stock (once per crossing).
+    BelowSafetyStock {
+        sku: Sku,
+        available: i64,
+        safety_stock: i64,
+    },
+}
