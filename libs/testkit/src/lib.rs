@@ -1,12 +1,14 @@
-//! Test fixtures shared by the services' tests. Tests talk to a real PostgreSQL; each
-//! test gets its own fresh database so tests run in parallel without seeing each
-//! other's rows.
+//! Test fixtures shared by the services' tests. Tests talk to a real PostgreSQL and a
+//! real RabbitMQ; each test gets its own fresh database and its own broker names (see
+//! [`broker`]) so tests run in parallel without seeing each other's data.
 //!
 //! Where the server comes from, in order:
 //! 1. `TEST_DATABASE_URL` or `DATABASE_URL` in the environment (any database on the
 //!    server: it is only used to create the test databases);
 //! 2. a PostgreSQL container started with Testcontainers, when a Docker engine runs;
 //! 3. `postgres://postgres@127.0.0.1:5432/postgres`.
+
+pub mod broker;
 
 use std::path::Path;
 

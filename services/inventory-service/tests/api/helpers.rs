@@ -33,6 +33,7 @@ pub fn broker_prefix(database: &str) -> String {
 }
 
 pub async fn spawn_with(settings: Settings, db: &TestDatabase) -> TestApp {
+    telemetry::init_for_tests();
     let app = Application::build(settings)
         .await
         .expect("build inventory-service");
@@ -98,6 +99,11 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
+    }
+
+    /// Broker name of a logical exchange or queue, for this test.
+    pub fn broker_name(&self, logical: &str) -> String {
+        format!("{}{logical}", broker_prefix(&self.db.name))
     }
 
     pub async fn pool(&self) -> sqlx::PgPool {

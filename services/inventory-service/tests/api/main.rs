@@ -2,9 +2,11 @@
 //! database per test, see `testkit`).
 
 mod concurrency;
+mod events;
 mod expiry;
 mod helpers;
 mod invalid_input;
+mod order_events;
 mod reservations;
 mod stock;
 mod store;

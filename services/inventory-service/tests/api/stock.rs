@@ -161,7 +161,16 @@ async fn falling_under_the_safety_stock_is_recorded_once_per_crossing() {
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
-    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    // Ready once the database answers and the broker connection is up.
+    let mut ready = StatusCode::SERVICE_UNAVAILABLE;
+    for _ in 0..100 {
+        ready = app.get("/readyz").await.status();
+        if ready == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ready, StatusCode::OK);
     assert_problem(
         app.get("/nope").await,
         StatusCode::NOT_FOUND,

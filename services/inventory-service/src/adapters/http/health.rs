@@ -12,14 +12,24 @@ pub(super) async fn alive() -> Json<Value> {
 }
 
 pub(super) async fn ready(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
-    match state.inventory.ready().await {
-        Ok(()) => Ok(Json(json!({ "status": "ready", "database": "up" }))),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
-            Err(
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
-                    .with_detail("the database does not answer"),
-            )
-        }
+    let database = state.inventory.ready().await;
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "database not ready");
     }
+    let broker = state.broker.is_up();
+    if database.is_ok() && broker {
+        return Ok(Json(
+            json!({ "status": "ready", "database": "up", "broker": "up" }),
+        ));
+    }
+    let down: Vec<&str> = [("database", database.is_ok()), ("broker", broker)]
+        .into_iter()
+        .filter(|(_, up)| !up)
+        .map(|(name, _)| name)
+        .collect();
+    Err(
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+            .with_detail(format!("not reachable: {}", down.join(", ")))
+            .with_extension("down", down),
+    )
 }

@@ -1,0 +1,182 @@
+//! What inventory-service publishes: one event per fact, through the outbox, with its
+//! envelope, routing key and trace context; nothing lost while the broker is away.
+
+use std::time::Duration;
+
+use contracts::events::{EventType, ProductInventoryReserved, RawEnvelope};
+use reqwest::StatusCode;
+use serde_json::json;
+use testkit::broker::EventTap;
+
+use crate::helpers::{broker_prefix, spawn_app, spawn_with};
+
+const QUIET: Duration = Duration::from_millis(700);
+const LIMIT: Duration = Duration::from_secs(15);
+
+#[tokio::test]
+async fn a_reservation_over_http_publishes_exactly_one_reserved_event() {
+    let app = spawn_app().await;
+    let mut tap = EventTap::start(&app.broker_name("inventory_events")).await;
+    app.create("ABC-1234-AB", 10).await;
+    assert_eq!(
+        app.reserve("ABC-1234-AB", "order-001", 4).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    // A retry of the same reservation changes nothing and publishes nothing.
+    app.reserve("ABC-1234-AB", "order-001", 4).await;
+
+    let seen = tap.collect(QUIET, LIMIT).await;
+    let reserved: Vec<_> = seen
+        .iter()
+        .filter(|m| m.routing_key == ProductInventoryReserved::ROUTING_KEY)
+        .collect();
+    assert_eq!(reserved.len(), 1, "{seen:#?}");
+    let message = reserved[0];
+    let envelope: RawEnvelope = serde_json::from_value(message.body.clone()).unwrap();
+    assert_eq!(
+        message.message_id.as_deref(),
+        Some(envelope.id.to_string().as_str())
+    );
+    assert_eq!(message.content_type.as_deref(), Some("application/json"));
+    assert!(message.persistent);
+    let traceparent = message
+        .traceparent
+        .as_deref()
+        .expect("a traceparent header");
+    assert_eq!(traceparent.len(), 55, "{traceparent}");
+    assert_eq!(envelope.source, "inventory-service");
+    assert_eq!(envelope.order_id.as_deref(), Some("order-001"));
+    let event = envelope.decode::<ProductInventoryReserved>().unwrap();
+    assert_eq!(event.data.items[0].sku, "ABC-1234-AB");
+    assert_eq!(event.data.items[0].qty, 4);
+    assert!(
+        seen.iter()
+            .any(|m| m.routing_key == "product.inventory.created")
+    );
+}
+
+#[tokio::test]
+async fn every_change_publishes_its_event_under_its_routing_key() {
+    let app = spawn_app().await;
+    let mut tap = EventTap::start(&app.broker_name("inventory_events")).await;
+    app.create("ABC-1234-AB", 10).await;
+    app.reserve("ABC-1234-AB", "o-1", 4).await;
+    app.post(
+        "/inventory/ABC-1234-AB/release",
+        json!({"orderId": "o-1", "qty": 1}),
+    )
+    .await;
+    app.post("/inventory/ABC-1234-AB/confirm", json!({"orderId": "o-1"}))
+        .await;
+    app.post("/inventory/ABC-1234-AB/replenish", json!({"qty": 5}))
+        .await;
+    let keys: Vec<String> = tap
+        .until(LIMIT, |m| m.routing_key.ends_with(".replenished"))
+        .await
+        .into_iter()
+        .map(|m| m.routing_key)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "product.inventory.created",
+            "product.inventory.reserved",
+            "product.inventory.released",
+            "product.inventory.committed",
+            "product.inventory.replenished",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn below_safety_stock_fires_once_per_crossing_and_depleted_at_zero() {
+    let app = spawn_app().await;
+    let mut tap = EventTap::start(&app.broker_name("inventory_events")).await;
+    app.post(
+        "/inventory",
+        json!({"sku": "ABC-1234-AB", "qty": 10, "safetyStock": 5}),
+    )
+    .await;
+    for (i, qty) in [4, 2, 1, 3].into_iter().enumerate() {
+        assert_eq!(
+            app.reserve("ABC-1234-AB", &format!("o-{i}"), qty)
+                .await
+                .status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    // Back above the level, then under it again: a second crossing.
+    for i in 0..4 {
+        app.post(
+            "/inventory/ABC-1234-AB/release",
+            json!({"orderId": format!("o-{i}")}),
+        )
+        .await;
+    }
+    app.reserve("ABC-1234-AB", "o-again", 6).await;
+
+    let seen = tap
+        .until(LIMIT, |m| {
+            m.body["data"]["orderId"] == "o-again" && m.routing_key.ends_with(".reserved")
+        })
+        .await;
+    let seen = [seen, tap.collect(QUIET, LIMIT).await].concat();
+    let below: Vec<_> = seen
+        .iter()
+        .filter(|m| m.routing_key == "product.inventory.below_safety_stock")
+        .collect();
+    assert_eq!(below.len(), 2, "{seen:#?}");
+    assert_eq!(below[0].body["data"]["available"], 4);
+    assert_eq!(below[0].body["data"]["safetyStock"], 5);
+    let depleted: Vec<_> = seen
+        .iter()
+        .filter(|m| m.routing_key == "product.inventory.depleted")
+        .collect();
+    assert_eq!(depleted.len(), 1);
+    assert_eq!(depleted[0].body["data"]["onHand"], 10);
+    assert_eq!(depleted[0].body["data"]["reserved"], 10);
+}
+
+#[tokio::test]
+async fn events_written_while_the_broker_is_away_are_published_once_when_it_returns() {
+    let db = testkit::fresh_database("inventory").await;
+    let prefix = broker_prefix(&db.name);
+    let mut settings = inventory_service::config::Settings::for_tests(&db.url, &prefix);
+    settings.amqp_url = "amqp://guest:guest@127.0.0.1:1/%2f".into(); // nothing listens there
+    let offline = spawn_with(settings, &db).await;
+    offline.create("ABC-1234-AB", 100).await;
+    for i in 0..20 {
+        assert_eq!(
+            offline
+                .reserve("ABC-1234-AB", &format!("o-{i}"), 1)
+                .await
+                .status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    let pool = offline.pool().await;
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 21, "the events wait in the outbox");
+    assert_eq!(
+        offline.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    drop(offline);
+
+    let mut tap = EventTap::start(&format!("{prefix}inventory_events")).await;
+    let _online = crate::helpers::spawn_on(&db).await;
+    let seen = tap.collect(Duration::from_secs(2), LIMIT).await;
+    let mut ids: Vec<_> = seen.iter().map(|m| m.message_id.clone().unwrap()).collect();
+    assert_eq!(ids.len(), 21, "{seen:#?}");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 21, "no event twice");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
