@@ -1,10 +1,13 @@
 //! bench: drives inventory-api with three workloads (stock reads, reservations on one
 //! hot SKU, reservations spread over 10,000 SKUs), each under fixed concurrency and at a
-//! fixed rate, and writes the figures to `bench/results/`.
+//! fixed rate, then times the event hop (a reservation's commit to its
+//! `ProductInventoryReserved` at a consumer) at a fixed rate, and writes the figures to
+//! `bench/results/`.
 //!
 //! It only talks HTTP to a running inventory-api; start the system first.
 
 mod closed_loop;
+mod event_hop;
 mod open_loop;
 mod options;
 mod report;
@@ -66,6 +69,25 @@ async fn main() -> anyhow::Result<()> {
                 .push(RunFigures::new(scenario, mode, &measured));
         }
     }
+
+    eprintln!(
+        "{}, {}: {:?} warm-up, {:?} measured",
+        Scenario::EventHop,
+        Mode::OpenLoop {
+            rate_per_sec: options.event_rate
+        }
+        .label(),
+        options.warmup,
+        options.duration
+    );
+    let hop = event_hop::run(&client, &options, options.event_rate).await?;
+    report.results.push(RunFigures::new(
+        Scenario::EventHop,
+        Mode::OpenLoop {
+            rate_per_sec: options.event_rate,
+        },
+        &hop,
+    ));
 
     let written = report.write(&options.out_dir)?;
     print!("{}", report.markdown());

@@ -16,6 +16,8 @@ USAGE: bench [FLAGS]
   --concurrency N       workers in closed-loop runs   [BENCH_CONCURRENCY, 16]
   --read-rate N         stock reads/s in open-loop    [BENCH_READ_RATE, 5000]
   --reserve-rate N      reservations/s in open-loop   [BENCH_RESERVE_RATE, 2000]
+  --event-rate N        reservations/s while timing the event hop [BENCH_EVENT_RATE, 1000]
+  --amqp-url URL        broker the event-hop consumer reads       [AMQP_URL, amqp://guest:guest@127.0.0.1:5672/%2f]
   --out-dir PATH        where figures are written     [BENCH_OUT_DIR, bench/results]
   --quick               smoke run: 2 s runs, 1 s warm-up
   --help                this text
@@ -30,6 +32,8 @@ pub struct Options {
     pub concurrency: usize,
     pub read_rate: f64,
     pub reserve_rate: f64,
+    pub event_rate: f64,
+    pub amqp_url: String,
     pub out_dir: PathBuf,
 }
 
@@ -49,6 +53,8 @@ impl Options {
             concurrency: 16,
             read_rate: 5000.0,
             reserve_rate: 2000.0,
+            event_rate: 1000.0,
+            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
             // Next to this crate, wherever the binary is started from.
             out_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
         }
@@ -94,6 +100,8 @@ impl Options {
             ("--concurrency", "BENCH_CONCURRENCY"),
             ("--read-rate", "BENCH_READ_RATE"),
             ("--reserve-rate", "BENCH_RESERVE_RATE"),
+            ("--event-rate", "BENCH_EVENT_RATE"),
+            ("--amqp-url", "AMQP_URL"),
             ("--out-dir", "BENCH_OUT_DIR"),
         ] {
             if let Some(value) = env(variable) {
@@ -132,6 +140,8 @@ impl Options {
             }
             "--read-rate" => self.read_rate = number(value)?,
             "--reserve-rate" => self.reserve_rate = number(value)?,
+            "--event-rate" => self.event_rate = number(value)?,
+            "--amqp-url" => self.amqp_url = value.to_owned(),
             "--out-dir" => self.out_dir = PathBuf::from(value),
             _ => bail!("unknown flag {flag}\n\n{USAGE}"),
         }
@@ -145,8 +155,8 @@ impl Options {
         if self.concurrency == 0 {
             bail!("--concurrency must be at least 1");
         }
-        if !(self.read_rate > 0.0 && self.reserve_rate > 0.0) {
-            bail!("--read-rate and --reserve-rate must be positive");
+        if !(self.read_rate > 0.0 && self.reserve_rate > 0.0 && self.event_rate > 0.0) {
+            bail!("--read-rate, --reserve-rate and --event-rate must be positive");
         }
         Ok(())
     }

@@ -28,6 +28,10 @@ pub enum Scenario {
     /// `POST /inventory/{sku}/reserve`, qty 1, a fresh order each time, over the spread
     /// SKUs: little contention.
     SpreadReservations,
+    /// Spread reservations as the load, timed from each event's `occurredAt` (taken
+    /// just before the committing statement) to its arrival at a consumer of
+    /// `inventory_events`: commit → outbox → relay → broker → consumer.
+    EventHop,
 }
 
 /// How one request ended.
@@ -59,7 +63,9 @@ impl Scenario {
                 client.get(format!("{target}/inventory/{}", spread_sku(scatter(n))))
             }
             Scenario::HotReservations => reserve(client, target, HOT_SKU),
-            Scenario::SpreadReservations => reserve(client, target, &spread_sku(scatter(n))),
+            Scenario::SpreadReservations | Scenario::EventHop => {
+                reserve(client, target, &spread_sku(scatter(n)))
+            }
         };
         match request.send().await {
             Ok(response) => {
@@ -84,6 +90,7 @@ impl fmt::Display for Scenario {
             Scenario::StockReads => "stock_reads",
             Scenario::HotReservations => "hot_sku_reservations",
             Scenario::SpreadReservations => "spread_reservations",
+            Scenario::EventHop => "event_hop",
         })
     }
 }
