@@ -11,6 +11,7 @@ mod event_hop;
 mod open_loop;
 mod options;
 mod report;
+mod saga;
 mod scenario;
 mod stock_setup;
 mod tally;
@@ -88,6 +89,27 @@ async fn main() -> anyhow::Result<()> {
         },
         &hop,
     ));
+
+    eprintln!(
+        "{}, {}: {:?} warm-up, {:?} measured",
+        Scenario::EventSaga,
+        Mode::OpenLoop {
+            rate_per_sec: options.saga_rate
+        }
+        .label(),
+        options.warmup,
+        options.duration
+    );
+    match saga::run(&client, &options, options.saga_rate).await {
+        Ok(figures) => report.results.push(RunFigures::new(
+            Scenario::EventSaga,
+            Mode::OpenLoop {
+                rate_per_sec: options.saga_rate,
+            },
+            &figures,
+        )),
+        Err(e) => eprintln!("event saga skipped: {e:#}"),
+    }
 
     let written = report.write(&options.out_dir)?;
     print!("{}", report.markdown());

@@ -17,6 +17,8 @@ USAGE: bench [FLAGS]
   --read-rate N         stock reads/s in open-loop    [BENCH_READ_RATE, 5000]
   --reserve-rate N      reservations/s in open-loop   [BENCH_RESERVE_RATE, 2000]
   --event-rate N        reservations/s while timing the event hop [BENCH_EVENT_RATE, 1000]
+  --orders-target URL   order-service base URL (saga by events) [BENCH_ORDERS_TARGET, http://127.0.0.1:3002]
+  --saga-rate N         orders/s placed for the event-driven saga [BENCH_SAGA_RATE, 200]
   --amqp-url URL        broker the event-hop consumer reads       [AMQP_URL, amqp://guest:guest@127.0.0.1:5672/%2f]
   --out-dir PATH        where figures are written     [BENCH_OUT_DIR, bench/results]
   --quick               smoke run: 2 s runs, 1 s warm-up
@@ -34,6 +36,8 @@ pub struct Options {
     pub reserve_rate: f64,
     pub event_rate: f64,
     pub amqp_url: String,
+    pub orders_target: String,
+    pub saga_rate: f64,
     pub out_dir: PathBuf,
 }
 
@@ -55,6 +59,8 @@ impl Options {
             reserve_rate: 2000.0,
             event_rate: 1000.0,
             amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+            orders_target: "http://127.0.0.1:3002".into(),
+            saga_rate: 200.0,
             // Next to this crate, wherever the binary is started from.
             out_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
         }
@@ -102,6 +108,8 @@ impl Options {
             ("--reserve-rate", "BENCH_RESERVE_RATE"),
             ("--event-rate", "BENCH_EVENT_RATE"),
             ("--amqp-url", "AMQP_URL"),
+            ("--orders-target", "BENCH_ORDERS_TARGET"),
+            ("--saga-rate", "BENCH_SAGA_RATE"),
             ("--out-dir", "BENCH_OUT_DIR"),
         ] {
             if let Some(value) = env(variable) {
@@ -142,6 +150,8 @@ impl Options {
             "--reserve-rate" => self.reserve_rate = number(value)?,
             "--event-rate" => self.event_rate = number(value)?,
             "--amqp-url" => self.amqp_url = value.to_owned(),
+            "--orders-target" => self.orders_target = value.trim_end_matches('/').to_owned(),
+            "--saga-rate" => self.saga_rate = number(value)?,
             "--out-dir" => self.out_dir = PathBuf::from(value),
             _ => bail!("unknown flag {flag}\n\n{USAGE}"),
         }

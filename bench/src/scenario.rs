@@ -32,6 +32,9 @@ pub enum Scenario {
     /// just before the committing statement) to its arrival at a consumer of
     /// `inventory_events`: commit → outbox → relay → broker → consumer.
     EventHop,
+    /// Orders placed on order-service and handed over at once: placement →
+    /// `OrderConfirmed` by the event-driven saga.
+    EventSaga,
 }
 
 /// How one request ended.
@@ -63,7 +66,7 @@ impl Scenario {
                 client.get(format!("{target}/inventory/{}", spread_sku(scatter(n))))
             }
             Scenario::HotReservations => reserve(client, target, HOT_SKU),
-            Scenario::SpreadReservations | Scenario::EventHop => {
+            Scenario::SpreadReservations | Scenario::EventHop | Scenario::EventSaga => {
                 reserve(client, target, &spread_sku(scatter(n)))
             }
         };
@@ -91,6 +94,7 @@ impl fmt::Display for Scenario {
             Scenario::HotReservations => "hot_sku_reservations",
             Scenario::SpreadReservations => "spread_reservations",
             Scenario::EventHop => "event_hop",
+            Scenario::EventSaga => "event_saga",
         })
     }
 }

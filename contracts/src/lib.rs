@@ -10,6 +10,7 @@
 pub mod events;
 pub mod inventory;
 mod order_id;
+pub mod orders;
 mod quantity;
 mod sku;
 mod validation;

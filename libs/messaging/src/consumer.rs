@@ -11,6 +11,8 @@
 //! - A lost connection is re-established with backoff; unacked messages are redelivered
 //!   by the broker, and the handler's inbox makes the redelivery harmless.
 //! - The consumer span continues the trace found in the message's `traceparent`.
+//! - Every settled delivery is counted by event type and outcome, and the DLQ's depth is
+//!   sampled every few seconds on a channel of its own (see [`crate::metrics`]).
 
 use std::{future::Future, sync::Arc};
 
@@ -31,7 +33,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::{broker, topology::ConsumerQueue};
+use crate::{
+    broker,
+    metrics::{self, Consumed, DlqDepth},
+    topology::ConsumerQueue,
+};
 
 /// Why a handler did not handle an event.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +68,7 @@ pub struct Consumer<H> {
 impl<H: Handler> Consumer<H> {
     /// Consumes until `stop` is cancelled; handlers in flight finish and are acked first.
     pub async fn run(self, stop: CancellationToken) {
+        metrics::describe();
         while !stop.is_cancelled() {
             let Some(connection) = broker::connect(&self.amqp_url, &stop).await else {
                 break;
@@ -109,6 +116,9 @@ impl<H: Handler> Consumer<H> {
             .context("consume")?;
         tracing::info!(queue = %self.queue.name, "consuming");
 
+        let mut dlq_depth = DlqDepth::new(self.queue.dlq());
+        let mut sample_dlq = tokio::time::interval(metrics::DLQ_SAMPLE_EVERY);
+        sample_dlq.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut in_flight = JoinSet::new();
         let outcome = loop {
             tokio::select! {
@@ -116,6 +126,7 @@ impl<H: Handler> Consumer<H> {
                     let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
                     break Ok(());
                 }
+                _ = sample_dlq.tick() => dlq_depth.sample(connection).await,
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                     if let Err(e) = done {
                         tracing::error!(error = %e, "delivery task panicked");
@@ -169,14 +180,24 @@ async fn process<H: Handler>(
             Ok(envelope) => envelope,
             Err(e) => {
                 let reason = format!("malformed envelope: {e}");
-                return dead_letter(queue, publisher, &delivery, &reason, retries).await;
+                dead_letter(queue, publisher, &delivery, &reason, retries).await?;
+                metrics::consumed(metrics::UNKNOWN_EVENT_TYPE, Consumed::DeadLettered);
+                return Ok(());
             }
         };
         tracing::Span::current().record("event.type", envelope.event_type.as_str());
-        match handler.handle(envelope).await {
-            Ok(()) => ack(&delivery).await,
+        // Kept for the count: the handler takes the envelope.
+        let event_type = envelope.event_type.clone();
+        // Counted once settled (acked, or copied to where it waits): a delivery left
+        // unacked comes back and is counted then.
+        let settled = match handler.handle(envelope).await {
+            Ok(()) => {
+                ack(&delivery).await?;
+                Consumed::Handled
+            }
             Err(HandleError::Reject(reason)) => {
-                dead_letter(queue, publisher, &delivery, &reason, retries).await
+                dead_letter(queue, publisher, &delivery, &reason, retries).await?;
+                Consumed::DeadLettered
             }
             Err(HandleError::Retry(cause)) => {
                 let attempt = usize::try_from(retries).unwrap_or(usize::MAX);
@@ -187,15 +208,19 @@ async fn process<H: Handler>(
                             broker::set_int(h, broker::RETRIES_HEADER, retries + 1);
                         })
                         .await?;
-                        ack(&delivery).await
+                        ack(&delivery).await?;
+                        Consumed::Retried
                     }
                     None => {
                         let reason = format!("failed after {retries} retries: {cause:#}");
-                        dead_letter(queue, publisher, &delivery, &reason, retries).await
+                        dead_letter(queue, publisher, &delivery, &reason, retries).await?;
+                        Consumed::DeadLettered
                     }
                 }
             }
-        }
+        };
+        metrics::consumed(&event_type, settled);
+        Ok(())
     }
     .instrument(span)
     .await

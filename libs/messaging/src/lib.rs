@@ -6,9 +6,11 @@
 //! - [`inbox`]: the record of handled event ids that makes a consumer idempotent;
 //! - [`consumer`]: the consuming loop with manual acks, bounded prefetch, retries with
 //!   backoff through TTL queues, and dead letters;
-//! - [`dead_letters`]: listing and replaying a dead-letter queue;
+//! - [`dead_letters`]: listing and replaying a dead-letter queue, and [`admin`], the
+//!   operator routes over it;
 //! - [`topology`]: names and idempotent declarations of exchanges and queues;
-//! - [`broker`]: connecting, with backoff, and the AMQP header helpers.
+//! - [`broker`]: connecting, with backoff, and the AMQP header helpers;
+//! - [`metrics`]: published and consumed events, outbox backlog and DLQ depth.
 //!
 //! The tables it expects (each service creates them in its own migrations):
 //!
@@ -22,10 +24,12 @@
 //!     handled_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer, event_id));
 //! ```
 
+pub mod admin;
 pub mod broker;
 pub mod consumer;
 pub mod dead_letters;
 pub mod inbox;
+pub mod metrics;
 pub mod outbox;
 pub mod relay;
 pub mod topology;

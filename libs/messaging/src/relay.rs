@@ -10,6 +10,8 @@
 //! - When the broker is away the rows wait; the relay reconnects with backoff and
 //!   catches up. Delivery is at-least-once: a crash between the confirm and the commit
 //!   publishes a row again, which the consumers' inbox absorbs.
+//! - While it runs, it samples the outbox's backlog and the age of its oldest row, and
+//!   counts every event the broker confirms (see [`crate::metrics`]).
 //! - Each message is persistent, has `message_id` = event id, `content_type` JSON,
 //!   `type` = event type, and the `traceparent` of the request that wrote the row (the
 //!   publish span is a child of it), so the trace continues through the broker.
@@ -29,6 +31,7 @@ use uuid::Uuid;
 
 use crate::{
     broker::{self, BrokerHealth},
+    metrics,
     topology::{Names, declare_exchange},
 };
 
@@ -61,12 +64,23 @@ struct PendingRow {
 
 impl OutboxRelay {
     /// Publishes until `stop` is cancelled; a batch in flight is finished first.
+    /// Meanwhile, whether the broker is up or not, samples the outbox's backlog for
+    /// `/metrics` (see [`crate::metrics`]).
     pub async fn run(self, stop: CancellationToken) {
+        metrics::describe();
+        tokio::join!(
+            self.publish_until_stopped(&stop),
+            metrics::sample_outbox(&self.pool, &stop),
+        );
+        tracing::info!("outbox relay stopped");
+    }
+
+    async fn publish_until_stopped(&self, stop: &CancellationToken) {
         while !stop.is_cancelled() {
-            let Some(connection) = broker::connect(&self.amqp_url, &stop).await else {
+            let Some(connection) = broker::connect(&self.amqp_url, stop).await else {
                 break;
             };
-            let outcome = self.publish_until_failure(&connection, &stop).await;
+            let outcome = self.publish_until_failure(&connection, stop).await;
             self.health.set(false);
             match outcome {
                 Ok(()) => {}
@@ -80,7 +94,6 @@ impl OutboxRelay {
             }
             let _ = connection.close(200, "relay stopping".into()).await;
         }
-        tracing::info!("outbox relay stopped");
     }
 
     async fn publish_until_failure(
@@ -173,11 +186,14 @@ impl OutboxRelay {
             .context("publish")?;
             confirms.push(confirm);
         }
-        for confirm in confirms {
+        for (row, confirm) in rows.iter().zip(confirms) {
             let confirmation = confirm.await.context("publisher confirm")?;
             if !confirmation.is_ack() {
                 bail!("the broker refused a message (nack); the batch stays in the outbox");
             }
+            // Counted once the broker has it: should the delete below fail, the row is
+            // published (and counted) again, as it really is sent again.
+            metrics::published(&row.event_type);
         }
 
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();

@@ -12,8 +12,7 @@ use std::{
 
 use contracts::events::RawEnvelope;
 use messaging::{
-    BrokerHealth, Consumer, ConsumerQueue, HandleError, Handler, Names, OutboxRelay,
-    dead_letters,
+    BrokerHealth, Consumer, ConsumerQueue, HandleError, Handler, Names, OutboxRelay, dead_letters,
 };
 use serde_json::json;
 use testkit::broker::{EventTap, RawPublisher, amqp_url, queue_depth, wait_for_queue};
@@ -90,26 +89,66 @@ async fn a_failing_message_is_retried_three_times_then_dead_lettered_and_replays
     wait_for_queue(&queue.name).await;
     let publisher = RawPublisher::connect().await;
     let (poison, fine) = (Uuid::now_v7(), Uuid::now_v7());
-    publisher.publish(&exchange, "test.poison", &poison.to_string(), &envelope(poison, "Poison")).await;
-    publisher.publish(&exchange, "test.fine", &fine.to_string(), &envelope(fine, "Fine")).await;
+    publisher
+        .publish(
+            &exchange,
+            "test.poison",
+            &poison.to_string(),
+            &envelope(poison, "Poison"),
+        )
+        .await;
+    publisher
+        .publish(
+            &exchange,
+            "test.fine",
+            &fine.to_string(),
+            &envelope(fine, "Fine"),
+        )
+        .await;
 
-    eventually("the poison is dead-lettered", async || queue_depth(&queue.dlq()).await == 1).await;
-    assert_eq!(handler.attempts.lock().unwrap()[&poison], 4, "one try and three retries");
-    assert_eq!(*handler.handled.lock().unwrap(), vec![fine], "the message after it was handled");
+    eventually("the poison is dead-lettered", async || {
+        queue_depth(&queue.dlq()).await == 1
+    })
+    .await;
+    assert_eq!(
+        handler.attempts.lock().unwrap()[&poison],
+        4,
+        "one try and three retries"
+    );
+    assert_eq!(
+        *handler.handled.lock().unwrap(),
+        vec![fine],
+        "the message after it was handled"
+    );
 
     let letters = dead_letters::list(&amqp_url(), &queue, 10).await.unwrap();
     assert_eq!(letters.len(), 1);
     let letter = &letters[0];
     assert_eq!(letter.id, poison.to_string());
     assert_eq!(letter.retries, 3);
-    assert!(letter.reason.as_deref().unwrap().contains("the database is away"), "{letter:?}");
+    assert!(
+        letter
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("the database is away"),
+        "{letter:?}"
+    );
     assert_eq!(letter.original_exchange.as_deref(), Some(exchange.as_str()));
     assert_eq!(letter.original_routing_key.as_deref(), Some("test.poison"));
 
     // The cause is fixed; the operator replays it.
     handler.broken.store(false, Ordering::SeqCst);
-    assert!(!dead_letters::replay(&amqp_url(), &queue, "no-such-id", 10).await.unwrap());
-    assert!(dead_letters::replay(&amqp_url(), &queue, &poison.to_string(), 10).await.unwrap());
+    assert!(
+        !dead_letters::replay(&amqp_url(), &queue, "no-such-id", 10)
+            .await
+            .unwrap()
+    );
+    assert!(
+        dead_letters::replay(&amqp_url(), &queue, &poison.to_string(), 10)
+            .await
+            .unwrap()
+    );
     eventually("the replayed message is handled", async || {
         handler.handled.lock().unwrap().contains(&poison)
     })
@@ -157,12 +196,17 @@ async fn two_relays_on_one_outbox_publish_every_row_exactly_once() {
         };
         tokio::spawn(relay.run(stop.clone()));
     }
-    let seen = tap.collect(Duration::from_secs(2), Duration::from_secs(20)).await;
+    let seen = tap
+        .collect(Duration::from_secs(2), Duration::from_secs(20))
+        .await;
     let mut published: Vec<String> = seen.iter().map(|m| m.message_id.clone().unwrap()).collect();
     assert_eq!(published.len(), 400, "every row once");
     published.sort();
     published.dedup();
     assert_eq!(published.len(), 400, "no row twice");
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox").fetch_one(&pool).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(left, 0);
 }

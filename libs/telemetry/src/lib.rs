@@ -10,12 +10,15 @@
 //!   an outgoing HTTP call.
 //! - [`amqp`]: the same for RabbitMQ messages, through their headers.
 //! - [`current_traceparent`]: the current trace as a string, for an outbox row to keep.
+//! - [`metrics`]: the Prometheus recorder and `/metrics` route, the HTTP server metrics
+//!   layer and the process and Tokio runtime gauges.
 //! - [`shutdown_signal`]: the signal every server and worker listens to.
 
 pub mod amqp;
 mod export;
 mod http;
 mod log_format;
+pub mod metrics;
 mod otel;
 mod propagation;
 mod setup;

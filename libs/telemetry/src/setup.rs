@@ -1,5 +1,6 @@
 //! Installing telemetry for a process: the tracing subscriber (logs and OpenTelemetry
-//! spans), the tracer provider and the W3C propagator, once, from `main` or from tests.
+//! spans), the tracer provider, the W3C propagator and the Prometheus recorder, once,
+//! from `main` or from tests.
 //!
 //! Two filters, on purpose: `RUST_LOG` decides which lines are logged, while every span
 //! at `INFO` or above is traced whatever `RUST_LOG` says, so quieting the logs never
@@ -46,6 +47,8 @@ impl Drop for TelemetryGuard {
 ///   `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set and
 ///   `OTEL_TRACES_EXPORTER` is not `none`; otherwise nothing is sent, silently.
 /// - Propagation: W3C Trace Context (`traceparent`, `tracestate`).
+/// - Metrics: the global Prometheus recorder ([`crate::metrics::install`]), rendered by
+///   the service's `/metrics` route.
 ///
 /// # Panics
 ///
@@ -78,6 +81,8 @@ pub fn init(service: &'static str) -> TelemetryGuard {
             )
             .init();
     }
+    // After the subscriber, so a recorder conflict is logged.
+    crate::metrics::install();
 
     tracing::info!(
         service = %service_name,
@@ -91,10 +96,11 @@ pub fn init(service: &'static str) -> TelemetryGuard {
     TelemetryGuard { provider }
 }
 
-/// Telemetry for tests: the W3C propagator, a tracer provider that exports nothing and a
+/// Telemetry for tests: the W3C propagator, a tracer provider that exports nothing, a
 /// subscriber writing through the test harness (so output shows only for failing tests),
-/// filtered by `RUST_LOG` (default `warn`). Spans still get real trace ids, so tests can
-/// check propagation. Idempotent: call it at the top of every test that needs it.
+/// filtered by `RUST_LOG` (default `warn`), and the Prometheus recorder. Spans still get
+/// real trace ids, so tests can check propagation. Idempotent: call it at the top of
+/// every test that needs it.
 ///
 /// Leaves an already-installed global subscriber in place.
 pub fn init_for_tests() {
@@ -115,6 +121,7 @@ pub fn init_for_tests() {
             .with(fmt::layer().with_test_writer().with_filter(log_filter))
             .try_init();
     });
+    crate::metrics::install();
 }
 
 /// W3C Trace Context for every injection and extraction in the process, and the provider

@@ -9,6 +9,9 @@
 //! 3. `postgres://postgres@127.0.0.1:5432/postgres`.
 
 pub mod broker;
+mod running;
+
+pub use running::Running;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
-use axum::{Router, extract::DefaultBodyLimit};
+use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use tokio::net::TcpListener;
 
 use crate::{config::Settings, routes, upstream::InventoryService};
@@ -53,6 +53,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        telemetry::metrics::spawn_runtime_sampler();
         tracing::info!(address = %self.address, "inventory-api listening");
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
@@ -61,11 +62,16 @@ impl Application {
     }
 }
 
-/// The whole HTTP surface: routes, problem fallback, body limit and request tracing.
+/// The whole HTTP surface: routes, problem fallback, body limit, request metrics and
+/// tracing, and `/metrics`.
 pub fn router(inventory: InventoryService, body_limit_bytes: usize) -> Router {
     problem::with_fallbacks(routes::table())
         // Read by the JSON extractor, whose rejection is a 413 `payload_too_large` problem.
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())
+        // After the layers, which wrap only the routes added before them: a scrape is
+        // neither traced nor counted.
+        .route("/metrics", get(telemetry::metrics::route))
         .with_state(inventory)
 }

@@ -1,9 +1,9 @@
 //! Settings, read once from the environment (12-factor) with defaults that work on one
 //! machine, and validated at start-up.
 
-use std::{net::IpAddr, str::FromStr, time::Duration};
+use std::{net::IpAddr, time::Duration};
 
-use anyhow::Context;
+use settings::{millis, millis_list, optional_millis, secret, var};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -54,7 +54,7 @@ impl Settings {
             )?,
             database_max_connections: var("DATABASE_MAX_CONNECTIONS", 16)?,
             reservation_ttl: Duration::from_secs(var("RESERVATION_TTL_SECS", 900)?),
-            expiry_sweep_interval: Duration::from_millis(var("EXPIRY_SWEEP_INTERVAL_MS", 1000)?),
+            expiry_sweep_interval: millis("EXPIRY_SWEEP_INTERVAL_MS", 1000)?,
             expiry_sweep_batch: var("EXPIRY_SWEEP_BATCH", 100)?,
             body_limit_bytes: var("BODY_LIMIT_BYTES", 16 * 1024)?,
             amqp_url: var(
@@ -62,15 +62,12 @@ impl Settings {
                 "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
             )?,
             amqp_name_prefix: var("AMQP_NAME_PREFIX", String::new())?,
-            amqp_queue_expires: match var("AMQP_QUEUE_EXPIRES_MS", 0u64)? {
-                0 => None,
-                ms => Some(Duration::from_millis(ms)),
-            },
+            amqp_queue_expires: optional_millis("AMQP_QUEUE_EXPIRES_MS")?,
             consumer_prefetch: var("CONSUMER_PREFETCH", 32)?,
             retry_delays: millis_list("RETRY_DELAYS_MS", &[1000, 2000, 4000])?,
-            outbox_poll_interval: Duration::from_millis(var("OUTBOX_POLL_INTERVAL_MS", 1000)?),
+            outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 1000)?,
             outbox_batch: var("OUTBOX_BATCH", 256)?,
-            admin_api_key: Some(var("ADMIN_API_KEY", String::new())?).filter(|k| !k.is_empty()),
+            admin_api_key: secret("ADMIN_API_KEY")?,
         };
         settings.validate()?;
         Ok(settings)
@@ -124,37 +121,4 @@ impl Settings {
         );
         Ok(())
     }
-}
-
-fn var<T>(name: &str, default: T) -> anyhow::Result<T>
-where
-    T: FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    match std::env::var(name) {
-        Ok(raw) if !raw.trim().is_empty() => raw
-            .trim()
-            .parse()
-            .with_context(|| format!("{name}={raw:?} is not valid")),
-        _ => Ok(default),
-    }
-}
-
-/// A comma-separated list of milliseconds, e.g. `1000,2000,4000`.
-fn millis_list(name: &str, default: &[u64]) -> anyhow::Result<Vec<Duration>> {
-    let raw: String = var(name, String::new())?;
-    if raw.trim().is_empty() {
-        return Ok(default
-            .iter()
-            .map(|ms| Duration::from_millis(*ms))
-            .collect());
-    }
-    raw.split(',')
-        .map(|part| {
-            part.trim()
-                .parse::<u64>()
-                .map(Duration::from_millis)
-                .with_context(|| format!("{name}={raw:?} is not a list of milliseconds"))
-        })
-        .collect()
 }

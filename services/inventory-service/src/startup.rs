@@ -1,5 +1,6 @@
 //! Builds the application from its settings: pool and migrations, use cases, router,
-//! listener and the expiry sweeper; runs them until a shutdown signal, then drains.
+//! listener, the expiry sweeper and the metrics samplers; runs them until a shutdown
+//! signal, then drains.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -8,12 +9,13 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use messaging::{BrokerHealth, Consumer, ConsumerQueue, Names, OutboxRelay};
+use messaging::{BrokerHealth, Consumer, ConsumerQueue, Names, OutboxRelay, admin::Admin};
 
 use crate::adapters::{
     amqp::{self, OrderEventsHandler},
-    http::{self, Admin, AppState},
-    postgres::{self, PgInventoryStore},
+    http::{self, AppState},
+    inventory_metrics,
+    postgres::{self, PgInventoryStore, StoreSampler},
 };
 use crate::application::Inventory;
 use crate::config::Settings;
@@ -26,6 +28,7 @@ pub struct Application {
     sweeper: ExpirySweeper,
     relay: OutboxRelay,
     consumer: Consumer<OrderEventsHandler>,
+    store_sampler: StoreSampler,
     port: u16,
 }
 
@@ -33,6 +36,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool =
             postgres::connect(&settings.database_url, settings.database_max_connections).await?;
+        inventory_metrics::describe();
         let ttl = chrono::Duration::from_std(settings.reservation_ttl).context("ttl")?;
         let inventory = Arc::new(Inventory::new(PgInventoryStore::new(pool.clone()), ttl));
         let names = Names::new(settings.amqp_name_prefix.clone());
@@ -54,6 +58,10 @@ impl Application {
             },
             settings.body_limit_bytes,
         );
+        let store_sampler = StoreSampler {
+            pool: pool.clone(),
+            interval: StoreSampler::DEFAULT_INTERVAL,
+        };
         let relay = OutboxRelay {
             pool,
             amqp_url: settings.amqp_url.clone(),
@@ -86,6 +94,7 @@ impl Application {
             },
             relay,
             consumer,
+            store_sampler,
             port,
         })
     }
@@ -106,6 +115,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
+        telemetry::metrics::spawn_runtime_sampler();
+        let store_sampler = tokio::spawn(self.store_sampler.run(stop.clone()));
         let sweeper = tokio::spawn(self.sweeper.run(stop.clone()));
         let relay = tokio::spawn(self.relay.run(stop.clone()));
         let consumer = tokio::spawn(self.consumer.run(stop.clone()));
@@ -124,6 +135,7 @@ impl Application {
         sweeper.await.context("sweeper task")?;
         relay.await.context("relay task")?;
         consumer.await.context("consumer task")?;
+        store_sampler.await.context("store sampler task")?;
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 mod forwarding;
 mod health;
 mod helpers;
+mod metrics;
 mod openapi;
 mod upstream_failures;
 mod validation;

@@ -6,6 +6,7 @@ mod events;
 mod expiry;
 mod helpers;
 mod invalid_input;
+mod metrics;
 mod order_events;
 mod reservations;
 mod stock;

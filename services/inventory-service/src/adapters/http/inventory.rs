@@ -14,6 +14,7 @@ use contracts::inventory::{
 use problem::{Json, Problem, Query};
 
 use super::{AppState, error::to_problem, views};
+use crate::adapters::inventory_metrics;
 use crate::domain::Sku;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -111,6 +112,7 @@ pub(super) async fn replenish(
         .replenish(&sku, qty)
         .await
         .map_err(to_problem)?;
+    inventory_metrics::replenished(qty);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,7 +1,6 @@
 //! The HTTP adapter: routes of SYSTEM.md §3 for stock and reservations, health probes,
-//! and the mapping of use-case outcomes to responses and problems.
+//! `/metrics`, and the mapping of use-case outcomes to responses and problems.
 
-mod admin;
 mod error;
 mod health;
 mod inventory;
@@ -16,12 +15,13 @@ use axum::{
     routing::{get, post},
 };
 
-use messaging::BrokerHealth;
+use messaging::{
+    BrokerHealth,
+    admin::{self, Admin},
+};
 
 use crate::adapters::postgres::PgInventoryStore;
 use crate::application::Inventory;
-
-pub use admin::Admin;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -43,10 +43,13 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .route("/reservations", post(reservations::create))
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
-        .route("/admin/dlq", get(admin::list_dead_letters))
-        .route("/admin/dlq/{id}/retry", post(admin::retry_dead_letter));
+        .merge(admin::router(state.admin.clone()));
     problem::with_fallbacks(routes)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())
+        // After the layers, which wrap only the routes added before them: a scrape is
+        // neither traced nor counted.
+        .route("/metrics", get(telemetry::metrics::route))
         .with_state(state)
 }

@@ -1,6 +1,7 @@
-//! The PostgreSQL store: connection pool, embedded migrations, and the
-//! `InventoryStore` implementation. All SQL of the service lives under this module.
+//! The PostgreSQL store: connection pool, embedded migrations, the `InventoryStore`
+//! implementation and what it measures. All SQL of the service lives under this module.
 
+mod db_metrics;
 mod rows;
 mod store;
 
@@ -13,6 +14,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
+pub use db_metrics::StoreSampler;
 pub use store::PgInventoryStore;
 
 /// Creates the database if it does not exist yet, connects, and runs the migrations

@@ -13,6 +13,10 @@
 //!   statements before committing.
 //!
 //! Every change writes its events to the outbox in its own transaction.
+//!
+//! Each operation is timed (`db_query_duration_seconds`), and the answers to
+//! reservations only the store can tell apart (a new hold or one already held; an
+//! `OrderCreated` answered by event) are counted here (see `inventory_metrics`).
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -24,8 +28,10 @@ use contracts::inventory::MovementsPage;
 use messaging::{OutboxMessage, inbox, outbox};
 use sqlx::{PgConnection, PgPool};
 
+use super::db_metrics::timed;
 use super::rows::{HoldRow, MovementRow, ProductRow};
 use crate::adapters::events::{SOURCE, outbox_messages};
+use crate::adapters::inventory_metrics::{self, ReservationAnswer};
 use crate::application::{
     CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
     ReserveOutcome, Scope, StockRecord, StoreError,
@@ -116,54 +122,193 @@ impl InventoryStore for PgInventoryStore {
         created: &Movement,
         events: &[InventoryEvent],
     ) -> Result<CreateOutcome, StoreError> {
-        let mut tx = self.pool.begin().await.context("begin")?;
-        let updated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
-            r#"
-            WITH p AS (
-                INSERT INTO product_inventory (sku, on_hand, reserved, safety_stock, version)
-                VALUES ($1, $2, $3, $4, $5)
-                ON CONFLICT (sku) DO NOTHING
-                RETURNING updated_at
-            ), m AS (
-                INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock)
-                SELECT $1, 'created', $6, NULL, $2, $3, $7 FROM p
+        timed("create", async {
+            let mut tx = self.pool.begin().await.context("begin")?;
+            let updated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+                r#"
+                WITH p AS (
+                    INSERT INTO product_inventory (sku, on_hand, reserved, safety_stock, version)
+                    VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (sku) DO NOTHING
+                    RETURNING updated_at
+                ), m AS (
+                    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock)
+                    SELECT $1, 'created', $6, NULL, $2, $3, $7 FROM p
+                )
+                SELECT updated_at FROM p
+                "#,
             )
-            SELECT updated_at FROM p
-            "#,
-        )
-        .bind(product.sku().as_str())
-        .bind(product.on_hand())
-        .bind(product.reserved())
-        .bind(product.safety_stock())
-        .bind(product.version())
-        .bind(created.qty)
-        .bind(created.crossed_below_safety_stock)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("insert product")?;
-        let Some(updated_at) = updated_at else {
-            return Ok(CreateOutcome::AlreadyExists);
-        };
-        outbox::enqueue(&mut tx, &outbox_messages(events, updated_at))
+            .bind(product.sku().as_str())
+            .bind(product.on_hand())
+            .bind(product.reserved())
+            .bind(product.safety_stock())
+            .bind(product.version())
+            .bind(created.qty)
+            .bind(created.crossed_below_safety_stock)
+            .fetch_optional(&mut *tx)
             .await
-            .context("enqueue events")?;
-        tx.commit().await.context("commit")?;
-        Ok(CreateOutcome::Created { updated_at })
+            .context("insert product")?;
+            let Some(updated_at) = updated_at else {
+                return Ok(CreateOutcome::AlreadyExists);
+            };
+            outbox::enqueue(&mut tx, &outbox_messages(events, updated_at))
+                .await
+                .context("enqueue events")?;
+            tx.commit().await.context("commit")?;
+            Ok(CreateOutcome::Created { updated_at })
+        })
+        .await
     }
 
     async fn find(&self, sku: &Sku) -> Result<Option<StockRecord>, StoreError> {
-        let row: Option<ProductRow> = sqlx::query_as(
-            "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
-               FROM product_inventory WHERE sku = $1",
-        )
-        .bind(sku.as_str())
-        .fetch_optional(&self.pool)
+        timed("find", async {
+            let row: Option<ProductRow> = sqlx::query_as(
+                "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
+                   FROM product_inventory WHERE sku = $1",
+            )
+            .bind(sku.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .context("select product")?;
+            Ok(row.map(ProductRow::into_record).transpose()?)
+        })
         .await
-        .context("select product")?;
-        Ok(row.map(ProductRow::into_record).transpose()?)
     }
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
+        let outcome = timed("reserve_one", self.place_hold(hold)).await?;
+        inventory_metrics::reservation(ReservationAnswer::of_reserve_one(&outcome, hold.qty));
+        Ok(outcome)
+    }
+
+    async fn change<T, F>(
+        &self,
+        scope: Scope<'_>,
+        change: F,
+    ) -> Result<Result<T, InventoryError>, StoreError>
+    where
+        T: Send,
+        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
+    {
+        timed("change", async {
+            let mut tx = self.pool.begin().await.context("begin")?;
+            // Reservation answers written here are counted by the caller that knows it
+            // asked for a reservation (the HTTP adapter), not from the events.
+            let outcome = change_in(&mut tx, scope, change).await?;
+            let outcome = match outcome {
+                Ok((outcome, _answers)) => {
+                    tx.commit().await.context("commit")?;
+                    Ok(outcome)
+                }
+                Err(refusal) => {
+                    tx.rollback().await.context("rollback")?;
+                    Err(refusal)
+                }
+            };
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn change_for_event<T, F>(
+        &self,
+        entry: InboxEntry<'_>,
+        scope: Scope<'_>,
+        change: F,
+    ) -> Result<Handled<T>, StoreError>
+    where
+        T: Send,
+        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
+    {
+        let (handled, answers) = timed("change_for_event", async {
+            let mut tx = self.pool.begin().await.context("begin")?;
+            if !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
+                .await
+                .context("inbox")?
+            {
+                tx.rollback().await.ok();
+                return Ok::<_, StoreError>((Handled::Duplicate, Vec::new()));
+            }
+            let (outcome, answers) = match change_in(&mut tx, scope, change).await? {
+                Ok((outcome, answers)) => (Ok(outcome), answers),
+                Err(refusal) => (Err(refusal), Vec::new()),
+            };
+            // A refusal is an answer too: the inbox row commits, so the event is not
+            // handled again.
+            tx.commit().await.context("commit")?;
+            Ok((Handled::Done(outcome), answers))
+        })
+        .await?;
+        // The event path answers a reservation with an event, not to a caller: count the
+        // answers it committed, once (a redelivery is a `Duplicate` and writes none).
+        answers.into_iter().for_each(inventory_metrics::reservation);
+        Ok(handled)
+    }
+
+    async fn movements(
+        &self,
+        sku: &Sku,
+        page: MovementsPage,
+    ) -> Result<Vec<MovementRecord>, StoreError> {
+        timed("movements", async {
+            let rows: Vec<MovementRow> = sqlx::query_as(
+                "SELECT id, sku, kind, qty, order_id, on_hand_after, reserved_after,
+                        crossed_below_safety_stock, occurred_at
+                   FROM movements
+                  WHERE sku = $1 AND ($2::bigint IS NULL OR id < $2)
+                  ORDER BY id DESC
+                  LIMIT $3",
+            )
+            .bind(sku.as_str())
+            .bind(page.before)
+            .bind(page.limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("select movements")?;
+            Ok(rows
+                .into_iter()
+                .map(MovementRow::into_record)
+                .collect::<anyhow::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn due_holds(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(OrderId, Sku)>, StoreError> {
+        timed("due_holds", async {
+            let rows: Vec<(String, String)> = sqlx::query_as(
+                "SELECT order_id, sku FROM reservations
+                  WHERE status = 'active' AND expires_at <= $1
+                  ORDER BY expires_at LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("select due holds")?;
+            Ok(rows
+                .into_iter()
+                .map(|(o, s)| Ok((OrderId::parse(&o)?, Sku::parse(&s)?)))
+                .collect::<anyhow::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .context("ping")?;
+        Ok(())
+    }
+}
+
+impl PgInventoryStore {
+    /// `reserve_one`'s statement, and its answer.
+    async fn place_hold(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
         let [reserved, below, depleted] = reservation_events(hold);
         let mut query = sqlx::query_as(RESERVE_ONE)
             .bind(hold.sku.as_str())
@@ -216,113 +361,17 @@ impl InventoryStore for PgInventoryStore {
             _ => ReserveOutcome::UnknownSku,
         })
     }
-
-    async fn change<T, F>(
-        &self,
-        scope: Scope<'_>,
-        change: F,
-    ) -> Result<Result<T, InventoryError>, StoreError>
-    where
-        T: Send,
-        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
-    {
-        let mut tx = self.pool.begin().await.context("begin")?;
-        let outcome = change_in(&mut tx, scope, change).await?;
-        if outcome.is_ok() {
-            tx.commit().await.context("commit")?;
-        } else {
-            tx.rollback().await.context("rollback")?;
-        }
-        Ok(outcome)
-    }
-
-    async fn change_for_event<T, F>(
-        &self,
-        entry: InboxEntry<'_>,
-        scope: Scope<'_>,
-        change: F,
-    ) -> Result<Handled<T>, StoreError>
-    where
-        T: Send,
-        F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
-    {
-        let mut tx = self.pool.begin().await.context("begin")?;
-        if !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
-            .await
-            .context("inbox")?
-        {
-            tx.rollback().await.ok();
-            return Ok(Handled::Duplicate);
-        }
-        let outcome = change_in(&mut tx, scope, change).await?;
-        // A refusal is an answer too: the inbox row commits, so the event is not
-        // handled again.
-        tx.commit().await.context("commit")?;
-        Ok(Handled::Done(outcome))
-    }
-
-    async fn movements(
-        &self,
-        sku: &Sku,
-        page: MovementsPage,
-    ) -> Result<Vec<MovementRecord>, StoreError> {
-        let rows: Vec<MovementRow> = sqlx::query_as(
-            "SELECT id, sku, kind, qty, order_id, on_hand_after, reserved_after,
-                    crossed_below_safety_stock, occurred_at
-               FROM movements
-              WHERE sku = $1 AND ($2::bigint IS NULL OR id < $2)
-              ORDER BY id DESC
-              LIMIT $3",
-        )
-        .bind(sku.as_str())
-        .bind(page.before)
-        .bind(page.limit)
-        .fetch_all(&self.pool)
-        .await
-        .context("select movements")?;
-        Ok(rows
-            .into_iter()
-            .map(MovementRow::into_record)
-            .collect::<anyhow::Result<_>>()?)
-    }
-
-    async fn due_holds(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<(OrderId, Sku)>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT order_id, sku FROM reservations
-              WHERE status = 'active' AND expires_at <= $1
-              ORDER BY expires_at LIMIT $2",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .context("select due holds")?;
-        Ok(rows
-            .into_iter()
-            .map(|(o, s)| Ok((OrderId::parse(&o)?, Sku::parse(&s)?)))
-            .collect::<anyhow::Result<_>>()?)
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .context("ping")?;
-        Ok(())
-    }
 }
 
 /// Loads `scope` under lock in `tx`, lets `change` decide, writes what it changed.
 /// Lock order, the same everywhere: the order's row, the products by SKU, the holds.
+/// Also answers the reservation answers among the events written, for the caller to
+/// count once it has committed them.
 async fn change_in<T, F>(
     tx: &mut PgConnection,
     scope: Scope<'_>,
     change: F,
-) -> anyhow::Result<Result<T, InventoryError>>
+) -> anyhow::Result<Result<(T, Vec<ReservationAnswer>), InventoryError>>
 where
     F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
 {
@@ -392,8 +441,8 @@ where
         Ok(outcome) => outcome,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    write_changes(tx, stock).await?;
-    Ok(Ok(outcome))
+    let answers = write_changes(tx, stock).await?;
+    Ok(Ok((outcome, answers)))
 }
 
 /// The three events a single-SKU reservation may cause, built ahead of the statement
@@ -450,9 +499,17 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
 }
 
 /// Writes a change set: products, holds, movements, the order's cancellation and the
-/// events, one statement each.
-async fn write_changes(tx: &mut PgConnection, stock: LockedStock) -> anyhow::Result<()> {
+/// events, one statement each. Answers the reservation answers among the events.
+async fn write_changes(
+    tx: &mut PgConnection,
+    stock: LockedStock,
+) -> anyhow::Result<Vec<ReservationAnswer>> {
     let changes = stock.into_changes();
+    let answers = changes
+        .events
+        .iter()
+        .filter_map(ReservationAnswer::of_event)
+        .collect();
     if let Some(order_id) = &changes.cancelled_order {
         sqlx::query(
             "UPDATE order_states SET cancelled = true, cancelled_at = now(), updated_at = now()
@@ -518,5 +575,5 @@ async fn write_changes(tx: &mut PgConnection, stock: LockedStock) -> anyhow::Res
         .await
         .context("insert movements")?;
     }
-    Ok(())
+    Ok(answers)
 }

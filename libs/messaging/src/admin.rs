@@ -1,15 +1,19 @@
-//! Operator routes: the dead letters of the order-events queue, listed and replayed.
-//! Guarded by the `x-api-key` header; without a configured key they refuse every call.
+//! Operator routes over HTTP: the dead letters of a service's consuming queue, listed
+//! (`GET /admin/dlq`) and replayed (`POST /admin/dlq/{id}/retry`). Guarded by the
+//! `x-api-key` header; without a configured key they refuse every call.
+
+use std::sync::Arc;
 
 use axum::{
+    Router,
     extract::{Path, State},
     http::{HeaderMap, StatusCode},
+    routing::{get, post},
 };
-use messaging::{ConsumerQueue, dead_letters};
 use problem::{Json, Problem};
 use serde_json::{Value, json};
 
-use super::AppState;
+use crate::{ConsumerQueue, dead_letters};
 
 /// Most dead letters listed or scanned by one call.
 const PAGE: usize = 200;
@@ -19,6 +23,14 @@ pub struct Admin {
     pub api_key: Option<String>,
     pub amqp_url: String,
     pub queue: ConsumerQueue,
+}
+
+/// The admin routes, ready to merge into a service's router.
+pub fn router<S>(admin: Arc<Admin>) -> Router<S> {
+    Router::new()
+        .route("/admin/dlq", get(list_dead_letters))
+        .route("/admin/dlq/{id}/retry", post(retry_dead_letter))
+        .with_state(admin)
 }
 
 impl Admin {
@@ -41,11 +53,10 @@ impl Admin {
     }
 }
 
-pub(super) async fn list_dead_letters(
-    State(state): State<AppState>,
+async fn list_dead_letters(
+    State(admin): State<Arc<Admin>>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, Problem> {
-    let admin = &state.admin;
     admin.authorize(&headers)?;
     let letters = dead_letters::list(&admin.amqp_url, &admin.queue, PAGE)
         .await
@@ -55,12 +66,11 @@ pub(super) async fn list_dead_letters(
     ))
 }
 
-pub(super) async fn retry_dead_letter(
-    State(state): State<AppState>,
+async fn retry_dead_letter(
+    State(admin): State<Arc<Admin>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let admin = &state.admin;
     admin.authorize(&headers)?;
     let replayed = dead_letters::replay(&admin.amqp_url, &admin.queue, &id, PAGE)
         .await

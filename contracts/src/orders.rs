@@ -1,0 +1,185 @@
+//! HTTP DTOs of the order routes: order-service's internal API, which order-api's
+//! public routes forward to and answer with.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{Quantity, Sku, ValidationError};
+
+/// Most lines in one order.
+pub const MAX_ORDER_LINES: usize = 100;
+/// Longest customer id.
+pub const MAX_CUSTOMER_ID_LEN: usize = 128;
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLineRequest {
+    #[schema(example = "ABC-1234-AB")]
+    pub sku: String,
+    #[schema(example = 2)]
+    pub qty: i64,
+}
+
+/// `POST /orders` (and order-api's `POST /checkout`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateOrderRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub items: Vec<OrderLineRequest>,
+}
+
+/// A validated order request: lines in the client's order, no duplicate SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateOrder {
+    pub customer_id: Option<String>,
+    pub lines: Vec<(Sku, Quantity)>,
+}
+
+impl CreateOrderRequest {
+    pub fn validate(&self) -> Result<CreateOrder, ValidationError> {
+        if self.items.is_empty() {
+            return Err(ValidationError::new(
+                "invalid_items",
+                "items must not be empty",
+            ));
+        }
+        if self.items.len() > MAX_ORDER_LINES {
+            return Err(ValidationError::new(
+                "invalid_items",
+                format!("at most {MAX_ORDER_LINES} lines per order"),
+            ));
+        }
+        if let Some(customer) = &self.customer_id
+            && (customer.is_empty() || customer.len() > MAX_CUSTOMER_ID_LEN)
+        {
+            return Err(ValidationError::new(
+                "invalid_customer_id",
+                format!("customerId must be 1 to {MAX_CUSTOMER_ID_LEN} characters"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        let mut lines = Vec::with_capacity(self.items.len());
+        for item in &self.items {
+            let sku = Sku::parse(&item.sku)?;
+            if !seen.insert(sku.clone()) {
+                return Err(ValidationError::new(
+                    "duplicate_sku",
+                    format!("SKU {sku} appears more than once"),
+                ));
+            }
+            lines.push((sku, Quantity::parse(item.qty)?));
+        }
+        Ok(CreateOrder {
+            customer_id: self.customer_id.clone(),
+            lines,
+        })
+    }
+}
+
+/// `POST /orders/:id/cancel`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CancelOrderRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// One step of an order's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TransitionView {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    pub to: String,
+    pub reason: String,
+    /// Which path drove it: `http`, `event` or `timer`.
+    pub path: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An order as order-service (and order-api) show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderView {
+    pub order_id: String,
+    /// PENDING | CONFIRMED | CANCELLED
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    pub items: Vec<OrderLineRequest>,
+    /// The event-driven saga drives this order (handed over, or its grace period ran out).
+    pub handed_over: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub history: Vec<TransitionView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(sku: &str, qty: i64) -> OrderLineRequest {
+        OrderLineRequest {
+            sku: sku.into(),
+            qty,
+        }
+    }
+
+    #[test]
+    fn an_order_keeps_its_lines_in_the_clients_order() {
+        let ok = CreateOrderRequest {
+            customer_id: Some("c-1".into()),
+            items: vec![line("ZZZ-0001-AA", 1), line("AAA-0001-AA", 2)],
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(ok.lines[0].0.as_str(), "ZZZ-0001-AA");
+    }
+
+    #[test]
+    fn empty_duplicate_and_bad_lines_are_refused_with_their_code() {
+        let order = |items| CreateOrderRequest {
+            customer_id: None,
+            items,
+        };
+        assert_eq!(order(vec![]).validate().unwrap_err().code, "invalid_items");
+        assert_eq!(
+            order(vec![line("AAA-0001-AA", 1), line("AAA-0001-AA", 2)])
+                .validate()
+                .unwrap_err()
+                .code,
+            "duplicate_sku"
+        );
+        assert_eq!(
+            order(vec![line("bad", 1)]).validate().unwrap_err().code,
+            "invalid_sku"
+        );
+        assert_eq!(
+            order(vec![line("AAA-0001-AA", 0)])
+                .validate()
+                .unwrap_err()
+                .code,
+            "invalid_quantity"
+        );
+        let many = (0..=MAX_ORDER_LINES)
+            .map(|i| line(&format!("AAA-{i:04}-AA"), 1))
+            .collect();
+        assert_eq!(order(many).validate().unwrap_err().code, "invalid_items");
+    }
+}
+
+/// Answer of order-api's `POST /checkout` (201 confirmed, 202 pending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutView {
+    pub order_id: String,
+    /// CONFIRMED (201) or PENDING (202: the event-driven saga finishes it).
+    pub status: String,
+    pub items: Vec<OrderLineRequest>,
+}

@@ -1,0 +1,146 @@
+//! The inventory's business metrics, recorded by the adapters that see each answer (the
+//! domain and the use cases stay free of any metrics crate):
+//!
+//! - `inventory_reservations_total{outcome}`: reservation attempts by answer, `outcome`
+//!   one of `reserved`, `already_held`, `insufficient`, `unknown_sku`, `conflict`,
+//!   `order_cancelled`. Single-SKU reservations are counted by the store (the only place
+//!   that tells a new hold from one already held); whole-order reservations over HTTP by
+//!   their handler; reservations answering an `OrderCreated` event by the store, from
+//!   the answer it commits with the event's inbox record.
+//! - `inventory_replenishments_total` and `inventory_replenished_units_total`: stock
+//!   received, counted by the replenish handler.
+//! - `inventory_active_reservations`: active holds, sampled by
+//!   [`StoreSampler`](super::postgres::StoreSampler).
+
+use std::sync::Once;
+
+use metrics::{counter, describe_counter, describe_gauge, gauge};
+
+use crate::application::ReserveOutcome;
+use crate::domain::{InventoryError, InventoryEvent, Quantity, ReservationFailure};
+
+const RESERVATIONS: &str = "inventory_reservations_total";
+const REPLENISHMENTS: &str = "inventory_replenishments_total";
+const REPLENISHED_UNITS: &str = "inventory_replenished_units_total";
+const ACTIVE_RESERVATIONS: &str = "inventory_active_reservations";
+
+/// The answer to one reservation attempt, as a metric label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationAnswer {
+    Reserved,
+    /// A repeat of a reservation the order already holds: nothing changed.
+    AlreadyHeld,
+    Insufficient,
+    UnknownSku,
+    /// The order holds the SKU for another quantity.
+    Conflict,
+    OrderCancelled,
+}
+
+impl ReservationAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserved => "reserved",
+            Self::AlreadyHeld => "already_held",
+            Self::Insufficient => "insufficient",
+            Self::UnknownSku => "unknown_sku",
+            Self::Conflict => "conflict",
+            Self::OrderCancelled => "order_cancelled",
+        }
+    }
+
+    /// The answer the store gave a single-SKU reservation of `requested` units. A hold
+    /// already there for the same quantity is an idempotent repeat; for another, the
+    /// use case refuses it as a conflict.
+    pub fn of_reserve_one(outcome: &ReserveOutcome, requested: Quantity) -> Self {
+        match outcome {
+            ReserveOutcome::Reserved => Self::Reserved,
+            ReserveOutcome::AlreadyHeld { requested: held } if *held == requested.get() => {
+                Self::AlreadyHeld
+            }
+            ReserveOutcome::AlreadyHeld { .. } => Self::Conflict,
+            ReserveOutcome::Insufficient { .. } => Self::Insufficient,
+            ReserveOutcome::UnknownSku => Self::UnknownSku,
+            ReserveOutcome::OrderCancelled => Self::OrderCancelled,
+        }
+    }
+
+    /// The answer a refusal of a whole-order reservation gives, in the same words as
+    /// the `ProductInventoryReservationFailed` event's reason.
+    pub fn of_refusal(refusal: &InventoryError) -> Self {
+        match refusal {
+            InventoryError::InsufficientStock(_) => Self::Insufficient,
+            InventoryError::UnknownSku(_) => Self::UnknownSku,
+            InventoryError::OrderCancelled(_) => Self::OrderCancelled,
+            _ => Self::Conflict,
+        }
+    }
+
+    /// The answer an event announces, if it is the answer to a reservation.
+    pub fn of_event(event: &InventoryEvent) -> Option<Self> {
+        Some(match event {
+            InventoryEvent::Reserved { .. } => Self::Reserved,
+            InventoryEvent::ReservationFailed { reason, .. } => match reason {
+                ReservationFailure::Insufficient(_) => Self::Insufficient,
+                ReservationFailure::UnknownSku(_) => Self::UnknownSku,
+                ReservationFailure::OrderCancelled => Self::OrderCancelled,
+                ReservationFailure::Conflict => Self::Conflict,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Counts one reservation attempt.
+pub fn reservation(answer: ReservationAnswer) {
+    counter!(RESERVATIONS, "outcome" => answer.as_str()).increment(1);
+}
+
+/// Counts one replenishment of `qty` units.
+pub fn replenished(qty: Quantity) {
+    counter!(REPLENISHMENTS).increment(1);
+    // Quantities are positive by construction.
+    counter!(REPLENISHED_UNITS).increment(qty.get().unsigned_abs());
+}
+
+/// Sets the number of active holds.
+pub fn active_reservations(count: i64) {
+    // A count of rows is far below 2^53: the cast is exact.
+    gauge!(ACTIVE_RESERVATIONS).set(count as f64);
+}
+
+/// Gives the metrics their help text, once per process.
+pub fn describe() {
+    static DESCRIBED: Once = Once::new();
+    DESCRIBED.call_once(|| {
+        describe_counter!(
+            RESERVATIONS,
+            "Reservation attempts by answer: reserved, already_held, insufficient, unknown_sku, conflict, order_cancelled."
+        );
+        describe_counter!(REPLENISHMENTS, "Replenishments of a SKU's stock.");
+        describe_counter!(REPLENISHED_UNITS, "Units received by replenishments.");
+        describe_gauge!(ACTIVE_RESERVATIONS, "Holds currently active (placed, not yet released, committed or expired).");
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn qty(n: i64) -> Quantity {
+        Quantity::parse(n).unwrap()
+    }
+
+    #[test]
+    fn a_hold_already_there_is_a_repeat_for_the_same_quantity_and_a_conflict_for_another() {
+        let held = ReserveOutcome::AlreadyHeld { requested: 3 };
+        assert_eq!(
+            ReservationAnswer::of_reserve_one(&held, qty(3)),
+            ReservationAnswer::AlreadyHeld
+        );
+        assert_eq!(
+            ReservationAnswer::of_reserve_one(&held, qty(4)),
+            ReservationAnswer::Conflict
+        );
+    }
+}

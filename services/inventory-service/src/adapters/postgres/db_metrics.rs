@@ -1,0 +1,99 @@
+//! What the PostgreSQL adapter measures:
+//!
+//! - `db_query_duration_seconds{operation}`: the time of each store operation, named
+//!   after the `InventoryStore` method (`reserve_one`, `change`, ...), from the first
+//!   statement to the commit, failures included: a timeout is a slow query too;
+//! - `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections`: the
+//!   pool, and `inventory_active_reservations`, sampled by [`StoreSampler`].
+
+use std::{future::Future, sync::Once, time::Duration, time::Instant};
+
+use metrics::{Unit, describe_gauge, describe_histogram, gauge, histogram};
+use sqlx::PgPool;
+use tokio::time::{self, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use crate::adapters::inventory_metrics;
+
+const QUERY_DURATION: &str = "db_query_duration_seconds";
+const POOL_CONNECTIONS: &str = "db_pool_connections";
+const POOL_MAX_CONNECTIONS: &str = "db_pool_max_connections";
+
+/// Runs one store operation, recording how long it took under `operation`.
+pub(super) async fn timed<T>(operation: &'static str, work: impl Future<Output = T>) -> T {
+    let started = Instant::now();
+    let outcome = work.await;
+    histogram!(QUERY_DURATION, "operation" => operation).record(started.elapsed());
+    outcome
+}
+
+/// The worker that samples the pool and the number of active holds every few seconds
+/// (the first time at once), until stopped. A failed count is logged at `DEBUG` and the
+/// gauge keeps its last value: the next sample will tell.
+#[derive(Debug)]
+pub struct StoreSampler {
+    pub pool: PgPool,
+    pub interval: Duration,
+}
+
+impl StoreSampler {
+    /// Often enough for a 15 s scrape, rarely enough that the count costs nothing.
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+
+    pub async fn run(self, stop: CancellationToken) {
+        describe();
+        let mut tick = time::interval(self.interval);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            self.sample_pool();
+            self.sample_active_reservations().await;
+        }
+    }
+
+    fn sample_pool(&self) {
+        let size = self.pool.size();
+        // `num_idle` is read a moment after `size`: clamp so a connection closing in
+        // between cannot make `in_use` wrap around.
+        let idle = u32::try_from(self.pool.num_idle())
+            .unwrap_or(u32::MAX)
+            .min(size);
+        gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+        gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(size - idle));
+        gauge!(POOL_MAX_CONNECTIONS).set(f64::from(self.pool.options().get_max_connections()));
+    }
+
+    async fn sample_active_reservations(&self) {
+        let count: sqlx::Result<i64> =
+            sqlx::query_scalar("SELECT count(*) FROM reservations WHERE status = 'active'")
+                .fetch_one(&self.pool)
+                .await;
+        match count {
+            Ok(count) => inventory_metrics::active_reservations(count),
+            Err(e) => tracing::debug!(error = %e, "active reservations sample failed"),
+        }
+    }
+}
+
+/// Gives the metrics their help text, once per process.
+fn describe() {
+    static DESCRIBED: Once = Once::new();
+    DESCRIBED.call_once(|| {
+        describe_histogram!(
+            QUERY_DURATION,
+            Unit::Seconds,
+            "Time of one store operation (all its statements, to the commit), by operation."
+        );
+        describe_gauge!(
+            POOL_CONNECTIONS,
+            "Connections of the PostgreSQL pool, by state (idle, in_use)."
+        );
+        describe_gauge!(
+            POOL_MAX_CONNECTIONS,
+            "Most connections the PostgreSQL pool may open."
+        );
+    });
+}

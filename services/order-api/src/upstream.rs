@@ -1,0 +1,115 @@
+//! The calls order-api makes: to order-service (create, confirm, cancel, hand over,
+//! read) and to inventory-api (the all-or-nothing reservation). Each call has its
+//! timeout and carries the trace context; an answer is kept raw (status, type, bytes)
+//! so it can be passed through or read.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::{
+    body::{Body, Bytes},
+    http::{HeaderValue, StatusCode, header},
+    response::Response,
+};
+use serde::Serialize;
+
+/// An answer from a peer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub content_type: Option<HeaderValue>,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The answer as this service's response, unchanged.
+    pub fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = self.status;
+        if let Some(content_type) = self.content_type {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type);
+        }
+        response
+    }
+}
+
+/// No answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("no answer within the timeout")]
+    Timeout,
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Peer {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Peer {
+    pub fn new(base: &str, timeout: Duration, connect_timeout: Duration) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(connect_timeout)
+            .tcp_nodelay(true)
+            .build()
+            .context("HTTP client")?;
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Answer, CallError> {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn post<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: Option<&B>,
+        headers: &[(&str, &str)],
+    ) -> Result<Answer, CallError> {
+        let mut request = self.client.post(format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        self.send(request).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, CallError> {
+        let mut trace = reqwest::header::HeaderMap::new();
+        telemetry::inject_http_headers(&mut trace);
+        let answer = async {
+            let response = request.headers(trace).send().await?;
+            let status = response.status();
+            let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>(Answer {
+                status,
+                content_type,
+                body,
+            })
+        }
+        .await;
+        answer.map_err(|e| {
+            if e.is_timeout() && !e.is_connect() {
+                CallError::Timeout
+            } else {
+                CallError::Unreachable(e.to_string())
+            }
+        })
+    }
+}

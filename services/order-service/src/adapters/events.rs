@@ -1,0 +1,75 @@
+//! Order events as published messages (the contract's envelopes), for the outbox.
+
+use chrono::{DateTime, Utc};
+use contracts::events::{
+    Envelope, EventLine, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
+};
+use messaging::OutboxMessage;
+
+use crate::domain::{Order, OrderEvent};
+
+pub const SOURCE: &str = "order-service";
+
+pub fn outbox_messages(
+    order: &Order,
+    events: &[OrderEvent],
+    now: DateTime<Utc>,
+) -> Vec<OutboxMessage> {
+    if events.is_empty() {
+        return Vec::new();
+    }
+    let traceparent = telemetry::current_traceparent();
+    let id = order.id.to_string();
+    events
+        .iter()
+        .map(|event| match event {
+            OrderEvent::Created => message(
+                &id,
+                now,
+                traceparent.clone(),
+                OrderCreated {
+                    order_id: id.clone(),
+                    customer_id: order.customer_id.clone(),
+                    items: order
+                        .lines
+                        .iter()
+                        .map(|l| EventLine {
+                            sku: l.sku.to_string(),
+                            qty: l.qty.get(),
+                        })
+                        .collect(),
+                    ttl_seconds: None,
+                },
+            ),
+            OrderEvent::Confirmed => message(
+                &id,
+                now,
+                traceparent.clone(),
+                OrderConfirmed {
+                    order_id: id.clone(),
+                },
+            ),
+            OrderEvent::Cancelled { reason } => message(
+                &id,
+                now,
+                traceparent.clone(),
+                OrderCancelled {
+                    order_id: id.clone(),
+                    reason: reason.clone(),
+                },
+            ),
+        })
+        .collect()
+}
+
+fn message<T: EventType>(
+    order_id: &str,
+    now: DateTime<Utc>,
+    traceparent: Option<String>,
+    data: T,
+) -> OutboxMessage {
+    OutboxMessage::new(
+        &Envelope::new(SOURCE, now, Some(order_id), order_id, data),
+        traceparent,
+    )
+}

@@ -1,0 +1,44 @@
+//! The HTTP adapter of order-service (internal: order-api calls it): orders, their
+//! transitions, the handover to the event path, probes and the admin routes.
+
+mod error;
+mod health;
+mod orders;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+use messaging::{
+    BrokerHealth,
+    admin::{self, Admin},
+};
+
+use crate::adapters::postgres::PgOrderStore;
+use crate::application::Orders;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub orders: Arc<Orders<PgOrderStore>>,
+    pub broker: BrokerHealth,
+    pub admin: Arc<Admin>,
+}
+
+pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
+    let routes = Router::new()
+        .route("/orders", post(orders::place))
+        .route("/orders/{id}", get(orders::get))
+        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/orders/{id}/handover", post(orders::hand_over))
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
+        .merge(admin::router(state.admin.clone()));
+    problem::with_fallbacks(routes)
+        .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(telemetry::http_trace_layer())
+        .with_state(state)
+}

@@ -1,0 +1,174 @@
+//! `/orders` handlers: parse, run the use case, render the order.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use contracts::ValidationError;
+use contracts::orders::{
+    CancelOrderRequest, CreateOrderRequest, OrderLineRequest, OrderView, TransitionView,
+};
+use problem::{Json, Problem};
+use uuid::Uuid;
+
+use super::{AppState, error::to_problem};
+use crate::domain::Order;
+
+/// Longest accepted `Idempotency-Key`.
+const MAX_KEY_LEN: usize = 200;
+
+#[tracing::instrument(skip_all, fields(order_id = tracing::field::Empty))]
+pub(super) async fn place(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<CreateOrderRequest>,
+) -> Result<Response, Problem> {
+    let key = idempotency_key(&headers)?;
+    let cmd = req.validate()?;
+    let placed = state
+        .orders
+        .place(cmd, key.as_deref(), Utc::now())
+        .await
+        .map_err(to_problem)?;
+    tracing::Span::current().record("order_id", tracing::field::display(placed.order.id));
+    let location = format!("/orders/{}", placed.order.id);
+    let status = if placed.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (
+        status,
+        [(header::LOCATION, location)],
+        Json(view(&placed.order)),
+    )
+        .into_response();
+    if !placed.created {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+#[tracing::instrument(skip_all, fields(order_id = %raw))]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<OrderView>, Problem> {
+    let order = state
+        .orders
+        .get(order_id(&raw)?)
+        .await
+        .map_err(to_problem)?;
+    Ok(Json(view(&order)))
+}
+
+#[tracing::instrument(skip_all, fields(order_id = %raw))]
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<OrderView>, Problem> {
+    let order = state
+        .orders
+        .confirm(order_id(&raw)?, Utc::now())
+        .await
+        .map_err(to_problem)?;
+    Ok(Json(view(&order)))
+}
+
+#[tracing::instrument(skip_all, fields(order_id = %raw))]
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<OrderView>, Problem> {
+    // The body is optional: no body cancels with a default reason.
+    let request: CancelOrderRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelOrderRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON")
+                .with_detail(e.to_string())
+        })?
+    };
+    let reason = request
+        .reason
+        .map(|r| r.chars().take(500).collect())
+        .unwrap_or_else(|| "cancelled by request".to_owned());
+    let order = state
+        .orders
+        .cancel(order_id(&raw)?, reason, Utc::now())
+        .await
+        .map_err(to_problem)?;
+    Ok(Json(view(&order)))
+}
+
+#[tracing::instrument(skip_all, fields(order_id = %raw))]
+pub(super) async fn hand_over(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<OrderView>), Problem> {
+    let order = state
+        .orders
+        .hand_over(order_id(&raw)?, Utc::now())
+        .await
+        .map_err(to_problem)?;
+    Ok((StatusCode::ACCEPTED, Json(view(&order))))
+}
+
+/// Orders have UUIDs: anything else names no order.
+fn order_id(raw: &str) -> Result<Uuid, Problem> {
+    Uuid::parse_str(raw)
+        .map_err(|_| Problem::not_found("order_not_found", format!("no order {raw:?}")))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=MAX_KEY_LEN).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            Problem::from(ValidationError::new(
+                "invalid_idempotency_key",
+                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
+            ))
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+pub(super) fn view(order: &Order) -> OrderView {
+    OrderView {
+        order_id: order.id.to_string(),
+        status: order.status.as_str().to_owned(),
+        customer_id: order.customer_id.clone(),
+        items: order
+            .lines
+            .iter()
+            .map(|l| OrderLineRequest {
+                sku: l.sku.to_string(),
+                qty: l.qty.get(),
+            })
+            .collect(),
+        handed_over: order.is_handed_over(),
+        version: order.version,
+        created_at: order.created_at,
+        updated_at: order.updated_at,
+        history: order
+            .history
+            .iter()
+            .map(|t| TransitionView {
+                from: t.from.map(|s| s.as_str().to_owned()),
+                to: t.to.as_str().to_owned(),
+                reason: t.reason.clone(),
+                path: t.path.as_str().to_owned(),
+                at: t.at,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,184 @@
+//! `PgOrderStore`. A change locks the order's row (`FOR UPDATE`), lets the domain
+//! decide, and saves the row, the inbox record (for an event) and the announced events
+//! (outbox) in one transaction.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use messaging::{inbox, outbox};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::rows::{self, COLUMNS, OrderRow};
+use crate::adapters::events::outbox_messages;
+use crate::application::{Changed, InboxEntry, Inserted, OrderStore, StoreError};
+use crate::domain::{Order, OrderError, OrderEvent};
+
+#[derive(Debug, Clone)]
+pub struct PgOrderStore {
+    pool: PgPool,
+}
+
+impl PgOrderStore {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl OrderStore for PgOrderStore {
+    async fn insert(
+        &self,
+        order: &Order,
+        key: Option<&str>,
+        fingerprint: &str,
+    ) -> Result<Inserted, StoreError> {
+        // ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
+        // or roll back, so two racing requests store one order.
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO orders ({COLUMNS}, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (idempotency_key) DO NOTHING"
+        )))
+        .bind(order.id)
+        .bind(&order.customer_id)
+        .bind(order.status.as_str())
+        .bind(sqlx::types::Json(rows::lines(order)))
+        .bind(sqlx::types::Json(rows::history(order)))
+        .bind(order.version)
+        .bind(fingerprint)
+        .bind(order.created_at)
+        .bind(order.updated_at)
+        .bind(order.handover_at)
+        .bind(order.handed_over_at)
+        .bind(order.deadline_at)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .context("insert order")?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(Inserted::New);
+        }
+        let row: OrderRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM orders WHERE idempotency_key = $1"
+        )))
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await
+        .context("read the order of the idempotency key")?;
+        let fingerprint = row.fingerprint.clone();
+        Ok(Inserted::Existing {
+            order: row.into_domain()?,
+            fingerprint,
+        })
+    }
+
+    async fn find(&self, id: Uuid) -> Result<Option<Order>, StoreError> {
+        let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM orders WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("select order")?;
+        Ok(row.map(OrderRow::into_domain).transpose()?)
+    }
+
+    async fn change<F>(
+        &self,
+        id: Uuid,
+        entry: Option<InboxEntry<'_>>,
+        decide: F,
+    ) -> Result<Changed, StoreError>
+    where
+        F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
+    {
+        let mut tx = self.pool.begin().await.context("begin")?;
+        if let Some(entry) = entry
+            && !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
+                .await
+                .context("inbox")?
+        {
+            tx.rollback().await.ok();
+            return Ok(Changed::Duplicate);
+        }
+        let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("lock order")?;
+        let Some(row) = row else {
+            // Keep the inbox record: the event is handled (there is nothing to do).
+            tx.commit().await.context("commit")?;
+            return Ok(Changed::NotFound);
+        };
+        let mut order = row.into_domain()?;
+        let before = order.version;
+        let events = match decide(&mut order) {
+            Ok(events) => events,
+            Err(refused) => {
+                tx.commit().await.context("commit")?;
+                return Ok(Changed::Done(Err(refused)));
+            }
+        };
+        if order.version != before {
+            sqlx::query(
+                "UPDATE orders SET status = $2, history = $3, version = $4, updated_at = $5,
+                        handed_over_at = $6
+                  WHERE id = $1",
+            )
+            .bind(order.id)
+            .bind(order.status.as_str())
+            .bind(sqlx::types::Json(rows::history(&order)))
+            .bind(order.version)
+            .bind(order.updated_at)
+            .bind(order.handed_over_at)
+            .execute(&mut *tx)
+            .await
+            .context("update order")?;
+            outbox::enqueue(&mut tx, &outbox_messages(&order, &events, Utc::now()))
+                .await
+                .context("enqueue events")?;
+        }
+        tx.commit().await.context("commit")?;
+        Ok(Changed::Done(Ok(order)))
+    }
+
+    async fn due_handovers(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM orders
+              WHERE status = 'PENDING' AND handed_over_at IS NULL AND handover_at <= $1
+              ORDER BY handover_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("due handovers")?)
+    }
+
+    async fn due_timeouts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM orders WHERE status = 'PENDING' AND deadline_at <= $1
+              ORDER BY deadline_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("due timeouts")?)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .context("ping")?;
+        Ok(())
+    }
+}

@@ -1,0 +1,124 @@
+//! Settings, read once from the environment with defaults that work on one machine.
+
+use std::{net::IpAddr, time::Duration};
+
+use settings::{millis, millis_list, optional_millis, secret, var};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `BIND_ADDR` [0.0.0.0]
+    pub bind_addr: IpAddr,
+    /// `PORT` [3002]; 0 picks a free port.
+    pub port: u16,
+    /// `DATABASE_URL` [postgres://postgres@127.0.0.1:5432/orders]; created if missing.
+    pub database_url: String,
+    /// `DATABASE_MAX_CONNECTIONS` [16]
+    pub database_max_connections: u32,
+    /// `HANDOVER_GRACE_MS` [3000]: how long a pending order is left to the HTTP path.
+    pub handover_grace: Duration,
+    /// `SAGA_TIMEOUT_SECS` [300]: a pending order that hears nothing this long is
+    /// cancelled and compensated.
+    pub saga_timeout: Duration,
+    /// `SAGA_TIMER_INTERVAL_MS` [250]: how often due timers are looked for.
+    pub timer_interval: Duration,
+    /// `SAGA_TIMER_BATCH` [100]
+    pub timer_batch: i64,
+    /// `BODY_LIMIT_BYTES` [16384]
+    pub body_limit_bytes: usize,
+    /// `AMQP_URL` [amqp://guest:guest@127.0.0.1:5672/%2f]
+    pub amqp_url: String,
+    /// `AMQP_NAME_PREFIX` [empty]
+    pub amqp_name_prefix: String,
+    /// `AMQP_QUEUE_EXPIRES_MS` [unset]
+    pub amqp_queue_expires: Option<Duration>,
+    /// `CONSUMER_PREFETCH` [32]
+    pub consumer_prefetch: u16,
+    /// `RETRY_DELAYS_MS` [1000,2000,4000]
+    pub retry_delays: Vec<Duration>,
+    /// `OUTBOX_POLL_INTERVAL_MS` [1000]
+    pub outbox_poll_interval: Duration,
+    /// `OUTBOX_BATCH` [256]
+    pub outbox_batch: i64,
+    /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
+    pub admin_api_key: Option<String>,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let settings = Self {
+            bind_addr: var("BIND_ADDR", "0.0.0.0".parse()?)?,
+            port: var("PORT", 3002)?,
+            database_url: var(
+                "DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/orders".to_owned(),
+            )?,
+            database_max_connections: var("DATABASE_MAX_CONNECTIONS", 16)?,
+            handover_grace: millis("HANDOVER_GRACE_MS", 3000)?,
+            saga_timeout: Duration::from_secs(var("SAGA_TIMEOUT_SECS", 300)?),
+            timer_interval: millis("SAGA_TIMER_INTERVAL_MS", 250)?,
+            timer_batch: var("SAGA_TIMER_BATCH", 100)?,
+            body_limit_bytes: var("BODY_LIMIT_BYTES", 16 * 1024)?,
+            amqp_url: var(
+                "AMQP_URL",
+                "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            )?,
+            amqp_name_prefix: var("AMQP_NAME_PREFIX", String::new())?,
+            amqp_queue_expires: optional_millis("AMQP_QUEUE_EXPIRES_MS")?,
+            consumer_prefetch: var("CONSUMER_PREFETCH", 32)?,
+            retry_delays: millis_list("RETRY_DELAYS_MS", &[1000, 2000, 4000])?,
+            outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 1000)?,
+            outbox_batch: var("OUTBOX_BATCH", 256)?,
+            admin_api_key: secret("ADMIN_API_KEY")?,
+        };
+        anyhow::ensure!(
+            settings.database_max_connections > 0,
+            "DATABASE_MAX_CONNECTIONS must be > 0"
+        );
+        anyhow::ensure!(
+            !settings.saga_timeout.is_zero(),
+            "SAGA_TIMEOUT_SECS must be > 0"
+        );
+        anyhow::ensure!(
+            !settings.timer_interval.is_zero(),
+            "SAGA_TIMER_INTERVAL_MS must be > 0"
+        );
+        anyhow::ensure!(
+            settings.timer_batch > 0 && settings.outbox_batch > 0,
+            "batches must be > 0"
+        );
+        anyhow::ensure!(
+            settings.consumer_prefetch > 0,
+            "CONSUMER_PREFETCH must be > 0"
+        );
+        Ok(settings)
+    }
+
+    /// A test instance: free port on loopback, the given database and broker names,
+    /// fast timers and retries, admin key `test-admin-key`.
+    pub fn for_tests(database_url: &str, amqp_name_prefix: &str) -> Self {
+        Self {
+            bind_addr: [127, 0, 0, 1].into(),
+            port: 0,
+            database_url: database_url.to_owned(),
+            database_max_connections: 8,
+            handover_grace: Duration::from_millis(3000),
+            saga_timeout: Duration::from_secs(300),
+            timer_interval: Duration::from_millis(50),
+            timer_batch: 100,
+            body_limit_bytes: 16 * 1024,
+            amqp_url: std::env::var("AMQP_URL")
+                .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned()),
+            amqp_name_prefix: amqp_name_prefix.to_owned(),
+            amqp_queue_expires: Some(Duration::from_secs(600)),
+            consumer_prefetch: 32,
+            retry_delays: vec![
+                Duration::from_millis(100),
+                Duration::from_millis(200),
+                Duration::from_millis(400),
+            ],
+            outbox_poll_interval: Duration::from_millis(500),
+            outbox_batch: 256,
+            admin_api_key: Some("test-admin-key".to_owned()),
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Builds order-service from its settings (pool, use cases, router, relay, consumer,
+//! saga timers) and runs it until a shutdown signal, then drains.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::Router;
+use messaging::{BrokerHealth, Consumer, Names, OutboxRelay, admin::Admin};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::adapters::{
+    amqp::{self, InventoryEventsHandler},
+    http::{self, AppState},
+    postgres::{self, PgOrderStore},
+};
+use crate::application::Orders;
+use crate::config::Settings;
+use crate::saga_timers::SagaTimers;
+
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    relay: OutboxRelay,
+    consumer: Consumer<InventoryEventsHandler>,
+    timers: SagaTimers,
+    port: u16,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool =
+            postgres::connect(&settings.database_url, settings.database_max_connections).await?;
+        let orders = Arc::new(Orders::new(
+            PgOrderStore::new(pool.clone()),
+            chrono::Duration::from_std(settings.handover_grace).context("grace")?,
+            chrono::Duration::from_std(settings.saga_timeout).context("timeout")?,
+        ));
+        let names = Names::new(settings.amqp_name_prefix.clone());
+        let queue = amqp::inventory_events_queue(
+            &names,
+            settings.retry_delays.clone(),
+            settings.amqp_queue_expires,
+        );
+        let broker = BrokerHealth::default();
+        let router = http::router(
+            AppState {
+                orders: orders.clone(),
+                broker: broker.clone(),
+                admin: Arc::new(Admin {
+                    api_key: settings.admin_api_key.clone(),
+                    amqp_url: settings.amqp_url.clone(),
+                    queue: queue.clone(),
+                }),
+            },
+            settings.body_limit_bytes,
+        );
+        let addr = SocketAddr::new(settings.bind_addr, settings.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("bind {addr}"))?;
+        let port = listener.local_addr()?.port();
+        Ok(Self {
+            listener,
+            router,
+            relay: OutboxRelay {
+                pool,
+                amqp_url: settings.amqp_url.clone(),
+                names,
+                batch: settings.outbox_batch,
+                poll_interval: settings.outbox_poll_interval,
+                exchanges: amqp::OWNED_EXCHANGES.to_vec(),
+                health: broker,
+            },
+            consumer: Consumer {
+                amqp_url: settings.amqp_url.clone(),
+                queue,
+                prefetch: settings.consumer_prefetch,
+                handler: Arc::new(InventoryEventsHandler {
+                    orders: orders.clone(),
+                }),
+            },
+            timers: SagaTimers {
+                orders,
+                interval: settings.timer_interval,
+                batch: settings.timer_batch,
+            },
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(telemetry::shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` resolves; in-flight requests, the relay's batch, the
+    /// events being handled and the timers' round finish first.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let relay = tokio::spawn(self.relay.run(stop.clone()));
+        let consumer = tokio::spawn(self.consumer.run(stop.clone()));
+        let timers = tokio::spawn(self.timers.run(stop.clone()));
+        tracing::info!(port = self.port, "order-service listening");
+        let stop_server = stop.clone();
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    () = shutdown => {},
+                    () = stop_server.cancelled() => {},
+                }
+            })
+            .await
+            .context("serve")?;
+        stop.cancel();
+        relay.await.context("relay task")?;
+        consumer.await.context("consumer task")?;
+        timers.await.context("timers task")?;
+        Ok(())
+    }
+}

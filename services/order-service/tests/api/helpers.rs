@@ -1,0 +1,181 @@
+//! A saga under test: inventory-service and order-service, each on a fresh database,
+//! sharing broker names of their own. Each service runs on a runtime of its own, so a
+//! test can kill one abruptly and start it again.
+
+use std::time::Duration;
+
+use contracts::inventory::StockView;
+use contracts::orders::OrderView;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+pub use testkit::Running;
+
+pub struct Saga {
+    pub client: reqwest::Client,
+    pub inventory: Running,
+    pub orders: Running,
+    pub prefix: String,
+    pub order_settings: order_service::config::Settings,
+}
+
+pub async fn start_inventory(settings: inventory_service::config::Settings) -> Running {
+    Running::start(|ready| async move {
+        let app = inventory_service::startup::Application::build(settings)
+            .await
+            .expect("build inventory-service");
+        let _ = ready.send(app.port());
+        let _ = app.run_until(std::future::pending()).await;
+    })
+    .await
+}
+
+pub async fn start_orders(settings: order_service::config::Settings) -> Running {
+    Running::start(|ready| async move {
+        let app = order_service::startup::Application::build(settings)
+            .await
+            .expect("build order-service");
+        let _ = ready.send(app.port());
+        let _ = app.run_until(std::future::pending()).await;
+    })
+    .await
+}
+
+/// Both services; `tune` adjusts order-service's settings (grace, timeout).
+pub async fn spawn_saga(
+    tune_orders: impl FnOnce(&mut order_service::config::Settings),
+    tune_inventory: impl FnOnce(&mut inventory_service::config::Settings),
+) -> Saga {
+    telemetry::init_for_tests();
+    let inventory_db = testkit::fresh_database("saga_inventory").await;
+    let orders_db = testkit::fresh_database("saga_orders").await;
+    let prefix = format!("{}.", orders_db.name);
+    let mut inventory_settings =
+        inventory_service::config::Settings::for_tests(&inventory_db.url, &prefix);
+    tune_inventory(&mut inventory_settings);
+    let mut order_settings = order_service::config::Settings::for_tests(&orders_db.url, &prefix);
+    tune_orders(&mut order_settings);
+    let inventory = start_inventory(inventory_settings).await;
+    let orders = start_orders(order_settings.clone()).await;
+    let saga = Saga {
+        client: reqwest::Client::new(),
+        inventory,
+        orders,
+        prefix,
+        order_settings,
+    };
+    // Both consumers must have bound their queues before the first event flies.
+    testkit::broker::wait_for_queue(&format!("{}inventory-service.order_events", saga.prefix))
+        .await;
+    testkit::broker::wait_for_queue(&format!("{}order-service.inventory_events", saga.prefix))
+        .await;
+    saga
+}
+
+impl Saga {
+    pub async fn create_stock(&self, sku: &str, qty: i64) {
+        let r = self
+            .client
+            .post(format!("{}/inventory", self.inventory.address))
+            .json(&json!({"sku": sku, "qty": qty}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+
+    pub async fn stock(&self, sku: &str) -> StockView {
+        self.client
+            .get(format!("{}/inventory/{sku}", self.inventory.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Reserves over HTTP as order-api's HTTP path would.
+    pub async fn reserve(
+        &self,
+        order_id: &str,
+        items: Value,
+        ttl_seconds: Option<i64>,
+    ) -> StatusCode {
+        let mut body = json!({"orderId": order_id, "items": items});
+        if let Some(ttl) = ttl_seconds {
+            body["ttlSeconds"] = ttl.into();
+        }
+        self.client
+            .post(format!("{}/reservations", self.inventory.address))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    pub async fn place(&self, items: Value) -> OrderView {
+        let r = self.post_order(items, None).await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json().await.unwrap()
+    }
+
+    pub async fn post_order(&self, items: Value, key: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/orders", self.orders.address))
+            .json(&json!({"customerId": "c-1", "items": items}));
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn act(&self, order_id: &str, action: &str) -> reqwest::Response {
+        self.client
+            .post(format!(
+                "{}/orders/{order_id}/{action}",
+                self.orders.address
+            ))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn order(&self, order_id: &str) -> OrderView {
+        self.client
+            .get(format!("{}/orders/{order_id}", self.orders.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Polls until the order is no longer PENDING (or 20 s pass).
+    pub async fn decided(&self, order_id: &str) -> OrderView {
+        for _ in 0..400 {
+            let order = self.order(order_id).await;
+            if order.status != "PENDING" {
+                return order;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("order {order_id} stayed PENDING");
+    }
+
+    /// Polls the stock of `sku` until `check` holds (or 20 s pass).
+    pub async fn stock_until(&self, sku: &str, check: impl Fn(&StockView) -> bool) -> StockView {
+        let mut last = self.stock(sku).await;
+        for _ in 0..400 {
+            if check(&last) {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            last = self.stock(sku).await;
+        }
+        panic!("stock of {sku} never reached the expected state: {last:?}");
+    }
+}

@@ -1,0 +1,126 @@
+//! order-service's own API: placing with an idempotency key, transitions, problems.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_saga;
+
+#[tokio::test]
+async fn the_same_idempotency_key_returns_the_same_order_even_when_racing() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    let items = json!([{"sku": "ABC-1234-AB", "qty": 1}]);
+    let answers = join_all((0..8).map(|_| saga.post_order(items.clone(), Some("key-1")))).await;
+    let mut ids = Vec::new();
+    let mut created = 0;
+    for r in answers {
+        if r.status() == StatusCode::CREATED {
+            created += 1;
+        } else {
+            assert_eq!(r.status(), StatusCode::OK);
+            assert_eq!(r.headers()["idempotent-replayed"], "true");
+        }
+        let body: Value = r.json().await.unwrap();
+        ids.push(body["orderId"].as_str().unwrap().to_owned());
+    }
+    ids.dedup();
+    assert_eq!((created, ids.len()), (1, 1), "{ids:?}");
+
+    let other = saga
+        .post_order(json!([{"sku": "ABC-1234-AB", "qty": 2}]), Some("key-1"))
+        .await;
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = other.json().await.unwrap();
+    assert_eq!(body["code"], "idempotency_key_reused");
+}
+
+#[tokio::test]
+async fn bad_orders_and_unknown_ids_are_problems() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    for (items, code) in [
+        (json!([]), "invalid_items"),
+        (json!([{"sku": "bad", "qty": 1}]), "invalid_sku"),
+        (
+            json!([{"sku": "ABC-1234-AB", "qty": 0}]),
+            "invalid_quantity",
+        ),
+        (
+            json!([{"sku": "ABC-1234-AB", "qty": 1}, {"sku": "ABC-1234-AB", "qty": 1}]),
+            "duplicate_sku",
+        ),
+    ] {
+        let r = saga.post_order(items, None).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], code);
+    }
+    for id in ["not-a-uuid", "0192f1c3-7a1e-7c3e-9a0b-1f2e3d4c5b6a"] {
+        let r = saga
+            .client
+            .get(format!("{}/orders/{id}", saga.orders.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "order_not_found");
+    }
+}
+
+#[tokio::test]
+async fn cancelling_a_pending_order_releases_its_holds_and_a_confirmed_one_cannot_be_cancelled() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 10).await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 4}])).await;
+    assert_eq!(
+        saga.reserve(
+            &order.order_id,
+            json!([{"sku": "ABC-1234-AB", "qty": 4}]),
+            None
+        )
+        .await,
+        StatusCode::CREATED
+    );
+    assert_eq!(saga.stock("ABC-1234-AB").await.reserved, 4);
+
+    let cancelled = saga.act(&order.order_id, "cancel").await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    assert_eq!(
+        cancelled.json::<Value>().await.unwrap()["status"],
+        "CANCELLED"
+    );
+    saga.stock_until("ABC-1234-AB", |s| s.reserved == 0 && s.on_hand == 10)
+        .await;
+    // Cancelling again changes nothing; confirming now is invalid.
+    assert_eq!(
+        saga.act(&order.order_id, "cancel").await.status(),
+        StatusCode::OK
+    );
+    let confirm = saga.act(&order.order_id, "confirm").await;
+    assert_eq!(confirm.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        confirm.json::<Value>().await.unwrap()["code"],
+        "invalid_transition"
+    );
+
+    let kept = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 3}])).await;
+    saga.reserve(
+        &kept.order_id,
+        json!([{"sku": "ABC-1234-AB", "qty": 3}]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        saga.act(&kept.order_id, "confirm").await.status(),
+        StatusCode::OK
+    );
+    let r = saga.act(&kept.order_id, "cancel").await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "invalid_transition"
+    );
+    // The confirmation commits the holds in the inventory.
+    saga.stock_until("ABC-1234-AB", |s| s.on_hand == 7 && s.reserved == 0)
+        .await;
+    let history = saga.order(&kept.order_id).await.history;
+    assert_eq!(history.last().unwrap().path, "http");
+}

@@ -1,0 +1,189 @@
+//! The event-driven saga: handover, the grace period, refusals, expiry, timeouts,
+//! duplicated and reordered events.
+
+use std::time::Duration;
+
+use contracts::events::{
+    Envelope, EventLine, EventType, ProductInventoryReservationFailed, ProductInventoryReserved,
+    ReservationFailureReason,
+};
+use reqwest::StatusCode;
+use serde_json::json;
+use testkit::broker::RawPublisher;
+
+use crate::helpers::spawn_saga;
+
+#[tokio::test]
+async fn a_handed_over_order_is_confirmed_by_events_and_its_holds_committed() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("AAA-0001-AA", 10).await;
+    saga.create_stock("BBB-0001-BB", 10).await;
+    let order = saga
+        .place(json!([{"sku": "AAA-0001-AA", "qty": 2}, {"sku": "BBB-0001-BB", "qty": 3}]))
+        .await;
+    assert_eq!(
+        saga.act(&order.order_id, "handover").await.status(),
+        StatusCode::ACCEPTED
+    );
+
+    let decided = saga.decided(&order.order_id).await;
+    assert_eq!(decided.status, "CONFIRMED");
+    assert!(decided.handed_over);
+    assert_eq!(decided.history.last().unwrap().path, "event");
+    saga.stock_until("AAA-0001-AA", |s| s.on_hand == 8 && s.reserved == 0)
+        .await;
+    saga.stock_until("BBB-0001-BB", |s| s.on_hand == 7 && s.reserved == 0)
+        .await;
+}
+
+#[tokio::test]
+async fn an_order_the_http_path_leaves_is_driven_by_events_after_the_grace_period() {
+    let saga = spawn_saga(|s| s.handover_grace = Duration::from_millis(300), |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 5).await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 5}])).await;
+    let decided = saga.decided(&order.order_id).await;
+    assert_eq!(decided.status, "CONFIRMED");
+    saga.stock_until("ABC-1234-AB", |s| s.on_hand == 0 && s.reserved == 0)
+        .await;
+}
+
+#[tokio::test]
+async fn insufficient_stock_cancels_the_order_and_reserves_nothing() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("AAA-0001-AA", 10).await;
+    saga.create_stock("BBB-0001-BB", 1).await;
+    let order = saga
+        .place(json!([{"sku": "AAA-0001-AA", "qty": 2}, {"sku": "BBB-0001-BB", "qty": 3}]))
+        .await;
+    saga.act(&order.order_id, "handover").await;
+    let decided = saga.decided(&order.order_id).await;
+    assert_eq!(decided.status, "CANCELLED");
+    assert!(
+        decided
+            .history
+            .last()
+            .unwrap()
+            .reason
+            .contains("insufficient_stock"),
+        "{decided:?}"
+    );
+    assert_eq!(saga.stock("AAA-0001-AA").await.reserved, 0);
+    assert_eq!(saga.stock("BBB-0001-BB").await.reserved, 0);
+}
+
+#[tokio::test]
+async fn an_expired_hold_cancels_its_pending_order() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 10).await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 2}])).await;
+    saga.reserve(
+        &order.order_id,
+        json!([{"sku": "ABC-1234-AB", "qty": 2}]),
+        Some(1),
+    )
+    .await;
+    let decided = saga.decided(&order.order_id).await;
+    assert_eq!(decided.status, "CANCELLED");
+    assert_eq!(
+        decided.history.last().unwrap().reason,
+        "reservation expired"
+    );
+    saga.stock_until("ABC-1234-AB", |s| s.reserved == 0).await;
+}
+
+#[tokio::test]
+async fn a_saga_that_hears_nothing_times_out_and_is_compensated() {
+    let saga = spawn_saga(|s| s.saga_timeout = Duration::from_secs(1), |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 10).await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 3}])).await;
+    // The HTTP path reserved, then went silent.
+    saga.reserve(
+        &order.order_id,
+        json!([{"sku": "ABC-1234-AB", "qty": 3}]),
+        None,
+    )
+    .await;
+    let decided = saga.decided(&order.order_id).await;
+    assert_eq!(decided.status, "CANCELLED");
+    assert_eq!(decided.history.last().unwrap().reason, "saga timed out");
+    assert_eq!(decided.history.last().unwrap().path, "timer");
+    saga.stock_until("ABC-1234-AB", |s| s.reserved == 0 && s.on_hand == 10)
+        .await;
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 10).await;
+    let confirmed = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 1}])).await;
+    saga.act(&confirmed.order_id, "handover").await;
+    let before = saga.decided(&confirmed.order_id).await;
+    assert_eq!(before.status, "CONFIRMED");
+    // More than the stock: refused by the inventory, so cancelled by events.
+    let cancelled = saga
+        .place(json!([{"sku": "ABC-1234-AB", "qty": 100}]))
+        .await;
+    saga.act(&cancelled.order_id, "handover").await;
+    let cancelled_before = saga.decided(&cancelled.order_id).await;
+    assert_eq!(cancelled_before.status, "CANCELLED");
+
+    let publisher = RawPublisher::connect().await;
+    let exchange = format!("{}inventory_events", saga.prefix);
+    let reserved = |order_id: &str| {
+        Envelope::new(
+            "inventory-service",
+            chrono::Utc::now(),
+            Some(order_id),
+            order_id,
+            ProductInventoryReserved {
+                order_id: order_id.into(),
+                items: vec![EventLine {
+                    sku: "ABC-1234-AB".into(),
+                    qty: 1,
+                }],
+                expires_at: chrono::Utc::now(),
+            },
+        )
+    };
+    let failed = Envelope::new(
+        "inventory-service",
+        chrono::Utc::now(),
+        Some(&confirmed.order_id),
+        &confirmed.order_id,
+        ProductInventoryReservationFailed {
+            order_id: confirmed.order_id.clone(),
+            reason: ReservationFailureReason::InsufficientStock,
+            shortages: vec![],
+            unknown_skus: vec![],
+        },
+    );
+    let twice = reserved(&confirmed.order_id);
+    for event_bytes in [
+        serde_json::to_vec(&twice).unwrap(),
+        serde_json::to_vec(&twice).unwrap(),
+        serde_json::to_vec(&failed).unwrap(),
+        serde_json::to_vec(&reserved(&cancelled.order_id)).unwrap(),
+    ] {
+        let key = if event_bytes == serde_json::to_vec(&failed).unwrap() {
+            ProductInventoryReservationFailed::ROUTING_KEY
+        } else {
+            ProductInventoryReserved::ROUTING_KEY
+        };
+        publisher
+            .publish(&exchange, key, "copy", &event_bytes)
+            .await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = saga.order(&confirmed.order_id).await;
+    assert_eq!(
+        (after.status.as_str(), after.version, after.history.len()),
+        ("CONFIRMED", before.version, before.history.len())
+    );
+    let cancelled_after = saga.order(&cancelled.order_id).await;
+    assert_eq!(
+        (cancelled_after.status.as_str(), cancelled_after.version),
+        ("CANCELLED", cancelled_before.version)
+    );
+    let stock = saga.stock("ABC-1234-AB").await;
+    assert_eq!((stock.on_hand, stock.reserved), (9, 0));
+}
