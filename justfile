@@ -6,7 +6,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Build and start every service (local processes; see docs/runbooks/local.md).
+# Build and start everything: the Compose stack where Docker runs, else local processes (see docs/runbooks/local.md).
 up:
     infra/local/run.sh up
 
@@ -18,9 +18,10 @@ down:
 status:
     infra/local/run.sh status
 
-# Run every test: unit tests in memory, adapter and API tests against PostgreSQL.
+# Run every test: unit tests in memory; adapter, API and saga tests against PostgreSQL and RabbitMQ; the infra checks.
 test:
     infra/local/drop-test-databases.sh
+    infra/check.sh
     if cargo nextest --version >/dev/null 2>&1; then \
         cargo nextest run --workspace --no-fail-fast; \
     else \

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Runs the services as local processes against the PostgreSQL (and, for the services
-# that use it, the RabbitMQ) given in the environment or on localhost.
+# Starts and stops the system. Where a Docker engine answers and `docker compose` works,
+# that is the Compose stack of infra/docker-compose.yml (services, PostgreSQL, RabbitMQ,
+# Prometheus, Grafana, Tempo). Elsewhere the services run as local processes against the
+# PostgreSQL (and, for the services that use it, the RabbitMQ) given in the environment
+# or on localhost, with a local Prometheus when its binary is installed.
 #
 #   run.sh up      build, start what is not running (so it also restarts a service that
 #                  died), wait for /readyz, print the URLs
 #   run.sh down    stop what `up` started (SIGTERM, then SIGKILL after 10 s)
 #   run.sh status  what runs, with its pid and URL
 #
-# Pids and logs live under .run/ (git-ignored). Every variable of the calling
-# environment (OTEL_*, RUST_LOG, LOG_FORMAT, RESERVATION_TTL_SECS, ...) reaches the
-# processes. Per-service overrides: INVENTORY_DATABASE_URL, <SERVICE>_PORT.
+# Local processes: pids and logs live under .run/ (git-ignored); every variable of the
+# calling environment (OTEL_*, RUST_LOG, LOG_FORMAT, RESERVATION_TTL_SECS, ...) reaches
+# the processes. Per-service overrides: INVENTORY_DATABASE_URL, <SERVICE>_PORT.
+# Compose: the variables the Compose file names (RUST_LOG, ADMIN_API_KEY,
+# RESERVATION_TTL_SECS, COMPOSE_PROFILES, ...) reach the containers.
+# RUN_MODE=native runs local processes even where Docker runs.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -19,11 +25,18 @@ PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
 
 INVENTORY_SERVICE_PORT="${INVENTORY_SERVICE_PORT:-3003}"
 INVENTORY_API_PORT="${INVENTORY_API_PORT:-3001}"
+ORDER_SERVICE_PORT="${ORDER_SERVICE_PORT:-3002}"
+ORDER_API_PORT="${ORDER_API_PORT:-3000}"
+# Fixed: prometheus.local.yml scrapes Prometheus itself there.
+PROMETHEUS_PORT=9090
+COMPOSE_FILE="$ROOT/infra/docker-compose.yml"
 
 # name, port, extra environment; in start order (a facade after the service it calls).
 services() {
     echo "inventory-service $INVENTORY_SERVICE_PORT DATABASE_URL=${INVENTORY_DATABASE_URL:-$PG_URL/inventory}"
     echo "inventory-api $INVENTORY_API_PORT INVENTORY_SERVICE_URL=http://127.0.0.1:$INVENTORY_SERVICE_PORT"
+    echo "order-service $ORDER_SERVICE_PORT DATABASE_URL=${ORDER_DATABASE_URL:-$PG_URL/orders}"
+    echo "order-api $ORDER_API_PORT ORDER_SERVICE_URL=http://127.0.0.1:$ORDER_SERVICE_PORT INVENTORY_API_URL=http://127.0.0.1:$INVENTORY_API_PORT"
 }
 
 say() { printf '%s\n' "$*"; }
@@ -34,9 +47,9 @@ alive() {
 }
 
 wait_ready() {
-    local name="$1" port="$2"
+    local name="$1" port="$2" path="${3:-/readyz}"
     for _ in $(seq 1 120); do
-        if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+        if curl -fsS "http://127.0.0.1:$port$path" >/dev/null 2>&1; then
             return 0
         fi
         if ! alive "$name"; then
@@ -61,9 +74,72 @@ check_backends() {
     fi
 }
 
+# True where a Docker engine answers and the Compose plugin works.
+compose_usable() {
+    [[ "${RUN_MODE:-auto}" != native ]] || return 1
+    command -v docker >/dev/null || return 1
+    timeout 20 docker info >/dev/null 2>&1 || return 1
+    docker compose version >/dev/null 2>&1
+}
+
+compose() { docker compose -f "$COMPOSE_FILE" "$@"; }
+
+up_compose() {
+    say "-- Docker engine found: starting the Compose stack${COMPOSE_PROFILES:+ (profiles: $COMPOSE_PROFILES)}"
+    if ! compose up -d --build --wait; then
+        say "!! the stack did not become healthy; see: docker compose -f infra/docker-compose.yml logs <service>"
+        compose ps
+        exit 1
+    fi
+    say ""
+    status_compose
+}
+
+status_compose() {
+    compose ps
+    say ""
+    say "   Grafana     http://localhost:${GRAFANA_HOST_PORT:-3030}  (dashboards; anonymous view, admin/admin to edit)"
+    say "   Prometheus  http://localhost:${PROMETHEUS_HOST_PORT:-9090}"
+    say "   Tempo       http://localhost:${TEMPO_HOST_PORT:-3200}  (OTLP in on 4317 gRPC, 4318 HTTP)"
+    say "   RabbitMQ    http://localhost:${RABBITMQ_UI_HOST_PORT:-15672} (guest/guest)"
+    say "   Try: curl -i http://localhost:$INVENTORY_API_PORT/inventory/ABC-1234-AB"
+}
+
+# A local Prometheus scraping the local services, when the binary is installed. Not
+# starting it is reported, never fatal: the services run without it.
+start_prometheus() {
+    if ! command -v prometheus >/dev/null; then
+        say "   Prometheus not started: \`apt-get install prometheus\` (Debian) to scrape the local services; Grafana and Tempo need the Compose stack (a Docker engine)"
+        return 0
+    fi
+    if alive prometheus; then
+        say "   prometheus already running (pid $(cat "$RUN_DIR/prometheus.pid"))"
+        return 0
+    fi
+    if curl -fsS "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" >/dev/null 2>&1; then
+        say "   Prometheus not started: another one already answers on :$PROMETHEUS_PORT"
+        return 0
+    fi
+    say "-- starting prometheus on :$PROMETHEUS_PORT"
+    mkdir -p "$RUN_DIR/prometheus"
+    nohup prometheus \
+        --config.file="$ROOT/infra/prometheus/prometheus.local.yml" \
+        --storage.tsdb.path="$RUN_DIR/prometheus" \
+        --storage.tsdb.retention.time=2d \
+        --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
+        >>"$RUN_DIR/logs/prometheus.log" 2>&1 &
+    echo $! >"$RUN_DIR/prometheus.pid"
+    wait_ready prometheus "$PROMETHEUS_PORT" /-/ready \
+        || say "   Prometheus not started (see .run/logs/prometheus.log); the services run without it"
+}
+
 up() {
+    if compose_usable; then
+        up_compose
+        return
+    fi
     if [[ -S /var/run/docker.sock ]] || [[ -n "${DOCKER_HOST:-}" ]]; then
-        say "-- a Docker engine is present, but this version runs the services as local processes."
+        say "-- a Docker engine is configured but \`docker info\` or \`docker compose\` fails: running local processes."
     fi
     check_backends
     mkdir -p "$RUN_DIR/logs"
@@ -82,21 +158,23 @@ up() {
             continue
         fi
         say "-- starting $name on :$port"
-        # shellcheck disable=SC2086 # env_kv is one KEY=value word
+        # shellcheck disable=SC2086 # env_kv is KEY=value words, split on purpose
         env PORT="$port" $env_kv nohup "$bin_dir/$name" >>"$RUN_DIR/logs/$name.log" 2>&1 &
         echo $! >"$RUN_DIR/$name.pid"
         wait_ready "$name" "$port"
     done < <(services)
 
-    if command -v prometheus >/dev/null; then
-        say "   (Prometheus is installed; scraping comes with the observability stack.)"
-    fi
+    start_prometheus
     say ""
     status
 }
 
 down() {
-    [[ -d "$RUN_DIR" ]] || { say "nothing runs"; return 0; }
+    if compose_usable; then
+        say "-- stopping the Compose stack (data volumes are kept)"
+        compose down --remove-orphans
+    fi
+    [[ -d "$RUN_DIR" ]] || { say "no local processes"; return 0; }
     for pidfile in "$RUN_DIR"/*.pid; do
         [[ -e "$pidfile" ]] || continue
         local name pid
@@ -113,6 +191,12 @@ down() {
 }
 
 status() {
+    if compose_usable; then
+        status_compose
+        compgen -G "$RUN_DIR/*.pid" >/dev/null || return 0
+        say ""
+        say "   Local processes:"
+    fi
     while read -r name port _; do
         if alive "$name"; then
             say "   $name  http://localhost:$port  (pid $(cat "$RUN_DIR/$name.pid"), log .run/logs/$name.log)"
@@ -120,6 +204,13 @@ status() {
             say "   $name  not running"
         fi
     done < <(services)
+    if alive prometheus; then
+        say "   prometheus  http://localhost:$PROMETHEUS_PORT  (pid $(cat "$RUN_DIR/prometheus.pid"), log .run/logs/prometheus.log)"
+    elif command -v prometheus >/dev/null; then
+        say "   prometheus  not running"
+    else
+        say "   prometheus  not installed (apt-get install prometheus)"
+    fi
     say ""
     say "   Try: curl -i http://localhost:$INVENTORY_API_PORT/inventory/ABC-1234-AB"
     say "        curl -s http://localhost:$INVENTORY_API_PORT/openapi.json"

@@ -65,7 +65,10 @@ impl Application {
         };
         let router = problem::with_fallbacks(routes::table())
             .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+            .layer(telemetry::metrics::http_metrics_layer())
             .layer(telemetry::http_trace_layer())
+            // After the layers: a scrape is neither traced nor counted.
+            .route("/metrics", axum::routing::get(telemetry::metrics::route))
             .with_state(state);
         let addr = SocketAddr::new(settings.bind_addr, settings.port);
         let listener = TcpListener::bind(addr)
@@ -91,6 +94,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        telemetry::metrics::spawn_runtime_sampler();
         tracing::info!(port = self.port, "order-api listening");
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)

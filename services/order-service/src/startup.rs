@@ -13,6 +13,7 @@ use crate::adapters::{
     amqp::{self, InventoryEventsHandler},
     http::{self, AppState},
     postgres::{self, PgOrderStore},
+    saga_metrics::OrderSampler,
 };
 use crate::application::Orders;
 use crate::config::Settings;
@@ -25,6 +26,7 @@ pub struct Application {
     relay: OutboxRelay,
     consumer: Consumer<InventoryEventsHandler>,
     timers: SagaTimers,
+    sampler: OrderSampler,
     port: u16,
 }
 
@@ -64,6 +66,10 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            sampler: OrderSampler {
+                pool: pool.clone(),
+                interval: std::time::Duration::from_secs(5),
+            },
             relay: OutboxRelay {
                 pool,
                 amqp_url: settings.amqp_url.clone(),
@@ -108,6 +114,8 @@ impl Application {
         let relay = tokio::spawn(self.relay.run(stop.clone()));
         let consumer = tokio::spawn(self.consumer.run(stop.clone()));
         let timers = tokio::spawn(self.timers.run(stop.clone()));
+        let sampler = tokio::spawn(self.sampler.run(stop.clone()));
+        telemetry::metrics::spawn_runtime_sampler();
         tracing::info!(port = self.port, "order-service listening");
         let stop_server = stop.clone();
         axum::serve(self.listener, self.router)
@@ -123,6 +131,7 @@ impl Application {
         relay.await.context("relay task")?;
         consumer.await.context("consumer task")?;
         timers.await.context("timers task")?;
+        sampler.await.context("sampler task")?;
         Ok(())
     }
 }

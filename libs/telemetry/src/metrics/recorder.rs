@@ -16,6 +16,12 @@ pub const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// Upper bounds, in seconds, of a saga's duration: from a fast HTTP-first checkout to a
+/// saga that timed out after minutes.
+pub const SAGA_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+];
+
 /// The histograms rendered with [`LATENCY_BUCKETS`]. Buckets are fixed when the
 /// recorder is built, so a new latency histogram is added here; any histogram not named
 /// here is rendered as a summary, which cannot be aggregated across instances.
@@ -64,6 +70,12 @@ fn build_and_install() -> PrometheusHandle {
             .set_buckets_for_metric(Matcher::Full((*name).to_owned()), LATENCY_BUCKETS)
             .expect("the latency buckets are not empty");
     }
+    builder = builder
+        .set_buckets_for_metric(
+            Matcher::Full("saga_duration_seconds".to_owned()),
+            SAGA_BUCKETS,
+        )
+        .expect("the saga buckets are not empty");
     let recorder = builder.build_recorder();
     let handle = recorder.handle();
     if let Err(err) = metrics::set_global_recorder(recorder) {

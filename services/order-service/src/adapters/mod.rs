@@ -5,3 +5,4 @@ pub mod amqp;
 pub mod events;
 pub mod http;
 pub mod postgres;
+pub mod saga_metrics;

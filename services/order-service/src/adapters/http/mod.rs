@@ -39,6 +39,9 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(admin::router(state.admin.clone()));
     problem::with_fallbacks(routes)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())
+        // After the layers: a scrape is neither traced nor counted.
+        .route("/metrics", get(telemetry::metrics::route))
         .with_state(state)
 }

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::rows::{self, COLUMNS, OrderRow};
-use crate::adapters::events::outbox_messages;
+use crate::adapters::{events::outbox_messages, saga_metrics};
 use crate::application::{Changed, InboxEntry, Inserted, OrderStore, StoreError};
 use crate::domain::{Order, OrderError, OrderEvent};
 
@@ -146,6 +146,9 @@ impl OrderStore for PgOrderStore {
                 .context("enqueue events")?;
         }
         tx.commit().await.context("commit")?;
+        if order.version != before && order.status.is_terminal() {
+            saga_metrics::decided(&order);
+        }
         Ok(Changed::Done(Ok(order)))
     }
 

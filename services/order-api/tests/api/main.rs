@@ -1,0 +1,9 @@
+//! order-api against the real services (PostgreSQL, RabbitMQ, inventory-service,
+//! inventory-api, order-service), and with wiremock standing in for inventory-api when
+//! the inventory path must fail in precise ways.
+
+mod checkout;
+mod helpers;
+mod inventory_failures;
+mod observability;
+mod paths;
