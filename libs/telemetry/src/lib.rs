@@ -26,5 +26,5 @@ mod shutdown;
 
 pub use http::{HttpTraceLayer, RecordResponse, RequestSpan, http_trace_layer};
 pub use propagation::{current_traceparent, inject_http_headers};
-pub use setup::{TelemetryGuard, init, init_for_tests};
+pub use setup::{TelemetryGuard, capture_spans_for_tests, init, init_for_tests};
 pub use shutdown::shutdown_signal;

@@ -6,10 +6,13 @@
 //! at `INFO` or above is traced whatever `RUST_LOG` says, so quieting the logs never
 //! breaks a trace or the context an outbox row keeps.
 
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use opentelemetry::{global, trace::TracerProvider as _};
-use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use opentelemetry_sdk::{
+    propagation::TraceContextPropagator,
+    trace::{InMemorySpanExporter, SdkTracerProvider},
+};
 use tracing_subscriber::{EnvFilter, filter::LevelFilter, fmt, prelude::*};
 
 use crate::{
@@ -104,11 +107,27 @@ pub fn init(service: &'static str) -> TelemetryGuard {
 ///
 /// Leaves an already-installed global subscriber in place.
 pub fn init_for_tests() {
+    install_for_tests(None);
+}
+
+/// [`init_for_tests`], and every finished span is also kept in memory, for a test that
+/// follows one trace across services (all in one process). Call it first, before any
+/// other telemetry set-up of the process: the first set-up wins.
+pub fn capture_spans_for_tests() -> InMemorySpanExporter {
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+    let exporter = EXPORTER.get_or_init(InMemorySpanExporter::default).clone();
+    install_for_tests(Some(exporter.clone()));
+    exporter
+}
+
+fn install_for_tests(capture: Option<InMemorySpanExporter>) {
     static INSTALLED: Once = Once::new();
     INSTALLED.call_once(|| {
-        let provider = SdkTracerProvider::builder()
-            .with_resource(otel::resource("tests"))
-            .build();
+        let mut provider = SdkTracerProvider::builder().with_resource(otel::resource("tests"));
+        if let Some(exporter) = capture {
+            provider = provider.with_simple_exporter(exporter);
+        }
+        let provider = provider.build();
         install_propagation(&provider);
         let log_filter =
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
