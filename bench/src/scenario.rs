@@ -9,9 +9,10 @@ use reqwest::{Client, header::CONTENT_TYPE};
 pub const SPREAD_SKUS: u64 = 10_000;
 /// The one SKU every hot reservation lands on.
 pub const HOT_SKU: &str = "HOT-0000-AA";
-/// Lifetime of a bench hold: long enough to outlive a run, short enough that re-runs
-/// do not pile up holds.
-const HOLD_TTL_SECONDS: u32 = 120;
+/// Lifetime of a bench hold: long enough that no hold of this run or a recent one
+/// expires while figures are taken (expiring holds is work of its own, which would
+/// load the machine mid-measurement).
+const HOLD_TTL_SECONDS: u32 = 3600;
 
 pub fn spread_sku(index: u64) -> String {
     format!("BEN-{:04}-AA", index % SPREAD_SKUS)

@@ -27,6 +27,9 @@ INVENTORY_SERVICE_PORT="${INVENTORY_SERVICE_PORT:-3003}"
 INVENTORY_API_PORT="${INVENTORY_API_PORT:-3001}"
 ORDER_SERVICE_PORT="${ORDER_SERVICE_PORT:-3002}"
 ORDER_API_PORT="${ORDER_API_PORT:-3000}"
+# Only the services: building the whole workspace would also resolve the test fixtures'
+# features (Testcontainers' TLS) into the services' binaries.
+SERVICE_PACKAGES="-p inventory-service -p inventory-api -p order-service -p order-api"
 # Fixed: prometheus.local.yml scrapes Prometheus itself there.
 PROMETHEUS_PORT=9090
 COMPOSE_FILE="$ROOT/infra/docker-compose.yml"
@@ -145,9 +148,9 @@ up() {
     mkdir -p "$RUN_DIR/logs"
     say "-- building ($PROFILE)"
     if [[ "$PROFILE" == "release" ]]; then
-        cargo build --release --bins --manifest-path "$ROOT/Cargo.toml"
+        cargo build --release $SERVICE_PACKAGES --manifest-path "$ROOT/Cargo.toml"
     else
-        cargo build --bins --manifest-path "$ROOT/Cargo.toml"
+        cargo build $SERVICE_PACKAGES --manifest-path "$ROOT/Cargo.toml"
     fi
     local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
     local bin_dir="$target_dir/$([[ "$PROFILE" == "release" ]] && echo release || echo debug)"

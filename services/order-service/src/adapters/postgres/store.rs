@@ -97,14 +97,6 @@ impl OrderStore for PgOrderStore {
         F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
         let mut tx = self.pool.begin().await.context("begin")?;
-        if let Some(entry) = entry
-            && !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
-                .await
-                .context("inbox")?
-        {
-            tx.rollback().await.ok();
-            return Ok(Changed::Duplicate);
-        }
         let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
         )))
@@ -113,10 +105,21 @@ impl OrderStore for PgOrderStore {
         .await
         .context("lock order")?;
         let Some(row) = row else {
-            // Keep the inbox record: the event is handled (there is nothing to do).
-            tx.commit().await.context("commit")?;
+            // Not one of ours (e.g. a reservation made straight on the inventory): there
+            // is nothing to change, so nothing to remember in the inbox either.
+            tx.rollback().await.ok();
             return Ok(Changed::NotFound);
         };
+        // Under the order's lock, so a redelivery racing the first delivery waits and
+        // then finds the inbox row.
+        if let Some(entry) = entry
+            && !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
+                .await
+                .context("inbox")?
+        {
+            tx.rollback().await.ok();
+            return Ok(Changed::Duplicate);
+        }
         let mut order = row.into_domain()?;
         let before = order.version;
         let events = match decide(&mut order) {
