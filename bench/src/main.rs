@@ -13,6 +13,7 @@ mod options;
 mod report;
 mod saga;
 mod scenario;
+mod settle;
 mod stock_setup;
 mod tally;
 
@@ -54,8 +55,9 @@ async fn main() -> anyhow::Result<()> {
             },
             Mode::OpenLoop { rate_per_sec: rate },
         ] {
+            let waited = settle::settle(&client, &options.amqp_url).await;
             eprintln!(
-                "{scenario}, {}: {:?} warm-up, {:?} measured",
+                "(settled in {waited:.1?}) {scenario}, {}: {:?} warm-up, {:?} measured",
                 mode.label(),
                 options.warmup,
                 options.duration
@@ -71,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    settle::settle(&client, &options.amqp_url).await;
     eprintln!(
         "{}, {}: {:?} warm-up, {:?} measured",
         Scenario::EventHop,
@@ -90,6 +93,44 @@ async fn main() -> anyhow::Result<()> {
         &hop,
     ));
 
+    settle::settle(&client, &options.amqp_url).await;
+    eprintln!(
+        "{}, {}: {:?} warm-up, {:?} measured",
+        Scenario::Checkout,
+        Mode::OpenLoop {
+            rate_per_sec: options.checkout_rate
+        }
+        .label(),
+        options.warmup,
+        options.duration
+    );
+    if !options.warmup.is_zero() {
+        open_loop::run(
+            &client,
+            &options.checkout_target,
+            Scenario::Checkout,
+            options.checkout_rate,
+            options.warmup,
+        )
+        .await?;
+    }
+    let checkouts = open_loop::run(
+        &client,
+        &options.checkout_target,
+        Scenario::Checkout,
+        options.checkout_rate,
+        options.duration,
+    )
+    .await?;
+    report.results.push(RunFigures::new(
+        Scenario::Checkout,
+        Mode::OpenLoop {
+            rate_per_sec: options.checkout_rate,
+        },
+        &checkouts,
+    ));
+
+    settle::settle(&client, &options.amqp_url).await;
     eprintln!(
         "{}, {}: {:?} warm-up, {:?} measured",
         Scenario::EventSaga,

@@ -18,6 +18,8 @@ USAGE: bench [FLAGS]
   --reserve-rate N      reservations/s in open-loop   [BENCH_RESERVE_RATE, 2000]
   --event-rate N        reservations/s while timing the event hop [BENCH_EVENT_RATE, 1000]
   --orders-target URL   order-service base URL (saga by events) [BENCH_ORDERS_TARGET, http://127.0.0.1:3002]
+  --checkout-target URL order-api base URL            [BENCH_CHECKOUT_TARGET, http://127.0.0.1:3000]
+  --checkout-rate N     checkouts/s, HTTP-first       [BENCH_CHECKOUT_RATE, 300]
   --saga-rate N         orders/s placed for the event-driven saga [BENCH_SAGA_RATE, 200]
   --amqp-url URL        broker the event-hop consumer reads       [AMQP_URL, amqp://guest:guest@127.0.0.1:5672/%2f]
   --out-dir PATH        where figures are written     [BENCH_OUT_DIR, bench/results]
@@ -37,6 +39,8 @@ pub struct Options {
     pub event_rate: f64,
     pub amqp_url: String,
     pub orders_target: String,
+    pub checkout_target: String,
+    pub checkout_rate: f64,
     pub saga_rate: f64,
     pub out_dir: PathBuf,
 }
@@ -60,6 +64,8 @@ impl Options {
             event_rate: 1000.0,
             amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
             orders_target: "http://127.0.0.1:3002".into(),
+            checkout_target: "http://127.0.0.1:3000".into(),
+            checkout_rate: 300.0,
             saga_rate: 200.0,
             // Next to this crate, wherever the binary is started from.
             out_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
@@ -109,6 +115,8 @@ impl Options {
             ("--event-rate", "BENCH_EVENT_RATE"),
             ("--amqp-url", "AMQP_URL"),
             ("--orders-target", "BENCH_ORDERS_TARGET"),
+            ("--checkout-target", "BENCH_CHECKOUT_TARGET"),
+            ("--checkout-rate", "BENCH_CHECKOUT_RATE"),
             ("--saga-rate", "BENCH_SAGA_RATE"),
             ("--out-dir", "BENCH_OUT_DIR"),
         ] {
@@ -151,6 +159,8 @@ impl Options {
             "--event-rate" => self.event_rate = number(value)?,
             "--amqp-url" => self.amqp_url = value.to_owned(),
             "--orders-target" => self.orders_target = value.trim_end_matches('/').to_owned(),
+            "--checkout-target" => self.checkout_target = value.trim_end_matches('/').to_owned(),
+            "--checkout-rate" => self.checkout_rate = number(value)?,
             "--saga-rate" => self.saga_rate = number(value)?,
             "--out-dir" => self.out_dir = PathBuf::from(value),
             _ => bail!("unknown flag {flag}\n\n{USAGE}"),

@@ -36,6 +36,9 @@ pub enum Scenario {
     /// Orders placed on order-service and handed over at once: placement →
     /// `OrderConfirmed` by the event-driven saga.
     EventSaga,
+    /// `POST /checkout` on order-api with two lines (two spread SKUs): the HTTP-first
+    /// saga, create → reserve → confirm, answered 201.
+    Checkout,
 }
 
 /// How one request ended.
@@ -70,6 +73,14 @@ impl Scenario {
             Scenario::SpreadReservations | Scenario::EventHop | Scenario::EventSaga => {
                 reserve(client, target, &spread_sku(scatter(n)))
             }
+            Scenario::Checkout => client
+                .post(format!("{target}/checkout"))
+                .header(CONTENT_TYPE, "application/json")
+                .body(format!(
+                    r#"{{"items":[{{"sku":"{}","qty":1}},{{"sku":"{}","qty":1}}]}}"#,
+                    spread_sku(scatter(n)),
+                    spread_sku(scatter(n) + SPREAD_SKUS / 2)
+                )),
         };
         match request.send().await {
             Ok(response) => {
@@ -96,6 +107,7 @@ impl fmt::Display for Scenario {
             Scenario::SpreadReservations => "spread_reservations",
             Scenario::EventHop => "event_hop",
             Scenario::EventSaga => "event_saga",
+            Scenario::Checkout => "checkout_http_first",
         })
     }
 }
