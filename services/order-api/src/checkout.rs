@@ -160,18 +160,28 @@ impl Checkout {
             )
             .await
             .ok()
-            .and_then(|a| a.json::<OrderView>())
-            .unwrap_or(order);
+            .and_then(|a| a.json::<OrderView>());
+        // The refusal is the answer only if the order is indeed cancelled now. If the
+        // cancel failed, or the event path decided the order meanwhile, answer what the
+        // order is: a client told "refused" must find a CANCELLED order.
+        let order = match cancelled {
+            Some(cancelled) if cancelled.status == "CANCELLED" => cancelled,
+            _ => match self.current(&order).await {
+                current if current.status == "CONFIRMED" => return Outcome::Confirmed(current),
+                current if current.status == "CANCELLED" => current,
+                current => return self.hand_over(current).await,
+            },
+        };
         match code.as_str() {
             "insufficient_stock" => Outcome::InsufficientStock {
-                order: cancelled,
+                order,
                 shortages: serde_json::from_value(problem["shortages"].clone()).unwrap_or_default(),
             },
             "unknown_sku" => Outcome::UnknownSku {
-                order: cancelled,
+                order,
                 skus: serde_json::from_value(problem["skus"].clone()).unwrap_or_default(),
             },
-            _ => Outcome::Cancelled(cancelled),
+            _ => Outcome::Cancelled(order),
         }
     }
 

@@ -174,6 +174,24 @@ impl LockedStock {
     pub fn reserve_for_order(&mut self, lines: &[(Sku, Quantity)], expires_at: DateTime<Utc>) {
         let before = self.events.len();
         match self.reserve_all(lines, expires_at) {
+            // A hold this order had but gave back (released, expired) holds nothing:
+            // announcing it as reserved would confirm an order with no stock behind it.
+            Ok(holds)
+                if holds
+                    .iter()
+                    .any(|h| matches!(h.status, HoldStatus::Released | HoldStatus::Expired)) =>
+            {
+                let gone = holds
+                    .iter()
+                    .find(|h| matches!(h.status, HoldStatus::Released | HoldStatus::Expired))
+                    .expect("checked above");
+                let refusal = InventoryError::ReservationNotActive {
+                    order_id: gone.order_id.clone(),
+                    sku: gone.sku.clone(),
+                    status: gone.status,
+                };
+                self.announce_failure(&refusal);
+            }
             Ok(holds) => {
                 let announced = self.events[before..]
                     .iter()
@@ -525,6 +543,26 @@ mod tests {
         assert_eq!(
             c.movements.iter().map(|m| m.qty).collect::<Vec<_>>(),
             [5, 3, 2]
+        );
+    }
+
+    #[test]
+    fn the_event_path_refuses_an_order_whose_hold_was_given_back() {
+        let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now())
+            .unwrap();
+        s.release(&sku("AAA-0001-AA"), None).unwrap();
+        s.reserve_for_order(&[(sku("AAA-0001-AA"), qty(2))], now());
+        let events = s.into_changes().events;
+        assert!(
+            matches!(
+                events.last(),
+                Some(InventoryEvent::ReservationFailed {
+                    reason: ReservationFailure::Conflict,
+                    ..
+                })
+            ),
+            "{events:?}"
         );
     }
 

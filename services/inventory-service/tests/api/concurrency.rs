@@ -157,3 +157,22 @@ async fn reserves_releases_and_confirms_interleaved_keep_the_invariants() {
     .for_each(|s| assert!(!s.is_server_error(), "{s}"));
     assert_invariants(&one).await;
 }
+
+#[tokio::test]
+async fn concurrent_duplicates_asking_for_all_the_stock_all_succeed_and_hold_once() {
+    let one = spawn_app().await;
+    let two = spawn_on(&one.db).await;
+    one.create("ABC-1234-AB", 3).await;
+    let answers = join_all((0..20).map(|i| {
+        let app = if i % 2 == 0 { &one } else { &two };
+        async move { app.reserve("ABC-1234-AB", "order-all", 3).await.status() }
+    }))
+    .await;
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::NO_CONTENT),
+        "{answers:?}"
+    );
+    let stock = one.stock("ABC-1234-AB").await;
+    assert_eq!((stock.reserved, stock.available), (3, 0));
+    assert_invariants(&one).await;
+}

@@ -343,6 +343,23 @@ impl PgInventoryStore {
             }
             Err(e) => return Err(anyhow::Error::from(e).context("reserve").into()),
         };
+        let mut row = row;
+        if !row.reserved && row.held_for.is_none() {
+            // The statement's snapshot predates any wait on the order's lock: a twin of
+            // this request may have committed the hold meanwhile, which the re-checked
+            // update saw (no stock left) but the final SELECT could not. Look again.
+            let (held_for, available): (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT (SELECT requested FROM reservations WHERE order_id = $1 AND sku = $2),
+                        (SELECT on_hand - reserved FROM product_inventory WHERE sku = $2)",
+            )
+            .bind(hold.order_id.as_str())
+            .bind(hold.sku.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .context("re-read after a refused reservation")?;
+            row.held_for = held_for;
+            row.available = available;
+        }
         Ok(match row {
             ReserveRow { reserved: true, .. } => ReserveOutcome::Reserved,
             ReserveRow {
