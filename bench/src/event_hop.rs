@@ -8,14 +8,8 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use lapin::{
-    Connection, ConnectionProperties, ExchangeKind,
-    options::{BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions},
-    types::FieldTable,
-};
 use reqwest::Client;
 use tokio::sync::oneshot;
 
@@ -23,6 +17,7 @@ use crate::{
     open_loop,
     options::Options,
     scenario::{Outcome, Scenario},
+    subscription,
     tally::{Measurement, Tally},
 };
 
@@ -30,52 +25,13 @@ const EXCHANGE: &str = "inventory_events";
 const ROUTING_KEY: &str = "product.inventory.reserved";
 
 pub async fn run(client: &Client, options: &Options, rate: f64) -> anyhow::Result<Measurement> {
-    let connection = Connection::connect(&options.amqp_url, ConnectionProperties::default())
-        .await
-        .with_context(|| format!("connecting to the broker at {}", options.amqp_url))?;
-    let channel = connection.create_channel().await?;
-    channel
-        .exchange_declare(
-            EXCHANGE.into(),
-            ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    channel
-        .queue_bind(
-            queue.name().clone(),
-            EXCHANGE.into(),
-            ROUTING_KEY.into(),
-            QueueBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
-    let mut deliveries = channel
-        .basic_consume(
-            queue.name().clone(),
-            "bench-event-hop".into(),
-            BasicConsumeOptions {
-                no_ack: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    let (connection, mut deliveries) = subscription::subscribe(
+        &options.amqp_url,
+        EXCHANGE,
+        &[ROUTING_KEY],
+        "bench-event-hop",
+    )
+    .await?;
 
     let window_start = Utc::now() + chrono::Duration::from_std(options.warmup)?;
     let (stop, stopped) = oneshot::channel::<DateTime<Utc>>();

@@ -15,6 +15,7 @@ mod saga;
 mod scenario;
 mod settle;
 mod stock_setup;
+mod subscription;
 mod tally;
 
 use std::time::Duration;

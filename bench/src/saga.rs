@@ -12,19 +12,14 @@ use std::{
     time::Duration,
 };
 
-use anyhow::Context;
 use futures::StreamExt;
-use lapin::{
-    Connection, ConnectionProperties, ExchangeKind,
-    options::{BasicConsumeOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions},
-    types::FieldTable,
-};
 use reqwest::Client;
 use tokio::time::Instant;
 
 use crate::{
     options::Options,
     scenario::{Outcome, spread_sku},
+    subscription,
     tally::{Measurement, Tally},
 };
 
@@ -39,54 +34,13 @@ struct Book {
 }
 
 pub async fn run(client: &Client, options: &Options, rate: f64) -> anyhow::Result<Measurement> {
-    let connection = Connection::connect(&options.amqp_url, ConnectionProperties::default())
-        .await
-        .with_context(|| format!("connecting to the broker at {}", options.amqp_url))?;
-    let channel = connection.create_channel().await?;
-    channel
-        .exchange_declare(
-            EXCHANGE.into(),
-            ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    let queue = channel
-        .queue_declare(
-            "".into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    for key in ["order.confirmed", "order.cancelled"] {
-        channel
-            .queue_bind(
-                queue.name().clone(),
-                EXCHANGE.into(),
-                key.into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-    }
-    let mut deliveries = channel
-        .basic_consume(
-            queue.name().clone(),
-            "bench-saga".into(),
-            BasicConsumeOptions {
-                no_ack: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    let (connection, mut deliveries) = subscription::subscribe(
+        &options.amqp_url,
+        EXCHANGE,
+        &["order.confirmed", "order.cancelled"],
+        "bench-saga",
+    )
+    .await?;
     let book = Arc::new(Mutex::new(Book::default()));
     let listener = {
         let book = book.clone();
