@@ -190,6 +190,29 @@ where
     }
 }
 
+/// The answer of a `/readyz` probe from named checks: 200 `{"status":"ready", <name>:"up"}`
+/// when every check passed, else 503 `not_ready` naming what is down (extension `down`).
+pub fn readiness(checks: &[(&str, bool)]) -> Result<AxumJson<Value>, Problem> {
+    let down: Vec<&str> = checks
+        .iter()
+        .filter(|(_, up)| !up)
+        .map(|(name, _)| *name)
+        .collect();
+    if down.is_empty() {
+        let mut body = Map::new();
+        body.insert("status".into(), Value::String("ready".into()));
+        for (name, _) in checks {
+            body.insert((*name).to_owned(), Value::String("up".into()));
+        }
+        return Ok(AxumJson(Value::Object(body)));
+    }
+    Err(
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
+            .with_detail(format!("not reachable: {}", down.join(", ")))
+            .with_extension("down", down),
+    )
+}
+
 /// Router fallback: unknown routes answer a problem, not an empty 404.
 pub async fn route_not_found() -> Problem {
     Problem::not_found("route_not_found", "no such route")

@@ -1,7 +1,7 @@
 //! Probes: `/healthz` says the process is alive; `/readyz` that its database answers
 //! and its broker connection is up.
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{Json, extract::State};
 use problem::Problem;
 use serde_json::{Value, json};
 
@@ -16,20 +16,8 @@ pub(super) async fn ready(State(state): State<AppState>) -> Result<Json<Value>, 
     if let Err(e) = &database {
         tracing::warn!(error = %e, "database not ready");
     }
-    let broker = state.broker.is_up();
-    if database.is_ok() && broker {
-        return Ok(Json(
-            json!({ "status": "ready", "database": "up", "broker": "up" }),
-        ));
-    }
-    let down: Vec<&str> = [("database", database.is_ok()), ("broker", broker)]
-        .into_iter()
-        .filter(|(_, up)| !up)
-        .map(|(name, _)| name)
-        .collect();
-    Err(
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
-            .with_detail(format!("not reachable: {}", down.join(", ")))
-            .with_extension("down", down),
-    )
+    problem::readiness(&[
+        ("database", database.is_ok()),
+        ("broker", state.broker.is_up()),
+    ])
 }
