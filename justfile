@@ -18,14 +18,16 @@ down:
 status:
     infra/local/run.sh status
 
-# Run every test: unit tests in memory; adapter, API and saga tests against PostgreSQL and RabbitMQ; the infra checks.
+# Run every test: unit tests in memory; adapter, API and saga tests against PostgreSQL and RabbitMQ; the end-to-end scenarios with the four binaries (docs/runbooks/e2e.md); the infra checks.
 test:
-    infra/local/drop-test-databases.sh
+    infra/local/drop-test-leftovers.sh
     infra/check.sh
     if cargo nextest --version >/dev/null 2>&1; then \
         cargo nextest run --workspace --no-fail-fast; \
+        cargo nextest run --workspace --run-ignored only; \
     else \
         cargo test --workspace --no-fail-fast; \
+        cargo test --workspace -- --ignored; \
     fi
     cargo test --workspace --doc
 

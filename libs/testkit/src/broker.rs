@@ -45,7 +45,12 @@ impl EventTap {
     /// Starts recording `exchange` (declared here if missing: declarations are
     /// idempotent, so the owner's later declaration agrees).
     pub async fn start(exchange: &str) -> Self {
-        let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        Self::start_on(&amqp_url(), exchange).await
+    }
+
+    /// Same as [`EventTap::start`], on the broker (or virtual host) at `url`.
+    pub async fn start_on(url: &str, exchange: &str) -> Self {
+        let connection = Connection::connect(url, ConnectionProperties::default())
             .await
             .expect("connect to RabbitMQ for the event tap (set AMQP_URL)");
         let channel = connection.create_channel().await.unwrap();
@@ -153,7 +158,12 @@ pub struct RawPublisher {
 
 impl RawPublisher {
     pub async fn connect() -> Self {
-        let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        Self::connect_to(&amqp_url()).await
+    }
+
+    /// Same as [`RawPublisher::connect`], to the broker (or virtual host) at `url`.
+    pub async fn connect_to(url: &str) -> Self {
+        let connection = Connection::connect(url, ConnectionProperties::default())
             .await
             .expect("connect to RabbitMQ");
         let channel = connection.create_channel().await.unwrap();

@@ -89,6 +89,12 @@ fn docker_engine_present() -> bool {
 
 /// Replaces the database name of a `postgres://` URL, keeping its query string.
 pub fn with_database(url: &str, database: &str) -> String {
+    with_path(url, database)
+}
+
+/// Replaces the path of a `scheme://authority/path` URL (a database name, an AMQP
+/// virtual host) with `path`, keeping its query string.
+pub fn with_path(url: &str, path: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
@@ -99,8 +105,8 @@ pub fn with_database(url: &str, database: &str) -> String {
         None => base,
     };
     match query {
-        Some(q) => format!("{base}/{database}?{q}"),
-        None => format!("{base}/{database}"),
+        Some(q) => format!("{base}/{path}?{q}"),
+        None => format!("{base}/{path}"),
     }
 }
 
