@@ -1,13 +1,18 @@
-//! bench: drives inventory-api with three workloads (stock reads, reservations on one
-//! hot SKU, reservations spread over 10,000 SKUs), each under fixed concurrency and at a
-//! fixed rate, then times the event hop (a reservation's commit to its
-//! `ProductInventoryReserved` at a consumer) at a fixed rate, and writes the figures to
-//! `bench/results/`.
+//! bench: drives the services with their workloads (stock reads; reservations on one hot
+//! SKU and spread over 10,000 SKUs, at several concurrencies and at a fixed rate;
+//! the event hop from a reservation's commit to a consumer; HTTP-first checkouts; the
+//! event-driven saga), measures on the same machine what PostgreSQL (pgbench) and
+//! RabbitMQ alone sustain for the same work, and writes both side by side, each run
+//! read against its limit and its goal, to `bench/results/` and stdout.
 //!
-//! It only talks HTTP to a running inventory-api; start the system first.
+//! It talks HTTP to a running system; start it first (`just bench` does). The limits
+//! alone (`--only limits`) need PostgreSQL and RabbitMQ but no service.
 
 mod closed_loop;
+mod comparison;
 mod event_hop;
+mod goal;
+mod limits;
 mod open_loop;
 mod options;
 mod report;
@@ -16,15 +21,16 @@ mod scenario;
 mod settle;
 mod stock_setup;
 mod subscription;
+mod system_runs;
+mod table;
 mod tally;
 
 use std::time::Duration;
 
 use anyhow::Context;
 use options::{Invocation, Options};
-use report::{Mode, Report, RunFigures};
+use report::Report;
 use reqwest::Client;
-use scenario::Scenario;
 
 /// No single request waits longer: a hung request is a transport error, not a hang.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,7 +38,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = match Options::from_process()? {
-        Invocation::Run(options) => options,
+        Invocation::Run(options) => *options,
         Invocation::Help => {
             print!("{}", options::USAGE);
             return Ok(());
@@ -41,139 +47,24 @@ async fn main() -> anyhow::Result<()> {
     let client = http_client(&options)?;
     let mut report = Report::new(&options, chrono::Utc::now());
 
-    stock_setup::check_reachable(&client, &options.target).await?;
-    stock_setup::create_skus(&client, &options.target).await?;
-
-    for scenario in Scenario::ALL {
-        let rate = if scenario.is_read() {
-            options.read_rate
-        } else {
-            options.reserve_rate
-        };
-        for mode in [
-            Mode::ClosedLoop {
-                concurrency: options.concurrency,
-            },
-            Mode::OpenLoop { rate_per_sec: rate },
-        ] {
-            let waited = settle::settle(&client, &options.amqp_url).await;
-            eprintln!(
-                "(settled in {waited:.1?}) {scenario}, {}: {:?} warm-up, {:?} measured",
-                mode.label(),
-                options.warmup,
-                options.duration
-            );
-            if !options.warmup.is_zero() {
-                measure(&client, &options.target, scenario, mode, options.warmup).await?;
-            }
-            let measured =
-                measure(&client, &options.target, scenario, mode, options.duration).await?;
-            report
-                .results
-                .push(RunFigures::new(scenario, mode, &measured));
-        }
+    if options.only.runs_system() {
+        system_runs::run(&client, &options, &mut report).await?;
     }
-
-    settle::settle(&client, &options.amqp_url).await;
-    eprintln!(
-        "{}, {}: {:?} warm-up, {:?} measured",
-        Scenario::EventHop,
-        Mode::OpenLoop {
-            rate_per_sec: options.event_rate
+    if options.only.runs_limits() {
+        if options.only.runs_system() {
+            // The limits are taken on a quiet machine, as the services' runs are.
+            settle::settle(&client, &options.amqp_url).await;
         }
-        .label(),
-        options.warmup,
-        options.duration
-    );
-    let hop = event_hop::run(&client, &options, options.event_rate).await?;
-    report.results.push(RunFigures::new(
-        Scenario::EventHop,
-        Mode::OpenLoop {
-            rate_per_sec: options.event_rate,
-        },
-        &hop,
-    ));
-
-    settle::settle(&client, &options.amqp_url).await;
-    eprintln!(
-        "{}, {}: {:?} warm-up, {:?} measured",
-        Scenario::Checkout,
-        Mode::OpenLoop {
-            rate_per_sec: options.checkout_rate
-        }
-        .label(),
-        options.warmup,
-        options.duration
-    );
-    if !options.warmup.is_zero() {
-        open_loop::run(
-            &client,
-            &options.checkout_target,
-            Scenario::Checkout,
-            options.checkout_rate,
-            options.warmup,
-        )
-        .await?;
+        let limits = limits::measure(&options).await;
+        report.limits = limits.figures;
+        report.notes.extend(limits.notes);
     }
-    let checkouts = open_loop::run(
-        &client,
-        &options.checkout_target,
-        Scenario::Checkout,
-        options.checkout_rate,
-        options.duration,
-    )
-    .await?;
-    report.results.push(RunFigures::new(
-        Scenario::Checkout,
-        Mode::OpenLoop {
-            rate_per_sec: options.checkout_rate,
-        },
-        &checkouts,
-    ));
-
-    settle::settle(&client, &options.amqp_url).await;
-    eprintln!(
-        "{}, {}: {:?} warm-up, {:?} measured",
-        Scenario::EventSaga,
-        Mode::OpenLoop {
-            rate_per_sec: options.saga_rate
-        }
-        .label(),
-        options.warmup,
-        options.duration
-    );
-    match saga::run(&client, &options, options.saga_rate).await {
-        Ok(figures) => report.results.push(RunFigures::new(
-            Scenario::EventSaga,
-            Mode::OpenLoop {
-                rate_per_sec: options.saga_rate,
-            },
-            &figures,
-        )),
-        Err(e) => eprintln!("event saga skipped: {e:#}"),
-    }
+    report.conclude();
 
     let written = report.write(&options.out_dir)?;
     print!("{}", report.markdown());
     eprintln!("figures written to {}", written.display());
     Ok(())
-}
-
-async fn measure(
-    client: &Client,
-    target: &str,
-    scenario: Scenario,
-    mode: Mode,
-    duration: Duration,
-) -> anyhow::Result<tally::Measurement> {
-    match mode {
-        Mode::ClosedLoop { concurrency } => {
-            closed_loop::run(client, target, scenario, concurrency, duration).await
-        }
-        Mode::OpenLoop { rate_per_sec } => {
-            open_loop::run(client, target, scenario, rate_per_sec, duration).await
-        }
-    }
 }
 
 /// One pool for the whole run, HTTP/1.1 keep-alive, large enough that no worker or
@@ -182,7 +73,7 @@ fn http_client(options: &Options) -> anyhow::Result<Client> {
     Client::builder()
         .http1_only()
         .tcp_nodelay(true)
-        .pool_max_idle_per_host(options.concurrency.max(256))
+        .pool_max_idle_per_host(options.most_workers().max(256))
         .pool_idle_timeout(Duration::from_secs(90))
         .connect_timeout(Duration::from_secs(2))
         .timeout(REQUEST_TIMEOUT)

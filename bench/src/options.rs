@@ -1,19 +1,23 @@
 //! Command-line flags and `BENCH_*` environment variables: defaults, then the
 //! environment, then `--quick`, then explicit flags, each overriding the one before.
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use anyhow::{Context, bail};
 
 pub const USAGE: &str = "\
-bench: load generator for inventory-api
+bench: load generator for the inventory and order services, with the reference limits
+of PostgreSQL (pgbench) and RabbitMQ measured on the same machine in the same run
 
 USAGE: bench [FLAGS]
 
   --target URL          inventory-api base URL        [BENCH_TARGET, http://127.0.0.1:3001]
   --duration-secs N     measurement per run           [BENCH_DURATION_SECS, 10]
   --warmup-secs N       discarded warm-up per run     [BENCH_WARMUP_SECS, 2]
-  --concurrency N       workers in closed-loop runs   [BENCH_CONCURRENCY, 16]
+  --concurrency N       workers of the closed-loop stock reads (and the point-read limit)
+                                                      [BENCH_CONCURRENCY, 16]
+  --concurrencies LIST  workers of the closed-loop reservation runs (and their pgbench
+                        limits), comma-separated      [BENCH_CONCURRENCIES, 4,16,64]
   --read-rate N         stock reads/s in open-loop    [BENCH_READ_RATE, 5000]
   --reserve-rate N      reservations/s in open-loop   [BENCH_RESERVE_RATE, 2000]
   --event-rate N        reservations/s while timing the event hop [BENCH_EVENT_RATE, 1000]
@@ -22,6 +26,11 @@ USAGE: bench [FLAGS]
   --checkout-rate N     checkouts/s, HTTP-first       [BENCH_CHECKOUT_RATE, 300]
   --saga-rate N         orders/s placed for the event-driven saga [BENCH_SAGA_RATE, 200]
   --amqp-url URL        broker the event-hop consumer reads       [AMQP_URL, amqp://guest:guest@127.0.0.1:5672/%2f]
+  --pg-url URL          PostgreSQL server for the pgbench limits (a throwaway database
+                        is created there and dropped) [BENCH_PG_URL, postgres://postgres@127.0.0.1:5432]
+  --pgbench PATH        pgbench binary; psql is looked up beside it [BENCH_PGBENCH, pgbench]
+  --only WHAT           all | system (services only) | limits (pgbench and broker only,
+                        no service needed)            [BENCH_ONLY, all]
   --out-dir PATH        where figures are written     [BENCH_OUT_DIR, bench/results]
   --quick               smoke run: 2 s runs, 1 s warm-up
   --help                this text
@@ -34,6 +43,7 @@ pub struct Options {
     pub duration: Duration,
     pub warmup: Duration,
     pub concurrency: usize,
+    pub concurrencies: Vec<usize>,
     pub read_rate: f64,
     pub reserve_rate: f64,
     pub event_rate: f64,
@@ -42,13 +52,49 @@ pub struct Options {
     pub checkout_target: String,
     pub checkout_rate: f64,
     pub saga_rate: f64,
+    pub pg_url: String,
+    pub pgbench: PathBuf,
+    pub only: Only,
     pub out_dir: PathBuf,
+}
+
+/// Which half of the bench runs: the services' figures, the reference limits, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    All,
+    /// The services only: no pgbench, no raw broker run.
+    System,
+    /// The reference limits only: needs PostgreSQL and RabbitMQ, not the services.
+    Limits,
+}
+
+impl Only {
+    pub fn runs_system(self) -> bool {
+        self != Only::Limits
+    }
+
+    pub fn runs_limits(self) -> bool {
+        self != Only::System
+    }
+}
+
+impl FromStr for Only {
+    type Err = anyhow::Error;
+
+    fn from_str(value: &str) -> anyhow::Result<Self> {
+        match value.trim() {
+            "all" => Ok(Only::All),
+            "system" => Ok(Only::System),
+            "limits" => Ok(Only::Limits),
+            other => bail!("--only expects all, system or limits, got {other:?}"),
+        }
+    }
 }
 
 /// Either options to run with, or a request for the usage text.
 #[derive(Debug)]
 pub enum Invocation {
-    Run(Options),
+    Run(Box<Options>),
     Help,
 }
 
@@ -59,6 +105,7 @@ impl Options {
             duration: Duration::from_secs(10),
             warmup: Duration::from_secs(2),
             concurrency: 16,
+            concurrencies: vec![4, 16, 64],
             read_rate: 5000.0,
             reserve_rate: 2000.0,
             event_rate: 1000.0,
@@ -67,6 +114,9 @@ impl Options {
             checkout_target: "http://127.0.0.1:3000".into(),
             checkout_rate: 300.0,
             saga_rate: 200.0,
+            pg_url: "postgres://postgres@127.0.0.1:5432".into(),
+            pgbench: PathBuf::from("pgbench"),
+            only: Only::All,
             // Next to this crate, wherever the binary is started from.
             out_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/results")),
         }
@@ -110,6 +160,7 @@ impl Options {
             ("--duration-secs", "BENCH_DURATION_SECS"),
             ("--warmup-secs", "BENCH_WARMUP_SECS"),
             ("--concurrency", "BENCH_CONCURRENCY"),
+            ("--concurrencies", "BENCH_CONCURRENCIES"),
             ("--read-rate", "BENCH_READ_RATE"),
             ("--reserve-rate", "BENCH_RESERVE_RATE"),
             ("--event-rate", "BENCH_EVENT_RATE"),
@@ -118,6 +169,9 @@ impl Options {
             ("--checkout-target", "BENCH_CHECKOUT_TARGET"),
             ("--checkout-rate", "BENCH_CHECKOUT_RATE"),
             ("--saga-rate", "BENCH_SAGA_RATE"),
+            ("--pg-url", "BENCH_PG_URL"),
+            ("--pgbench", "BENCH_PGBENCH"),
+            ("--only", "BENCH_ONLY"),
             ("--out-dir", "BENCH_OUT_DIR"),
         ] {
             if let Some(value) = env(variable) {
@@ -134,7 +188,7 @@ impl Options {
             options.set(name, value)?;
         }
         options.check()?;
-        Ok(Invocation::Run(options))
+        Ok(Invocation::Run(Box::new(options)))
     }
 
     fn set(&mut self, flag: &str, value: &str) -> anyhow::Result<()> {
@@ -148,11 +202,13 @@ impl Options {
             "--target" => self.target = value.trim_end_matches('/').to_owned(),
             "--duration-secs" => self.duration = Duration::from_secs_f64(number(value)?.max(0.0)),
             "--warmup-secs" => self.warmup = Duration::from_secs_f64(number(value)?.max(0.0)),
-            "--concurrency" => {
-                self.concurrency = value
-                    .trim()
-                    .parse()
-                    .with_context(|| format!("{flag} expects a whole number, got {value:?}"))?;
+            "--concurrency" => self.concurrency = whole_number(flag, value)?,
+            "--concurrencies" => {
+                self.concurrencies = value
+                    .split(',')
+                    .filter(|part| !part.trim().is_empty())
+                    .map(|part| whole_number(flag, part))
+                    .collect::<anyhow::Result<_>>()?;
             }
             "--read-rate" => self.read_rate = number(value)?,
             "--reserve-rate" => self.reserve_rate = number(value)?,
@@ -162,6 +218,9 @@ impl Options {
             "--checkout-target" => self.checkout_target = value.trim_end_matches('/').to_owned(),
             "--checkout-rate" => self.checkout_rate = number(value)?,
             "--saga-rate" => self.saga_rate = number(value)?,
+            "--pg-url" => self.pg_url = value.trim_end_matches('/').to_owned(),
+            "--pgbench" => self.pgbench = PathBuf::from(value),
+            "--only" => self.only = value.parse()?,
             "--out-dir" => self.out_dir = PathBuf::from(value),
             _ => bail!("unknown flag {flag}\n\n{USAGE}"),
         }
@@ -175,11 +234,31 @@ impl Options {
         if self.concurrency == 0 {
             bail!("--concurrency must be at least 1");
         }
+        if self.concurrencies.is_empty() || self.concurrencies.contains(&0) {
+            bail!("--concurrencies must list at least one number, each at least 1");
+        }
         if !(self.read_rate > 0.0 && self.reserve_rate > 0.0 && self.event_rate > 0.0) {
             bail!("--read-rate, --reserve-rate and --event-rate must be positive");
         }
         Ok(())
     }
+
+    /// The most workers any closed-loop run uses: what the HTTP pool must hold.
+    pub fn most_workers(&self) -> usize {
+        self.concurrencies
+            .iter()
+            .copied()
+            .chain([self.concurrency])
+            .max()
+            .unwrap_or(self.concurrency)
+    }
+}
+
+fn whole_number(flag: &str, value: &str) -> anyhow::Result<usize> {
+    value
+        .trim()
+        .parse()
+        .with_context(|| format!("{flag} expects a whole number, got {value:?}"))
 }
 
 #[cfg(test)]
@@ -196,7 +275,7 @@ mod tests {
         })
         .unwrap();
         match invocation {
-            Invocation::Run(options) => options,
+            Invocation::Run(options) => *options,
             Invocation::Help => panic!("expected options"),
         }
     }
@@ -225,11 +304,35 @@ mod tests {
     }
 
     #[test]
+    fn concurrencies_are_a_comma_separated_list() {
+        assert_eq!(run(&[], &[]).concurrencies, vec![4, 16, 64]);
+        let o = run(
+            &["--concurrencies", "2, 8,32,"],
+            &[("BENCH_CONCURRENCIES", "1")],
+        );
+        assert_eq!(o.concurrencies, vec![2, 8, 32]);
+        assert_eq!(o.most_workers(), 32);
+    }
+
+    #[test]
+    fn only_limits_skips_the_services_and_only_system_skips_the_limits() {
+        let limits = run(&["--quick", "--only", "limits"], &[]).only;
+        assert!(limits.runs_limits() && !limits.runs_system());
+        let system = run(&[], &[("BENCH_ONLY", "system")]).only;
+        assert!(system.runs_system() && !system.runs_limits());
+        let all = run(&[], &[]).only;
+        assert!(all.runs_system() && all.runs_limits());
+    }
+
+    #[test]
     fn unknown_flags_and_missing_values_are_refused() {
         let parse = |args: &[&str]| Options::parse(args.iter().map(|a| (*a).to_owned()), |_| None);
         assert!(parse(&["--nope", "1"]).is_err());
         assert!(parse(&["--concurrency"]).is_err());
         assert!(parse(&["--concurrency", "0"]).is_err());
+        assert!(parse(&["--concurrencies", "4,x"]).is_err());
+        assert!(parse(&["--concurrencies", "4,0"]).is_err());
+        assert!(parse(&["--only", "everything"]).is_err());
         assert!(matches!(parse(&["--help"]), Ok(Invocation::Help)));
     }
 }

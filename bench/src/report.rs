@@ -1,16 +1,28 @@
-//! The figures of a bench run, and where they go: a JSON document and a markdown table
-//! in the results folder, each also copied to `latest.*`.
+//! The figures of a bench run, and where they go: one JSON document and one markdown
+//! table (see `table`) in the results folder, each also copied to `latest.*`.
+//!
+//! The services' runs and the reference limits measured on the same machine sit in the
+//! same report, so that every run is read against what PostgreSQL or RabbitMQ alone
+//! manage there (see `comparison` and `goal`).
 
-use std::{fmt::Write as _, path::Path, process::Command, time::Duration};
+use std::{path::Path, process::Command, time::Duration};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
+use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use crate::{options::Options, scenario::Scenario, tally::Measurement};
+use crate::{
+    comparison::{self, Comparison},
+    goal::GoalCheck,
+    limits::LimitFigures,
+    options::Options,
+    scenario::Scenario,
+    tally::Measurement,
+};
 
 /// How a run applied load.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(
     rename_all = "camelCase",
     rename_all_fields = "camelCase",
@@ -21,6 +33,8 @@ pub enum Mode {
     ClosedLoop { concurrency: usize },
     /// Requests due at a fixed rate, sent whatever the answers.
     OpenLoop { rate_per_sec: f64 },
+    /// As fast as the other side confirms, with at most `in_flight` unconfirmed.
+    FlatOut { in_flight: usize },
 }
 
 impl Mode {
@@ -28,12 +42,13 @@ impl Mode {
         match self {
             Mode::ClosedLoop { concurrency } => format!("closed loop, {concurrency} workers"),
             Mode::OpenLoop { rate_per_sec } => format!("open loop, {rate_per_sec}/s"),
+            Mode::FlatOut { in_flight } => format!("flat out, {in_flight} unconfirmed"),
         }
     }
 }
 
 /// Latency percentiles in milliseconds, two decimals.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Latency {
     pub p50: f64,
     pub p95: f64,
@@ -41,18 +56,41 @@ pub struct Latency {
     pub max: f64,
 }
 
-/// One scenario under one mode.
+impl Latency {
+    /// The percentiles of a histogram of microseconds; all zero when it is empty.
+    pub fn of(micros: &Histogram<u64>) -> Self {
+        let at = |q: f64| {
+            if micros.is_empty() {
+                0.0
+            } else {
+                millis(micros.value_at_quantile(q))
+            }
+        };
+        Self {
+            p50: at(0.50),
+            p95: at(0.95),
+            p99: at(0.99),
+            max: if micros.is_empty() {
+                0.0
+            } else {
+                millis(micros.max())
+            },
+        }
+    }
+}
+
+/// One scenario of the services under one mode.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunFigures {
-    pub scenario: String,
+    pub scenario: Scenario,
     pub mode: Mode,
     pub requests: u64,
     pub successes: u64,
     /// Non-2xx answers and transport errors.
     pub errors: u64,
     pub errors_by_kind: std::collections::BTreeMap<String, u64>,
-    /// Successes per second of the run.
+    /// Successes per second of the run; for a closed loop, the throughput it sustains.
     pub throughput_per_sec: f64,
     /// Of successful requests; open loop: from the time each was due.
     pub latency_ms: Latency,
@@ -60,38 +98,43 @@ pub struct RunFigures {
     /// Open loop only: worst delay of the generator behind its own schedule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule_lag_max_ms: Option<f64>,
+    /// This run against the reference limit it is read with, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_limit: Option<Comparison>,
+    /// The goal the specification sets for this run, where it sets one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub goal: Option<GoalCheck>,
 }
 
 impl RunFigures {
     pub fn new(scenario: Scenario, mode: Mode, measured: &Measurement) -> Self {
         let tally = &measured.tally;
-        let h = &tally.latency_micros;
-        let at = |q: f64| {
-            if h.is_empty() {
-                0.0
-            } else {
-                millis(h.value_at_quantile(q))
-            }
-        };
         let elapsed = measured.elapsed.as_secs_f64();
         Self {
-            scenario: scenario.to_string(),
+            scenario,
             mode,
             requests: tally.successes + tally.error_count(),
             successes: tally.successes,
             errors: tally.error_count(),
             errors_by_kind: tally.errors.clone(),
-            throughput_per_sec: round2(tally.successes as f64 / elapsed.max(f64::EPSILON)),
-            latency_ms: Latency {
-                p50: at(0.50),
-                p95: at(0.95),
-                p99: at(0.99),
-                max: if h.is_empty() { 0.0 } else { millis(h.max()) },
-            },
+            throughput_per_sec: per_second(tally.successes, measured.elapsed),
+            latency_ms: Latency::of(&tally.latency_micros),
             elapsed_secs: round2(elapsed),
             schedule_lag_max_ms: measured.schedule_lag_max.map(duration_millis),
+            vs_limit: None,
+            goal: None,
         }
     }
+}
+
+/// The best a scenario sustained among its closed-loop runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Peak {
+    pub scenario: Scenario,
+    pub concurrency: usize,
+    pub throughput_per_sec: f64,
+    pub p99_ms: f64,
 }
 
 /// The whole bench run.
@@ -100,13 +143,21 @@ impl RunFigures {
 pub struct Report {
     pub started_at: DateTime<Utc>,
     pub target: String,
+    /// `std::thread::available_parallelism` of the machine that ran everything.
     pub cores: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git_commit: Option<String>,
     pub duration_secs: f64,
     pub warmup_secs: f64,
     pub spread_skus: u64,
+    /// The services' runs.
     pub results: Vec<RunFigures>,
+    /// PostgreSQL and RabbitMQ alone, on the same machine, in the same run.
+    pub limits: Vec<LimitFigures>,
+    /// Per scenario, its best closed-loop throughput.
+    pub peaks: Vec<Peak>,
+    /// What could not be measured, and how the limits were taken.
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -114,56 +165,23 @@ impl Report {
         Self {
             started_at,
             target: options.target.clone(),
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cores: cores(),
             git_commit: git_commit(),
             duration_secs: options.duration.as_secs_f64(),
             warmup_secs: options.warmup.as_secs_f64(),
             spread_skus: crate::scenario::SPREAD_SKUS,
             results: Vec::new(),
+            limits: Vec::new(),
+            peaks: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
-    pub fn markdown(&self) -> String {
-        let mut md = String::new();
-        // Writing to a String cannot fail.
-        let _ = writeln!(
-            md,
-            "# inventory-api bench, {}\n\ntarget {}, {} cores, commit {}, {} s per run after {} s warm-up\n",
-            self.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-            self.target,
-            self.cores,
-            self.git_commit.as_deref().unwrap_or("unknown"),
-            self.duration_secs,
-            self.warmup_secs,
-        );
-        md.push_str(
-            "| scenario | mode | throughput (ok/s) | p50 ms | p95 ms | p99 ms | max ms | errors | generator lag max ms |\n",
-        );
-        md.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for run in &self.results {
-            let l = &run.latency_ms;
-            let _ = writeln!(
-                md,
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} |",
-                run.scenario,
-                run.mode.label(),
-                run.throughput_per_sec,
-                l.p50,
-                l.p95,
-                l.p99,
-                l.max,
-                run.errors,
-                run.schedule_lag_max_ms
-                    .map_or_else(|| "-".to_owned(), |lag| format!("{lag:.2}")),
-            );
-        }
-        md.push_str(
-            "\nLatency of successful requests only. Open loop measures from each request's due \
-             time, so it includes the generator's own lag behind its schedule (timer resolution \
-             is about 1 ms); a lag near the latencies means the generator, not the service, \
-             was the limit.\n",
-        );
-        md
+    /// Reads every run against its limit and its goal, and finds the peaks. Call once
+    /// all figures are in.
+    pub fn conclude(&mut self) {
+        comparison::annotate(&mut self.results, &self.limits);
+        self.peaks = peaks(&self.results);
     }
 
     /// Writes `inventory-<timestamp>.{json,md}` and `latest.{json,md}` into `dir`;
@@ -186,6 +204,35 @@ impl Report {
     }
 }
 
+/// Per scenario, in the order first seen, the closed-loop run with the most throughput.
+pub fn peaks(results: &[RunFigures]) -> Vec<Peak> {
+    let mut peaks: Vec<Peak> = Vec::new();
+    for run in results {
+        let Mode::ClosedLoop { concurrency } = run.mode else {
+            continue;
+        };
+        let candidate = Peak {
+            scenario: run.scenario,
+            concurrency,
+            throughput_per_sec: run.throughput_per_sec,
+            p99_ms: run.latency_ms.p99,
+        };
+        match peaks.iter_mut().find(|p| p.scenario == run.scenario) {
+            Some(best) if best.throughput_per_sec < candidate.throughput_per_sec => {
+                *best = candidate;
+            }
+            Some(_) => {}
+            None => peaks.push(candidate),
+        }
+    }
+    peaks
+}
+
+/// The cores this process may use, as the standard library sees them.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// The short commit of the working tree, if this runs inside a git checkout.
 fn git_commit() -> Option<String> {
     let output = Command::new("git")
@@ -196,15 +243,20 @@ fn git_commit() -> Option<String> {
     (output.status.success() && !commit.is_empty()).then_some(commit)
 }
 
-fn millis(micros: u64) -> f64 {
+/// Events per second over `elapsed`, two decimals.
+pub fn per_second(count: u64, elapsed: Duration) -> f64 {
+    round2(count as f64 / elapsed.as_secs_f64().max(f64::EPSILON))
+}
+
+pub fn millis(micros: u64) -> f64 {
     round2(micros as f64 / 1000.0)
 }
 
-fn duration_millis(d: Duration) -> f64 {
+pub fn duration_millis(d: Duration) -> f64 {
     round2(d.as_secs_f64() * 1000.0)
 }
 
-fn round2(x: f64) -> f64 {
+pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
@@ -213,28 +265,74 @@ mod tests {
     use super::*;
     use crate::{scenario::Outcome, tally::Tally};
 
-    #[test]
-    fn figures_are_in_milliseconds_with_two_decimals_and_count_errors() {
+    fn measured(micros: &[u64], errors: u64) -> Measurement {
         let mut tally = Tally::new();
-        for micros in [1_234, 2_000, 3_000] {
-            tally.record(Duration::from_micros(micros), Outcome::Success);
+        for m in micros {
+            tally.record(Duration::from_micros(*m), Outcome::Success);
         }
-        tally.record(Duration::from_millis(1), Outcome::Status(503));
-        let measured = Measurement {
+        for _ in 0..errors {
+            tally.record(Duration::from_millis(1), Outcome::Status(503));
+        }
+        Measurement {
             tally,
             elapsed: Duration::from_secs(2),
             schedule_lag_max: Some(Duration::from_micros(1_506)),
-        };
+        }
+    }
+
+    #[test]
+    fn figures_are_in_milliseconds_with_two_decimals_and_count_errors() {
         let run = RunFigures::new(
             Scenario::StockReads,
             Mode::OpenLoop { rate_per_sec: 2.0 },
-            &measured,
+            &measured(&[1_234, 2_000, 3_000], 1),
         );
         assert_eq!(run.requests, 4);
         assert_eq!(run.errors, 1);
         assert_eq!(run.throughput_per_sec, 1.5);
         assert_eq!(run.latency_ms.p50, 2.0);
+        assert_eq!(run.latency_ms.p95, 3.0);
         assert_eq!(run.latency_ms.max, 3.0);
         assert_eq!(run.schedule_lag_max_ms, Some(1.51));
+    }
+
+    #[test]
+    fn an_empty_histogram_has_zero_latencies() {
+        let latency = Latency::of(&Tally::new().latency_micros);
+        assert_eq!(latency.p99, 0.0);
+        assert_eq!(latency.max, 0.0);
+    }
+
+    #[test]
+    fn the_peak_of_a_scenario_is_its_best_closed_loop_run() {
+        let run =
+            |scenario, mode, micros: &[u64]| RunFigures::new(scenario, mode, &measured(micros, 0));
+        let results = [
+            run(
+                Scenario::HotReservations,
+                Mode::ClosedLoop { concurrency: 4 },
+                &[1_000; 4],
+            ),
+            run(
+                Scenario::HotReservations,
+                Mode::ClosedLoop { concurrency: 16 },
+                &[2_000; 8],
+            ),
+            run(
+                Scenario::HotReservations,
+                Mode::ClosedLoop { concurrency: 64 },
+                &[9_000; 6],
+            ),
+            run(
+                Scenario::HotReservations,
+                Mode::OpenLoop { rate_per_sec: 99.0 },
+                &[1; 99],
+            ),
+        ];
+        let peaks = peaks(&results);
+        assert_eq!(peaks.len(), 1);
+        assert_eq!(peaks[0].concurrency, 16);
+        assert_eq!(peaks[0].throughput_per_sec, 4.0);
+        assert_eq!(peaks[0].p99_ms, 2.0);
     }
 }

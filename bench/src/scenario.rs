@@ -1,9 +1,10 @@
-//! The three workloads, and how each turns "the n-th request" into an HTTP call to
-//! inventory-api.
+//! The workloads, and how each turns "the n-th request" into an HTTP call to the
+//! services.
 
 use std::fmt;
 
 use reqwest::{Client, header::CONTENT_TYPE};
+use serde::{Serialize, Serializer};
 
 /// SKUs the spread scenarios cycle through: `BEN-0000-AA` ..= `BEN-9999-AA`.
 pub const SPREAD_SKUS: u64 = 10_000;
@@ -109,6 +110,13 @@ impl fmt::Display for Scenario {
             Scenario::EventSaga => "event_saga",
             Scenario::Checkout => "checkout_http_first",
         })
+    }
+}
+
+/// Written as its name, the same word the tables use.
+impl Serialize for Scenario {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -45,9 +45,14 @@ impl Tally {
                 let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
                 self.latency_micros.saturating_record(micros.max(1));
             }
-            Outcome::Status(code) => *self.errors.entry(code.to_string()).or_default() += 1,
-            Outcome::Transport => *self.errors.entry("transport".into()).or_default() += 1,
+            Outcome::Status(code) => self.count_error(&code.to_string()),
+            Outcome::Transport => self.count_error("transport"),
         }
+    }
+
+    /// Counts an error of a kind other than an HTTP answer: `"nack"`, `"failed"`, ...
+    pub fn count_error(&mut self, kind: &str) {
+        *self.errors.entry(kind.to_owned()).or_default() += 1;
     }
 
     pub fn merge(&mut self, other: &Tally) {

@@ -18,7 +18,7 @@ fi
 RABBITMQCTL="${RABBITMQCTL:-rabbitmqctl}"
 if command -v "${RABBITMQCTL%% *}" >/dev/null; then
     cutoff=$(( $(date +%s) - 3600 ))
-    $RABBITMQCTL -q list_vhosts name 2>/dev/null | grep '^e2e-' |
+    { $RABBITMQCTL -q list_vhosts name 2>/dev/null || true; } | { grep '^e2e-' || true; } |
     while read -r vhost; do
         created="$(awk -F- '{print $(NF-1)}' <<<"$vhost")"
         if [[ "$created" =~ ^[0-9]+$ ]] && (( created < cutoff )); then

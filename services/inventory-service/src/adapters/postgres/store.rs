@@ -59,53 +59,7 @@ impl PgInventoryStore {
 /// yields nothing for a cancelled order; the outbox rows are inserted from `upd`, so
 /// they exist exactly when the reservation does. The threshold events' numbers are
 /// patched in from the updated row.
-const RESERVE_ONE: &str = r#"
-WITH ord AS (
-    INSERT INTO order_states (order_id) VALUES ($2)
-    ON CONFLICT (order_id) DO UPDATE SET updated_at = now()
-     WHERE NOT order_states.cancelled
-    RETURNING order_id
-), upd AS (
-    UPDATE product_inventory
-       SET reserved = reserved + $3, version = version + 1, updated_at = now()
-     WHERE sku = $1
-       AND on_hand - reserved >= $3
-       AND EXISTS (SELECT 1 FROM ord)
-       AND NOT EXISTS (SELECT 1 FROM reservations WHERE order_id = $2 AND sku = $1)
- RETURNING on_hand, reserved, safety_stock
-), hold AS (
-    INSERT INTO reservations (order_id, sku, requested, held, status, expires_at)
-    SELECT $2, $1, $3, $3, 'active', $4 FROM upd
-), movement AS (
-    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock)
-    SELECT $1, 'reserved', $3, $2, on_hand, reserved,
-           on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock
-      FROM upd
-), reserved_event AS (
-    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
-    SELECT $5, $6, $7, $8, $9, $20 FROM upd
-), below_event AS (
-    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
-    SELECT $10, $11, $12, $13,
-           jsonb_set(jsonb_set($14, '{data,available}', to_jsonb(on_hand - reserved)),
-                     '{data,safetyStock}', to_jsonb(safety_stock)),
-           $20
-      FROM upd
-     WHERE on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock
-), depleted_event AS (
-    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
-    SELECT $15, $16, $17, $18,
-           jsonb_set(jsonb_set($19, '{data,onHand}', to_jsonb(on_hand)),
-                     '{data,reserved}', to_jsonb(reserved)),
-           $20
-      FROM upd
-     WHERE on_hand = reserved
-)
-SELECT EXISTS (SELECT 1 FROM upd) AS reserved,
-       EXISTS (SELECT 1 FROM ord) AS order_open,
-       (SELECT requested FROM reservations WHERE order_id = $2 AND sku = $1) AS held_for,
-       (SELECT on_hand - reserved FROM product_inventory WHERE sku = $1) AS available
-"#;
+const RESERVE_ONE: &str = include_str!("reserve_one.sql");
 
 #[derive(Debug, sqlx::FromRow)]
 struct ReserveRow {
