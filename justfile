@@ -31,7 +31,7 @@ test:
     fi
     cargo test --workspace --doc
 
-# Load benchmark through inventory-api; figures go to bench/results/. Pass flags, e.g. `just bench --quick`.
+# Benchmark the running system and, in the same run, the PostgreSQL (pgbench) and RabbitMQ limits it is read against; figures go to bench/results/. Pass flags, e.g. `just bench --quick`.
 bench *ARGS: up
     cargo run --release -p bench -- {{ARGS}}
 
