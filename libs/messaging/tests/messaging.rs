@@ -15,7 +15,7 @@ use messaging::{
     BrokerHealth, Consumer, ConsumerQueue, HandleError, Handler, Names, OutboxRelay, dead_letters,
 };
 use serde_json::json;
-use testkit::broker::{EventTap, RawPublisher, amqp_url, queue_depth, wait_for_queue};
+use testkit::broker::{EventTap, RawPublisher, amqp_url, queue_depth, wait_for_consumer};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -86,7 +86,7 @@ async fn a_failing_message_is_retried_three_times_then_dead_lettered_and_replays
         }
         .run(stop.clone()),
     );
-    wait_for_queue(&queue.name).await;
+    wait_for_consumer(&queue.name).await;
     let publisher = RawPublisher::connect().await;
     let (poison, fine) = (Uuid::now_v7(), Uuid::now_v7());
     publisher

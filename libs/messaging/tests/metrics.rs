@@ -8,7 +8,7 @@ use std::{sync::Arc, time::Duration};
 use contracts::events::RawEnvelope;
 use messaging::{BrokerHealth, Consumer, ConsumerQueue, HandleError, Handler, Names, OutboxRelay};
 use serde_json::json;
-use testkit::broker::{RawPublisher, amqp_url, queue_depth, wait_for_queue};
+use testkit::broker::{RawPublisher, amqp_url, queue_depth, wait_for_consumer};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -77,7 +77,7 @@ async fn settled_deliveries_are_counted_by_event_type_and_outcome_and_the_dlq_de
         }
         .run(stop.clone()),
     );
-    wait_for_queue(&queue.name).await;
+    wait_for_consumer(&queue.name).await;
     let publisher = RawPublisher::connect().await;
     let (fine, odd) = (Uuid::now_v7(), Uuid::now_v7());
     publisher

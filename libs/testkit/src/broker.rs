@@ -211,16 +211,17 @@ async fn declare_topic(channel: &Channel, exchange: &str) {
         .unwrap();
 }
 
-/// Waits until a queue exists (a consumer has declared it), so that what is published
-/// next is routed to it. Panics after 15 s.
-pub async fn wait_for_queue(name: &str) {
+/// Waits until a consumer is attached to a queue, so that what is published next is
+/// routed to it and handled: a consumer attaches only after it has declared and bound
+/// its queue (a queue that merely exists may not be bound yet). Panics after 15 s.
+pub async fn wait_for_consumer(name: &str) {
     let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
         .await
         .expect("connect to RabbitMQ");
     for _ in 0..150 {
         // A passive declare of a missing queue closes its channel: one channel a try.
         let channel = connection.create_channel().await.unwrap();
-        let exists = channel
+        let consumers = channel
             .queue_declare(
                 name.into(),
                 QueueDeclareOptions {
@@ -230,13 +231,13 @@ pub async fn wait_for_queue(name: &str) {
                 FieldTable::default(),
             )
             .await
-            .is_ok();
-        if exists {
+            .map_or(0, |q| q.consumer_count());
+        if consumers > 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("queue {name} was never declared");
+    panic!("no consumer ever attached to queue {name}");
 }
 
 /// How many messages wait in a queue.

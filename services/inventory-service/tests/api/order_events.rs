@@ -9,7 +9,7 @@ use contracts::events::{
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::Value;
-use testkit::broker::{EventTap, RawPublisher, queue_depth, wait_for_queue};
+use testkit::broker::{EventTap, RawPublisher, queue_depth, wait_for_consumer};
 
 use crate::helpers::{TestApp, spawn_app, spawn_on};
 
@@ -48,7 +48,7 @@ async fn publish<T: EventType>(app: &TestApp, publisher: &RawPublisher, event: &
 }
 
 async fn ready(app: &TestApp) -> (RawPublisher, EventTap) {
-    wait_for_queue(&app.broker_name("inventory-service.order_events")).await;
+    wait_for_consumer(&app.broker_name("inventory-service.order_events")).await;
     let tap = EventTap::start(&app.broker_name("inventory_events")).await;
     (RawPublisher::connect().await, tap)
 }

@@ -105,8 +105,8 @@ pub async fn spawn_system() -> System {
         &inventory_api.address,
     ))
     .await;
-    testkit::broker::wait_for_queue(&format!("{prefix}inventory-service.order_events")).await;
-    testkit::broker::wait_for_queue(&format!("{prefix}order-service.inventory_events")).await;
+    testkit::broker::wait_for_consumer(&format!("{prefix}inventory-service.order_events")).await;
+    testkit::broker::wait_for_consumer(&format!("{prefix}order-service.inventory_events")).await;
     System {
         client: reqwest::Client::new(),
         order_api,

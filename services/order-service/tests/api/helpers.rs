@@ -65,9 +65,9 @@ pub async fn spawn_saga(
         order_settings,
     };
     // Both consumers must have bound their queues before the first event flies.
-    testkit::broker::wait_for_queue(&format!("{}inventory-service.order_events", saga.prefix))
+    testkit::broker::wait_for_consumer(&format!("{}inventory-service.order_events", saga.prefix))
         .await;
-    testkit::broker::wait_for_queue(&format!("{}order-service.inventory_events", saga.prefix))
+    testkit::broker::wait_for_consumer(&format!("{}order-service.inventory_events", saga.prefix))
         .await;
     saga
 }
