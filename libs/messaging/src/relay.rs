@@ -131,7 +131,7 @@ impl OutboxRelay {
 
     /// Claims, publishes and deletes one batch; returns how many rows it published.
     pub async fn publish_batch(&self, channel: &Channel) -> anyhow::Result<usize> {
-        let mut tx = self.pool.begin().await.context("begin")?;
+        let mut tx = database::begin(&self.pool).await.context("begin")?;
         let rows: Vec<PendingRow> = sqlx::query_as(
             "SELECT id, exchange, routing_key, event_type, payload::text AS payload, traceparent
                FROM outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",

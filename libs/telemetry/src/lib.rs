@@ -15,7 +15,6 @@
 //! - [`shutdown_signal`]: the signal every server and worker listens to.
 
 pub mod amqp;
-mod completion;
 mod export;
 mod http;
 mod log_format;
@@ -25,7 +24,6 @@ mod propagation;
 mod setup;
 mod shutdown;
 
-pub use completion::run_to_completion;
 pub use http::{HttpTraceLayer, RecordResponse, RequestSpan, http_trace_layer};
 pub use propagation::{current_traceparent, inject_http_headers};
 pub use setup::{TelemetryGuard, capture_spans_for_tests, init, init_for_tests};

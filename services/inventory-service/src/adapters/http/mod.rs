@@ -45,8 +45,6 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .route("/readyz", get(health::ready))
         .merge(admin::router(state.admin.clone()));
     problem::with_fallbacks(routes)
-        // A started request finishes (commits or rolls back) even if its caller hangs up.
-        .layer(axum::middleware::from_fn(telemetry::run_to_completion))
         .layer(DefaultBodyLimit::max(body_limit_bytes))
         .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())

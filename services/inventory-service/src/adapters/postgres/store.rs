@@ -77,7 +77,7 @@ impl InventoryStore for PgInventoryStore {
         events: &[InventoryEvent],
     ) -> Result<CreateOutcome, StoreError> {
         timed("create", async {
-            let mut tx = self.pool.begin().await.context("begin")?;
+            let mut tx = database::begin(&self.pool).await.context("begin")?;
             let updated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
                 r#"
                 WITH p AS (
@@ -145,7 +145,7 @@ impl InventoryStore for PgInventoryStore {
         F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
     {
         timed("change", async {
-            let mut tx = self.pool.begin().await.context("begin")?;
+            let mut tx = database::begin(&self.pool).await.context("begin")?;
             // Reservation answers written here are counted by the caller that knows it
             // asked for a reservation (the HTTP adapter), not from the events.
             let outcome = change_in(&mut tx, scope, change).await?;
@@ -175,7 +175,7 @@ impl InventoryStore for PgInventoryStore {
         F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send,
     {
         let (handled, answers) = timed("change_for_event", async {
-            let mut tx = self.pool.begin().await.context("begin")?;
+            let mut tx = database::begin(&self.pool).await.context("begin")?;
             if !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
                 .await
                 .context("inbox")?

@@ -96,7 +96,7 @@ impl OrderStore for PgOrderStore {
     where
         F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
-        let mut tx = self.pool.begin().await.context("begin")?;
+        let mut tx = database::begin(&self.pool).await.context("begin")?;
         let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
         )))
