@@ -57,6 +57,11 @@ pub trait Handler: Send + Sync + 'static {
     fn handle(&self, event: RawEnvelope) -> impl Future<Output = Result<(), HandleError>> + Send;
 }
 
+/// How often the consumer checks that its connection and channel are still open.
+const CONNECTION_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long handlers in flight may take to finish once consuming stops.
+const DRAIN_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[derive(Debug)]
 pub struct Consumer<H> {
     pub amqp_url: String,
@@ -120,11 +125,18 @@ impl<H: Handler> Consumer<H> {
         let mut sample_dlq = tokio::time::interval(metrics::DLQ_SAMPLE_EVERY);
         sample_dlq.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut in_flight = JoinSet::new();
+        // The delivery stream does not always end when the connection dies under it.
+        let mut watch_connection = tokio::time::interval(CONNECTION_CHECK_EVERY);
         let outcome = loop {
             tokio::select! {
                 () = stop.cancelled() => {
                     let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
                     break Ok(());
+                }
+                _ = watch_connection.tick() => {
+                    if !connection.status().connected() || !channel.status().connected() {
+                        break Err(anyhow::anyhow!("the connection to the broker was lost"));
+                    }
                 }
                 _ = sample_dlq.tick() => dlq_depth.sample(connection).await,
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
@@ -148,7 +160,17 @@ impl<H: Handler> Consumer<H> {
                 }
             }
         };
-        while in_flight.join_next().await.is_some() {}
+        // Handlers in flight finish; one stuck on a dead channel (an ack or a publish
+        // confirm that never comes) is abandoned: its delivery was not acked, so the
+        // broker redelivers it and the inbox makes the second run harmless.
+        let drained = tokio::time::timeout(DRAIN_WITHIN, async {
+            while in_flight.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(queue = %self.queue.name, left = in_flight.len(), "handlers still in flight abandoned");
+            in_flight.abort_all();
+        }
         outcome
     }
 }
