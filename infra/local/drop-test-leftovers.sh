@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drops what earlier test runs left behind: their `test_*` databases (each test creates
-# its own) and the end-to-end suite's `e2e-*` RabbitMQ virtual hosts. Only those older
+# its own), the end-to-end suite's `e2e-*` RabbitMQ virtual hosts, and the journal queues
+# of the tests' broker prefixes (a journal never expires on its own). Only those older
 # than an hour, so a run in progress elsewhere on the same servers keeps its own.
 set -euo pipefail
 ADMIN_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
@@ -23,6 +24,19 @@ if command -v "${RABBITMQCTL%% *}" >/dev/null; then
         created="$(awk -F- '{print $(NF-1)}' <<<"$vhost")"
         if [[ "$created" =~ ^[0-9]+$ ]] && (( created < cutoff )); then
             $RABBITMQCTL -q delete_vhost "$vhost" >/dev/null 2>&1 || true
+        fi
+    done
+fi
+
+# A test prefix ends in a UUID v7, whose first 12 hex digits are its time in milliseconds.
+if command -v "${RABBITMQCTL%% *}" >/dev/null; then
+    cutoff_ms=$(( ($(date +%s) - 3600) * 1000 ))
+    { $RABBITMQCTL -q list_queues name 2>/dev/null || true; } |
+        { grep -E '^test_.*_[0-9a-f]{32}\..*\.journal$' || true; } |
+    while read -r queue; do
+        uuid="$(grep -oE '[0-9a-f]{32}' <<<"$queue" | head -1)"
+        if (( 16#${uuid:0:12} < cutoff_ms )); then
+            $RABBITMQCTL -q delete_queue "$queue" >/dev/null 2>&1 || true
         fi
     done
 fi

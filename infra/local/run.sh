@@ -5,8 +5,9 @@
 # PostgreSQL (and, for the services that use it, the RabbitMQ) given in the environment
 # or on localhost, with a local Prometheus when its binary is installed.
 #
-#   run.sh up      build, start what is not running (so it also restarts a service that
-#                  died), wait for /readyz, print the URLs
+#   run.sh up      build, apply the broker's definitions (local processes), start what
+#                  is not running (so it also restarts a service that died), wait for
+#                  /readyz, print the URLs
 #   run.sh down    stop what `up` started (SIGTERM, then SIGKILL after 10 s)
 #   run.sh status  what runs, with its pid and URL
 #
@@ -44,9 +45,25 @@ services() {
 
 say() { printf '%s\n' "$*"; }
 
+# True while the process runs. A process killed but not yet reaped by its parent (a
+# zombie, state Z) still answers `kill -0`, yet is dead: `kill -9` followed at once by
+# `up` must restart it, not call it "already running".
+running() {
+    local pid="$1" state=""
+    kill -0 "$pid" 2>/dev/null || return 1
+    if [[ -r "/proc/$pid/stat" ]]; then
+        # The state follows the command name, which is in parentheses and may hold spaces.
+        state="$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$pid/stat" 2>/dev/null || true)"
+    else
+        state="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+    fi
+    state="${state//[[:space:]]/}"
+    [[ "$state" != Z* ]]
+}
+
 alive() {
     local pidfile="$RUN_DIR/$1.pid"
-    [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+    [[ -f "$pidfile" ]] && running "$(cat "$pidfile")"
 }
 
 wait_ready() {
@@ -74,6 +91,38 @@ check_backends() {
         say "   Start it (Debian: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start)"
         say "   or point PG_URL at one, then run this again."
         exit 1
+    fi
+}
+
+# The broker's definitions (infra/rabbitmq/definitions.json: the exchanges, each
+# consumer's queue with its retries and DLQ, the journals, the bindings) go in before
+# any service starts, so an event published before its consumer first ran already has a
+# queue. Without them nothing is lost, but events wait in their outbox until the
+# consumer has started and declared its queue. Never fatal.
+apply_definitions() {
+    local file="$ROOT/infra/rabbitmq/definitions.json"
+    local ctl="${RABBITMQCTL:-rabbitmqctl}"
+    local host="${AMQP_URL:-amqp://127.0.0.1:5672/%2f}"
+    host="${host#*://}"; host="${host##*@}"; host="${host%%/*}"; host="${host%:*}"
+    if [[ "$host" != 127.0.0.1 && "$host" != localhost && "$host" != "[::1]" ]]; then
+        say "!! broker definitions NOT applied: AMQP_URL names $host, and rabbitmqctl reaches only"
+        say "   this machine's node. Apply them there: rabbitmqctl import_definitions infra/rabbitmq/definitions.json"
+        return 0
+    fi
+    if ! command -v "${ctl%% *}" >/dev/null; then
+        say "!! broker definitions NOT applied: rabbitmqctl is not installed. Each service declares"
+        say "   its own queue when it starts; until then events for it wait in the outbox"
+        say "   (outbox_unroutable_total). By hand: rabbitmqctl import_definitions infra/rabbitmq/definitions.json"
+        return 0
+    fi
+    # shellcheck disable=SC2086 # RABBITMQCTL may carry arguments (sudo, -n node)
+    if $ctl -q import_definitions "$file" >"$RUN_DIR/logs/definitions.log" 2>&1; then
+        say "-- broker definitions applied (infra/rabbitmq/definitions.json)"
+    else
+        say "!! broker definitions NOT applied: \`rabbitmqctl import_definitions\` failed (is the node"
+        say "   running, may this user reach it?). Last lines of .run/logs/definitions.log:"
+        tail -n 5 "$RUN_DIR/logs/definitions.log" | sed 's/^/   /' || true
+        say "   The services still start; events for a queue not declared yet wait in the outbox."
     fi
 }
 
@@ -154,6 +203,7 @@ up() {
     fi
     local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
     local bin_dir="$target_dir/$([[ "$PROFILE" == "release" ]] && echo release || echo debug)"
+    apply_definitions
 
     while read -r name port env_kv; do
         if alive "$name"; then
@@ -183,10 +233,10 @@ down() {
         local name pid
         name="$(basename "$pidfile" .pid)"
         pid="$(cat "$pidfile")"
-        if kill -0 "$pid" 2>/dev/null; then
+        if running "$pid"; then
             kill -TERM "$pid" 2>/dev/null || true
-            for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+            for _ in $(seq 1 100); do running "$pid" || break; sleep 0.1; done
+            running "$pid" && kill -KILL "$pid" 2>/dev/null || true
             say "-- stopped $name (pid $pid)"
         fi
         rm -f "$pidfile"

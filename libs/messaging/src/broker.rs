@@ -1,5 +1,6 @@
-//! Connecting to RabbitMQ with capped exponential backoff, and reading and writing the
-//! AMQP headers this library uses.
+//! Connecting to RabbitMQ with capped exponential backoff (each attempt bounded in
+//! time, so a broker that accepts the socket and then says nothing is retried too), and
+//! reading and writing the AMQP headers this library uses.
 
 use std::{
     sync::{
@@ -27,6 +28,9 @@ pub const ORIGINAL_ROUTING_KEY_HEADER: &str = "x-original-routing-key";
 /// Header: when the message was dead-lettered (RFC 3339).
 pub const DEAD_AT_HEADER: &str = "x-dead-at";
 
+/// Longest wait for one connection attempt: TCP, then the AMQP handshake.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Whether this process currently holds a working broker connection; read by
 /// `/readyz`, written by the relay.
 #[derive(Debug, Clone, Default)]
@@ -45,7 +49,16 @@ impl BrokerHealth {
 /// Connects, retrying with backoff (100 ms doubling to 5 s, with jitter) until it
 /// succeeds or `stop` is cancelled (then `None`).
 pub async fn connect(url: &str, stop: &CancellationToken) -> Option<Connection> {
-    let attempt = || async { Connection::connect(url, ConnectionProperties::default()).await };
+    let attempt = || async {
+        let connecting = Connection::connect(url, ConnectionProperties::default());
+        match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
+            Ok(connected) => connected.map_err(anyhow::Error::from),
+            Err(_) => Err(anyhow::anyhow!(
+                "no answer within {}s",
+                CONNECT_TIMEOUT.as_secs()
+            )),
+        }
+    };
     let backoff = ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))
         .with_max_delay(Duration::from_secs(5))

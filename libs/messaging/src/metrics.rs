@@ -2,6 +2,10 @@
 //! service's recorder renders it on `/metrics`):
 //!
 //! - `events_published_total{event_type}`: events the broker confirmed, by the relay;
+//! - `outbox_unroutable_total{event_type}`: events the broker returned to the relay's
+//!   mandatory publish because no queue is bound to their routing key; each stays in the
+//!   outbox and is tried again later, so a rising count means a consumer queue is
+//!   missing, not that events are lost;
 //! - `events_consumed_total{event_type,outcome}`: deliveries settled by a consumer, with
 //!   `outcome` one of `handled`, `retried`, `dead_lettered` (`event_type` is `unknown`
 //!   when the envelope could not be read);
@@ -23,6 +27,7 @@ use tokio::time::{self, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 const PUBLISHED: &str = "events_published_total";
+const UNROUTABLE: &str = "outbox_unroutable_total";
 const CONSUMED: &str = "events_consumed_total";
 const OUTBOX_BACKLOG: &str = "outbox_backlog";
 const OUTBOX_OLDEST_AGE: &str = "outbox_oldest_age_seconds";
@@ -64,6 +69,11 @@ pub(crate) const UNKNOWN_EVENT_TYPE: &str = "unknown";
 /// Counts one event the broker confirmed.
 pub(crate) fn published(event_type: &str) {
     counter!(PUBLISHED, "event_type" => event_type.to_owned()).increment(1);
+}
+
+/// Counts one event the broker returned as unroutable; it stays in the outbox.
+pub(crate) fn unroutable(event_type: &str) {
+    counter!(UNROUTABLE, "event_type" => event_type.to_owned()).increment(1);
 }
 
 /// Counts one delivery settled.
@@ -164,6 +174,10 @@ pub(crate) fn describe() {
         describe_counter!(
             PUBLISHED,
             "Events published by the outbox relay and confirmed by the broker, by event type."
+        );
+        describe_counter!(
+            UNROUTABLE,
+            "Events the broker returned to the outbox relay as unroutable (no queue bound to their routing key), by event type; each stays in the outbox and is retried with backoff."
         );
         describe_counter!(
             CONSUMED,

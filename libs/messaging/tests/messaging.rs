@@ -164,7 +164,8 @@ async fn two_relays_on_one_outbox_publish_every_row_exactly_once() {
         "CREATE TABLE outbox (
             seq bigint GENERATED ALWAYS AS IDENTITY, id uuid PRIMARY KEY,
             exchange text NOT NULL, routing_key text NOT NULL, event_type text NOT NULL,
-            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now());",
+            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
+            attempts int NOT NULL DEFAULT 0, not_before timestamptz);",
     )
     .execute(&pool)
     .await

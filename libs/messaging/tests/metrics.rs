@@ -125,20 +125,35 @@ async fn confirmed_events_are_counted_and_the_outbox_backlog_is_sampled() {
         "CREATE TABLE outbox (
             seq bigint GENERATED ALWAYS AS IDENTITY, id uuid PRIMARY KEY,
             exchange text NOT NULL, routing_key text NOT NULL, event_type text NOT NULL,
-            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now());
+            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
+            attempts int NOT NULL DEFAULT 0, not_before timestamptz);
          INSERT INTO outbox (id, exchange, routing_key, event_type, payload)
          VALUES (gen_random_uuid(), 'test_events', 'test.row', 'MetricRow', '{}');",
     )
     .execute(&pool)
     .await
     .unwrap();
+    // The relay publishes mandatory: the row needs a queue to be routed to.
+    let names = Names::new(format!("{}.", db.name));
+    let sink = ConsumerQueue {
+        name: names.queue("sink"),
+        bindings: vec![(names.exchange("test_events"), "test.#".into())],
+        retry_delays: vec![],
+        expires: Some(Duration::from_secs(600)),
+    };
+    let connection = lapin::Connection::connect(&amqp_url(), Default::default())
+        .await
+        .unwrap();
+    sink.declare(&connection.create_channel().await.unwrap())
+        .await
+        .unwrap();
     let stop = CancellationToken::new();
     let _stop_on_drop = stop.clone().drop_guard();
     tokio::spawn(
         OutboxRelay {
             pool: pool.clone(),
             amqp_url: amqp_url(),
-            names: Names::new(format!("{}.", db.name)),
+            names,
             batch: 16,
             poll_interval: Duration::from_millis(200),
             exchanges: vec!["test_events"],

@@ -1,13 +1,13 @@
 //! The RabbitMQ side of inventory-service: the exchange it owns, the queue it consumes
-//! order events from, and the handler of those events.
+//! order events from, and the handler of those events. The queue and its routing keys
+//! come from the system's table (`contracts::events::subscriptions`), which the broker's
+//! definitions are generated from too.
 
 mod order_events;
 
 use std::time::Duration;
 
-use contracts::events::{
-    EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled, OrderConfirmed, OrderCreated,
-};
+use contracts::events::{INVENTORY_EXCHANGE, subscriptions::INVENTORY_SERVICE_ORDER_EVENTS};
 use messaging::{ConsumerQueue, Names};
 
 pub use order_events::OrderEventsHandler;
@@ -21,18 +21,10 @@ pub fn order_events_queue(
     retry_delays: Vec<Duration>,
     expires: Option<Duration>,
 ) -> ConsumerQueue {
-    let exchange = names.exchange(ORDER_EXCHANGE);
-    ConsumerQueue {
-        name: names.queue("inventory-service.order_events"),
-        bindings: [
-            OrderCreated::ROUTING_KEY,
-            OrderConfirmed::ROUTING_KEY,
-            OrderCancelled::ROUTING_KEY,
-        ]
-        .into_iter()
-        .map(|key| (exchange.clone(), key.to_owned()))
-        .collect(),
+    ConsumerQueue::subscribed(
+        names,
+        &INVENTORY_SERVICE_ORDER_EVENTS,
         retry_delays,
         expires,
-    }
+    )
 }

@@ -1,14 +1,13 @@
 //! The RabbitMQ side of order-service: the exchange it owns (`order_events`) and the
-//! queue of inventory events it consumes, with their handler.
+//! queue of inventory events it consumes, with their handler. The queue and its routing
+//! keys come from the system's table (`contracts::events::subscriptions`), which the
+//! broker's definitions are generated from too.
 
 mod inventory_events;
 
 use std::time::Duration;
 
-use contracts::events::{
-    EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved,
-};
+use contracts::events::{ORDER_EXCHANGE, subscriptions::ORDER_SERVICE_INVENTORY_EVENTS};
 use messaging::{ConsumerQueue, Names};
 
 pub use inventory_events::InventoryEventsHandler;
@@ -21,18 +20,10 @@ pub fn inventory_events_queue(
     retry_delays: Vec<Duration>,
     expires: Option<Duration>,
 ) -> ConsumerQueue {
-    let exchange = names.exchange(INVENTORY_EXCHANGE);
-    ConsumerQueue {
-        name: names.queue("order-service.inventory_events"),
-        bindings: [
-            ProductInventoryReserved::ROUTING_KEY,
-            ProductInventoryReservationFailed::ROUTING_KEY,
-            ProductInventoryReservationExpired::ROUTING_KEY,
-        ]
-        .into_iter()
-        .map(|key| (exchange.clone(), key.to_owned()))
-        .collect(),
+    ConsumerQueue::subscribed(
+        names,
+        &ORDER_SERVICE_INVENTORY_EVENTS,
         retry_delays,
         expires,
-    }
+    )
 }
