@@ -1,7 +1,12 @@
 //! The inbox: handled event ids, written in the same transaction as the handling's
 //! effect. A redelivered event finds its id and changes nothing.
+//!
+//! The ids are kept for a retention period, then [`prune`]d: an event delivered again
+//! after that (a dead letter replayed very late) would be handled a second time, so the
+//! period must outlast every redelivery the system allows.
 
-use sqlx::PgConnection;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 /// Records that `consumer` handles `event_id` now; false when it already did.
@@ -22,4 +27,36 @@ pub async fn first_time(
     .await?
     .rows_affected();
     Ok(inserted == 1)
+}
+
+/// Deletes the ids handled before `older_than`, at most `batch` rows per statement, until
+/// a statement finds fewer; answers how many went. Each batch commits on its own, so a
+/// large backlog never holds many row locks or one long transaction, and the consumers'
+/// inserts go on in between. Rows another pruner has claimed are skipped, not waited for.
+pub async fn prune(pool: &PgPool, older_than: DateTime<Utc>, batch: i64) -> sqlx::Result<u64> {
+    // A batch of 0 would find "fewer" never and loop for ever.
+    let batch = batch.max(1);
+    let mut pruned = 0;
+    loop {
+        let deleted = sqlx::query(
+            "WITH old AS (
+                 SELECT consumer, event_id FROM inbox
+                  WHERE handled_at < $1
+                  LIMIT $2
+                    FOR UPDATE SKIP LOCKED
+             )
+             DELETE FROM inbox AS i
+              USING old
+              WHERE i.consumer = old.consumer AND i.event_id = old.event_id",
+        )
+        .bind(older_than)
+        .bind(batch)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        pruned += deleted;
+        if (deleted as i64) < batch {
+            return Ok(pruned);
+        }
+    }
 }

@@ -41,6 +41,13 @@ pub struct Settings {
     pub outbox_batch: i64,
     /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
     pub admin_api_key: Option<String>,
+    /// `RETENTION_DAYS` [7]: how long handled-event ids (the inbox) and the records of
+    /// settled orders (`order_states`, cancellations included) are kept. An event
+    /// redelivered later (a dead letter replayed) is handled again, and a reservation of
+    /// an order cancelled longer ago is no longer refused: keep it well above both.
+    pub retention: Duration,
+    /// `PRUNE_INTERVAL_SECS` [3600]: how often what outlived the retention is deleted.
+    pub prune_interval: Duration,
 }
 
 impl Settings {
@@ -68,6 +75,8 @@ impl Settings {
             outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 1000)?,
             outbox_batch: var("OUTBOX_BATCH", 256)?,
             admin_api_key: secret("ADMIN_API_KEY")?,
+            retention: days("RETENTION_DAYS", 7)?,
+            prune_interval: Duration::from_secs(var("PRUNE_INTERVAL_SECS", 3600)?),
         };
         settings.validate()?;
         Ok(settings)
@@ -99,6 +108,8 @@ impl Settings {
             outbox_poll_interval: Duration::from_millis(500),
             outbox_batch: 256,
             admin_api_key: Some("test-admin-key".to_owned()),
+            retention: Duration::from_secs(7 * SECS_PER_DAY),
+            prune_interval: Duration::from_secs(3600),
         }
     }
 
@@ -119,6 +130,21 @@ impl Settings {
             self.expiry_sweep_batch > 0,
             "EXPIRY_SWEEP_BATCH must be > 0"
         );
+        anyhow::ensure!(!self.retention.is_zero(), "RETENTION_DAYS must be > 0");
+        anyhow::ensure!(
+            !self.prune_interval.is_zero(),
+            "PRUNE_INTERVAL_SECS must be > 0"
+        );
         Ok(())
     }
+}
+
+const SECS_PER_DAY: u64 = 24 * 60 * 60;
+
+/// `name` as a number of days.
+fn days(name: &str, default_days: u64) -> anyhow::Result<Duration> {
+    let days: u64 = var(name, default_days)?;
+    days.checked_mul(SECS_PER_DAY)
+        .map(Duration::from_secs)
+        .ok_or_else(|| anyhow::anyhow!("{name}={days} is too large"))
 }

@@ -7,6 +7,8 @@
 //! - [`application`]: use cases and the ports they need.
 //! - [`adapters`]: PostgreSQL store and HTTP API.
 //! - [`expiry_sweeper`]: the worker that releases expired holds.
+//! - [`retention`]: the worker that deletes handled-event ids and settled order records
+//!   once past their retention.
 //! - [`config`], [`startup`]: settings and wiring.
 
 pub mod adapters;
@@ -14,4 +16,5 @@ pub mod application;
 pub mod config;
 pub mod domain;
 pub mod expiry_sweeper;
+pub mod retention;
 pub mod startup;

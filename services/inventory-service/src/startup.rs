@@ -1,6 +1,6 @@
 //! Builds the application from its settings: pool and migrations, use cases, router,
-//! listener, the expiry sweeper and the metrics samplers; runs them until a shutdown
-//! signal, then drains.
+//! listener, the expiry sweeper, the retention worker and the metrics samplers; runs
+//! them until a shutdown signal, then drains.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -20,12 +20,14 @@ use crate::adapters::{
 use crate::application::Inventory;
 use crate::config::Settings;
 use crate::expiry_sweeper::ExpirySweeper;
+use crate::retention::Retention;
 
 #[derive(Debug)]
 pub struct Application {
     listener: TcpListener,
     router: Router,
     sweeper: ExpirySweeper,
+    retention: Retention,
     relay: OutboxRelay,
     consumer: Consumer<OrderEventsHandler>,
     store_sampler: StoreSampler,
@@ -51,7 +53,7 @@ impl Application {
                 inventory: inventory.clone(),
                 broker: broker.clone(),
                 admin: Arc::new(Admin {
-                    api_key: settings.admin_api_key.clone(),
+                    callers: Admin::callers_from_env(settings.admin_api_key.as_deref()),
                     amqp_url: settings.amqp_url.clone(),
                     queue: queue.clone(),
                 }),
@@ -61,6 +63,12 @@ impl Application {
         let store_sampler = StoreSampler {
             pool: pool.clone(),
             interval: StoreSampler::DEFAULT_INTERVAL,
+        };
+        let retention = Retention {
+            pool: pool.clone(),
+            keep: settings.retention,
+            interval: settings.prune_interval,
+            batch: Retention::DEFAULT_BATCH,
         };
         let relay = OutboxRelay {
             pool,
@@ -92,6 +100,7 @@ impl Application {
                 interval: settings.expiry_sweep_interval,
                 batch: settings.expiry_sweep_batch,
             },
+            retention,
             relay,
             consumer,
             store_sampler,
@@ -108,8 +117,9 @@ impl Application {
         self.run_until(telemetry::shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` resolves; in-flight requests, the current sweep, the
-    /// relay's batch and the events being handled finish first.
+    /// Serves until `shutdown` resolves; in-flight requests, the current sweep and the
+    /// events being handled finish first; a relay batch in flight is abandoned, its rows
+    /// kept for the next start.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -118,6 +128,7 @@ impl Application {
         telemetry::metrics::spawn_runtime_sampler();
         let store_sampler = tokio::spawn(self.store_sampler.run(stop.clone()));
         let sweeper = tokio::spawn(self.sweeper.run(stop.clone()));
+        let retention = tokio::spawn(self.retention.run(stop.clone()));
         let relay = tokio::spawn(self.relay.run(stop.clone()));
         let consumer = tokio::spawn(self.consumer.run(stop.clone()));
         tracing::info!(port = self.port, "inventory-service listening");
@@ -133,6 +144,7 @@ impl Application {
             .context("serve")?;
         stop.cancel();
         sweeper.await.context("sweeper task")?;
+        retention.await.context("retention task")?;
         relay.await.context("relay task")?;
         consumer.await.context("consumer task")?;
         store_sampler.await.context("store sampler task")?;

@@ -2,6 +2,8 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use access::ServiceKey;
+use anyhow::Context;
 use settings::{millis, millis_list, optional_millis, secret, var};
 
 #[derive(Debug, Clone)]
@@ -41,6 +43,15 @@ pub struct Settings {
     pub outbox_batch: i64,
     /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
     pub admin_api_key: Option<String>,
+    /// `ORDER_SERVICE_API_KEY` [unset: open]: the key order-api sends; when set, the
+    /// routes that change an order need it in `x-api-key` (reads stay open).
+    pub api_key: Option<ServiceKey>,
+    /// `RETENTION_DAYS` [7]: how long the ids of handled events (the inbox) are kept.
+    /// An event redelivered later (a dead letter replayed) is handled again: keep it
+    /// well above the longest such delay.
+    pub retention: Duration,
+    /// `PRUNE_INTERVAL_SECS` [3600]: how often what outlived the retention is deleted.
+    pub prune_interval: Duration,
 }
 
 impl Settings {
@@ -69,6 +80,12 @@ impl Settings {
             outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 1000)?,
             outbox_batch: var("OUTBOX_BATCH", 256)?,
             admin_api_key: secret("ADMIN_API_KEY")?,
+            api_key: secret("ORDER_SERVICE_API_KEY")?
+                .map(|key| ServiceKey::parse(&key))
+                .transpose()
+                .context("ORDER_SERVICE_API_KEY")?,
+            retention: days("RETENTION_DAYS", 7)?,
+            prune_interval: Duration::from_secs(var("PRUNE_INTERVAL_SECS", 3600)?),
         };
         anyhow::ensure!(
             settings.database_max_connections > 0,
@@ -90,11 +107,16 @@ impl Settings {
             settings.consumer_prefetch > 0,
             "CONSUMER_PREFETCH must be > 0"
         );
+        anyhow::ensure!(!settings.retention.is_zero(), "RETENTION_DAYS must be > 0");
+        anyhow::ensure!(
+            !settings.prune_interval.is_zero(),
+            "PRUNE_INTERVAL_SECS must be > 0"
+        );
         Ok(settings)
     }
 
     /// A test instance: free port on loopback, the given database and broker names,
-    /// fast timers and retries, admin key `test-admin-key`.
+    /// fast timers and retries, admin key [`TEST_ADMIN_KEY`], no service key.
     pub fn for_tests(database_url: &str, amqp_name_prefix: &str) -> Self {
         Self {
             bind_addr: [127, 0, 0, 1].into(),
@@ -118,7 +140,23 @@ impl Settings {
             ],
             outbox_poll_interval: Duration::from_millis(500),
             outbox_batch: 256,
-            admin_api_key: Some("test-admin-key".to_owned()),
+            admin_api_key: Some(TEST_ADMIN_KEY.to_owned()),
+            api_key: None,
+            retention: Duration::from_secs(7 * SECS_PER_DAY),
+            prune_interval: Duration::from_secs(3600),
         }
     }
+}
+
+/// The admin key of [`Settings::for_tests`]: as long as any configured key must be.
+pub const TEST_ADMIN_KEY: &str = "test-admin-key-0123456789";
+
+const SECS_PER_DAY: u64 = 24 * 60 * 60;
+
+/// `name` as a number of days.
+fn days(name: &str, default_days: u64) -> anyhow::Result<Duration> {
+    let days: u64 = var(name, default_days)?;
+    days.checked_mul(SECS_PER_DAY)
+        .map(Duration::from_secs)
+        .ok_or_else(|| anyhow::anyhow!("{name}={days} is too large"))
 }

@@ -1,5 +1,5 @@
 //! Builds order-service from its settings (pool, use cases, router, relay, consumer,
-//! saga timers) and runs it until a shutdown signal, then drains.
+//! saga timers, retention) and runs it until a shutdown signal, then drains.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -17,6 +17,7 @@ use crate::adapters::{
 };
 use crate::application::Orders;
 use crate::config::Settings;
+use crate::retention::Retention;
 use crate::saga_timers::SagaTimers;
 
 #[derive(Debug)]
@@ -26,6 +27,7 @@ pub struct Application {
     relay: OutboxRelay,
     consumer: Consumer<InventoryEventsHandler>,
     timers: SagaTimers,
+    retention: Retention,
     sampler: OrderSampler,
     port: u16,
 }
@@ -51,10 +53,11 @@ impl Application {
                 orders: orders.clone(),
                 broker: broker.clone(),
                 admin: Arc::new(Admin {
-                    api_key: settings.admin_api_key.clone(),
+                    callers: Admin::callers_from_env(settings.admin_api_key.as_deref()),
                     amqp_url: settings.amqp_url.clone(),
                     queue: queue.clone(),
                 }),
+                api_key: settings.api_key.clone(),
             },
             settings.body_limit_bytes,
         );
@@ -66,6 +69,12 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            retention: Retention {
+                pool: pool.clone(),
+                keep: settings.retention,
+                interval: settings.prune_interval,
+                batch: Retention::DEFAULT_BATCH,
+            },
             sampler: OrderSampler {
                 pool: pool.clone(),
                 interval: std::time::Duration::from_secs(5),
@@ -104,8 +113,9 @@ impl Application {
         self.run_until(telemetry::shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` resolves; in-flight requests, the relay's batch, the
-    /// events being handled and the timers' round finish first.
+    /// Serves until `shutdown` resolves; in-flight requests, the events being handled and
+    /// the timers' round finish first; a relay batch in flight is abandoned, its rows
+    /// kept for the next start.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -114,6 +124,7 @@ impl Application {
         let relay = tokio::spawn(self.relay.run(stop.clone()));
         let consumer = tokio::spawn(self.consumer.run(stop.clone()));
         let timers = tokio::spawn(self.timers.run(stop.clone()));
+        let retention = tokio::spawn(self.retention.run(stop.clone()));
         let sampler = tokio::spawn(self.sampler.run(stop.clone()));
         telemetry::metrics::spawn_runtime_sampler();
         tracing::info!(port = self.port, "order-service listening");
@@ -131,6 +142,7 @@ impl Application {
         relay.await.context("relay task")?;
         consumer.await.context("consumer task")?;
         timers.await.context("timers task")?;
+        retention.await.context("retention task")?;
         sampler.await.context("sampler task")?;
         Ok(())
     }
