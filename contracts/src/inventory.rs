@@ -1,4 +1,4 @@
-//! HTTP DTOs of the inventory routes (SYSTEM.md §3), shared by inventory-api (which
+//! HTTP DTOs of the inventory routes (docs/contract.md §3), shared by inventory-api (which
 //! validates and forwards) and inventory-service (which validates again and serves).
 //!
 //! Request DTOs keep raw wire types (`String`, `i64`) so that a wrong value gets a
@@ -139,7 +139,7 @@ impl ReplenishRequest {
 }
 
 /// One line of `POST /reservations`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReservationLineRequest {
     #[schema(example = "ABC-1234-AB")]
@@ -168,38 +168,76 @@ pub struct ReserveAll {
 
 impl CreateReservationRequest {
     pub fn validate(&self) -> Result<ReserveAll, ValidationError> {
-        let order_id = OrderId::parse(&self.order_id)?;
-        if self.items.is_empty() {
-            return Err(ValidationError::new(
-                "invalid_items",
-                "items must not be empty",
-            ));
-        }
-        if self.items.len() > MAX_RESERVATION_LINES {
-            return Err(ValidationError::new(
-                "invalid_items",
-                format!("at most {MAX_RESERVATION_LINES} lines per reservation"),
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        let mut lines = Vec::with_capacity(self.items.len());
-        for item in &self.items {
-            let sku = Sku::parse(&item.sku)?;
-            if !seen.insert(sku.clone()) {
-                return Err(ValidationError::new(
-                    "duplicate_sku",
-                    format!("SKU {sku} appears more than once"),
-                ));
-            }
-            lines.push((sku, Quantity::parse(item.qty)?));
-        }
-        lines.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(ReserveAll {
-            order_id,
-            lines,
+            order_id: OrderId::parse(&self.order_id)?,
+            lines: validate_lines(&self.items)?,
             ttl_seconds: validate_ttl(self.ttl_seconds)?,
         })
     }
+}
+
+/// `POST /reservations/:orderId/commit`: the saga's commit of exactly these lines of the
+/// order, from its holds or, where a hold has expired, from available stock.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommitReservationRequest {
+    pub items: Vec<ReservationLineRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitLines {
+    pub order_id: OrderId,
+    /// Sorted by SKU, no duplicates.
+    pub lines: Vec<(Sku, Quantity)>,
+}
+
+impl CommitReservationRequest {
+    pub fn validate(&self, order_id: &str) -> Result<CommitLines, ValidationError> {
+        Ok(CommitLines {
+            order_id: OrderId::parse(order_id)?,
+            lines: validate_lines(&self.items)?,
+        })
+    }
+}
+
+/// Answer of `POST /reservations/:orderId/commit`: the lines now committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CommitView {
+    pub order_id: String,
+    pub items: Vec<ReservationLineRequest>,
+}
+
+/// An order's lines: 1 to [`MAX_RESERVATION_LINES`], each SKU once, sorted by SKU.
+fn validate_lines(
+    items: &[ReservationLineRequest],
+) -> Result<Vec<(Sku, Quantity)>, ValidationError> {
+    if items.is_empty() {
+        return Err(ValidationError::new(
+            "invalid_items",
+            "items must not be empty",
+        ));
+    }
+    if items.len() > MAX_RESERVATION_LINES {
+        return Err(ValidationError::new(
+            "invalid_items",
+            format!("at most {MAX_RESERVATION_LINES} lines per reservation"),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut lines = Vec::with_capacity(items.len());
+    for item in items {
+        let sku = Sku::parse(&item.sku)?;
+        if !seen.insert(sku.clone()) {
+            return Err(ValidationError::new(
+                "duplicate_sku",
+                format!("SKU {sku} appears more than once"),
+            ));
+        }
+        lines.push((sku, Quantity::parse(item.qty)?));
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(lines)
 }
 
 /// Query of `GET /inventory/:sku/movements`.
@@ -275,7 +313,7 @@ pub struct StockView {
 pub struct MovementView {
     pub id: i64,
     pub sku: String,
-    /// created | reserved | released | committed | replenished | expired
+    /// created | reserved | released | committed | replenished | expired | returned
     pub kind: String,
     pub qty: i64,
     pub order_id: Option<String>,
@@ -283,6 +321,10 @@ pub struct MovementView {
     pub reserved_after: i64,
     /// This movement took available stock under the safety stock.
     pub crossed_below_safety_stock: bool,
+    /// Who changed the stock: the caller's name, `saga` for the saga's events, `expiry`
+    /// for a hold that ran out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
     pub occurred_at: DateTime<Utc>,
 }
 

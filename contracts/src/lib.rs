@@ -7,6 +7,7 @@
 //! typed commands, so the facade and the domain service reject bad input with the same
 //! rule and the same code.
 
+pub mod actor;
 pub mod events;
 pub mod inventory;
 mod order_id;
@@ -15,6 +16,7 @@ mod quantity;
 mod sku;
 mod validation;
 
+pub use actor::{Actor, Denied};
 pub use order_id::OrderId;
 pub use quantity::{Quantity, StockLevel};
 pub use sku::Sku;

@@ -13,6 +13,8 @@ use crate::{Quantity, Sku, ValidationError};
 pub const MAX_ORDER_LINES: usize = 100;
 /// Longest customer id.
 pub const MAX_CUSTOMER_ID_LEN: usize = 128;
+/// Longest cancellation reason.
+pub const MAX_REASON_LEN: usize = 500;
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -55,11 +57,13 @@ impl CreateOrderRequest {
             ));
         }
         if let Some(customer) = &self.customer_id
-            && (customer.is_empty() || customer.len() > MAX_CUSTOMER_ID_LEN)
+            && !is_text(customer, MAX_CUSTOMER_ID_LEN)
         {
             return Err(ValidationError::new(
                 "invalid_customer_id",
-                format!("customerId must be 1 to {MAX_CUSTOMER_ID_LEN} characters"),
+                format!(
+                    "customerId must be 1 to {MAX_CUSTOMER_ID_LEN} characters, none of them a control character"
+                ),
             ));
         }
         let mut seen = BTreeSet::new();
@@ -81,12 +85,62 @@ impl CreateOrderRequest {
     }
 }
 
+/// Free text a client sends: 1 to `max` characters, none of them a control character
+/// (a NUL would not even reach the database).
+fn is_text(text: &str, max: usize) -> bool {
+    (1..=max).contains(&text.chars().count()) && !text.chars().any(char::is_control)
+}
+
 /// `POST /orders/:id/cancel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Set by the saga only: why it cancels (`stock_lost`: the order's lines could not be
+    /// committed). Absent for a client's cancellation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<CancelCause>,
+}
+
+/// Why the saga cancels an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelCause {
+    /// The inventory could not commit the order's lines: their units were gone.
+    StockLost,
+}
+
+impl CancelOrderRequest {
+    /// The reason, checked: 1 to [`MAX_REASON_LEN`] characters, no control character.
+    pub fn validate(&self) -> Result<Option<&str>, ValidationError> {
+        match self.reason.as_deref() {
+            Some(reason) if !is_text(reason, MAX_REASON_LEN) => Err(ValidationError::new(
+                "invalid_reason",
+                format!(
+                    "reason must be 1 to {MAX_REASON_LEN} characters, none of them a control character"
+                ),
+            )),
+            reason => Ok(reason),
+        }
+    }
+}
+
+/// `POST /orders/:id/confirm` (the saga's own call, once the inventory has committed the
+/// order): the lines committed, which must be exactly the order's lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmOrderRequest {
+    pub items: Vec<OrderLineRequest>,
+}
+
+impl ConfirmOrderRequest {
+    pub fn validate(&self) -> Result<Vec<(Sku, Quantity)>, ValidationError> {
+        self.items
+            .iter()
+            .map(|l| Ok((Sku::parse(&l.sku)?, Quantity::parse(l.qty)?)))
+            .collect()
+    }
 }
 
 /// One step of an order's life.

@@ -1,14 +1,18 @@
 //! `docs/asyncapi.yaml` stays in step with the contracts: it references every generated
-//! schema file and no other, and routes every event by its exchange and routing key.
+//! schema file and no other, routes every event by its exchange and routing key, and
+//! binds each queue (consumers' and journals') with exactly the keys of the topology
+//! table (`contracts::events::subscriptions`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use contracts::events::{
-    EventType, OrderCancelled, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
-    ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
-    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
+    EventType, OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated,
+    ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
+    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
+    ProductInventoryReplenished, ProductInventoryReservationExpired,
     ProductInventoryReservationFailed, ProductInventoryReserved, schemas,
+    subscriptions::{JOURNALS, SUBSCRIPTIONS},
 };
 
 const SCHEMA_PREFIX: &str = "../contracts/schemas/";
@@ -32,18 +36,20 @@ fn route<T: EventType>() -> Route {
     }
 }
 
-fn routes() -> [Route; 12] {
+fn routes() -> [Route; 14] {
     [
         route::<ProductInventoryCreated>(),
         route::<ProductInventoryReserved>(),
         route::<ProductInventoryReservationFailed>(),
         route::<ProductInventoryReleased>(),
         route::<ProductInventoryCommitted>(),
+        route::<ProductInventoryCommitFailed>(),
         route::<ProductInventoryReplenished>(),
         route::<ProductInventoryReservationExpired>(),
         route::<ProductInventoryDepleted>(),
         route::<ProductInventoryBelowSafetyStock>(),
         route::<OrderCreated>(),
+        route::<OrderCommitRequested>(),
         route::<OrderConfirmed>(),
         route::<OrderCancelled>(),
     ]
@@ -107,6 +113,77 @@ fn the_asyncapi_document_declares_both_exchanges_as_durable_topics() {
             doc.contains(&declaration),
             "{exchange} is not a durable topic exchange"
         );
+    }
+}
+
+/// The `x-bindings` of the channel whose address is `queue`, as (exchange, routing key)
+/// pairs in document order.
+fn bindings_of(doc: &str, queue: &str) -> Vec<(String, String)> {
+    let start = doc
+        .find(&format!("    address: {queue}\n"))
+        .unwrap_or_else(|| panic!("docs/asyncapi.yaml has no channel for {queue}"));
+    let channel = &doc[start..];
+    let channel = &channel[..channel.find("\n\n").map_or(channel.len(), |end| end + 1)];
+    let list = channel
+        .split_once("    x-bindings:\n")
+        .unwrap_or_else(|| panic!("the channel of {queue} lists no x-bindings"))
+        .1;
+    let mut bindings = Vec::new();
+    let mut lines = list.lines();
+    while let Some(line) = lines.next() {
+        let Some(exchange) = line.strip_prefix("      - exchange: ") else {
+            break;
+        };
+        let key = lines
+            .next()
+            .and_then(|l| l.strip_prefix("        routingKey: "))
+            .unwrap_or_else(|| panic!("{queue}: a binding without its routing key"));
+        bindings.push((exchange.to_owned(), key.to_owned()));
+    }
+    bindings
+}
+
+#[test]
+fn the_asyncapi_document_binds_each_queue_as_the_topology_table_does() {
+    let doc = document();
+    let tables = SUBSCRIPTIONS
+        .iter()
+        .map(|s| (s.queue, s.exchange, s.routing_keys))
+        .chain(
+            JOURNALS
+                .iter()
+                .map(|j| (j.queue, j.exchange, j.routing_keys)),
+        );
+    for (queue, exchange, keys) in tables {
+        let expected: Vec<(String, String)> = keys
+            .iter()
+            .map(|key| (exchange.to_owned(), (*key).to_owned()))
+            .collect();
+        assert_eq!(bindings_of(&doc, queue), expected, "bindings of {queue}");
+    }
+}
+
+#[test]
+fn the_asyncapi_document_bounds_the_journals() {
+    let doc = document();
+    for journal in JOURNALS {
+        let start = doc
+            .find(&format!("    address: {}\n", journal.queue))
+            .expect("a channel per journal");
+        let channel = &doc[start..];
+        let channel = &channel[..channel.find("\n\n").map_or(channel.len(), |end| end + 1)];
+        for argument in [
+            format!("      x-max-length: {}\n", journal.max_length),
+            "      x-overflow: drop-head\n".to_owned(),
+            format!("      x-message-ttl: {}\n", journal.message_ttl.as_millis()),
+        ] {
+            assert!(
+                channel.contains(&argument),
+                "{}: lacks `{}`",
+                journal.queue,
+                argument.trim()
+            );
+        }
     }
 }
 

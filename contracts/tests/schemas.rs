@@ -200,6 +200,8 @@ fn optional_payload_fields_are_not_required() {
         ("OrderCreated", "customerId"),
         ("OrderCreated", "ttlSeconds"),
         ("OrderCancelled", "reason"),
+        ("OrderConfirmed", "items"),
+        ("ProductInventoryCommitFailed", "shortages"),
         ("ProductInventoryReservationFailed", "shortages"),
         ("ProductInventoryReservationFailed", "unknownSkus"),
     ];

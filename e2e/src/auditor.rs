@@ -4,10 +4,12 @@
 //! - stock: `available` ≥ 0 and `reserved` = the sum of active holds, for every SKU;
 //! - the audit trail: replaying the movements from the first one reproduces every
 //!   movement's recorded levels and the current row, so on hand = initial +
-//!   replenished − committed; no order reserved, committed or expired one SKU twice;
-//! - orders: every order terminal; a confirmed order's holds all committed, for the
-//!   quantities it ordered; a cancelled order holds and consumed nothing; the units
-//!   committed are the units confirmed;
+//!   replenished − committed + returned; no order reserved a SKU it still held,
+//!   committed a SKU twice, or gave back what it did not hold;
+//! - orders: every order terminal; a confirmed order's holds all committed, for exactly
+//!   the quantities it ordered (none active, released or expired: confirmed means
+//!   committed); a cancelled order holds and consumed nothing (what was committed for it
+//!   was returned); the units committed are the units confirmed;
 //! - messaging: both outboxes empty; no event handled twice by one consumer.
 //!
 //! Some of these hold at every instant, others only once messages in flight have
@@ -118,6 +120,9 @@ struct Product {
 struct Hold {
     held: i64,
     status: String,
+    /// Made by the saga; a hold made for an order's id through the public routes is the
+    /// caller's own, not the order's.
+    saga: bool,
 }
 
 #[derive(Debug)]
@@ -158,7 +163,7 @@ impl Stock {
                 (r.get::<String, _>("sku"), product)
             })
             .collect();
-        let holds = sqlx::query("SELECT order_id, sku, held, status FROM reservations")
+        let holds = sqlx::query("SELECT order_id, sku, held, status, saga FROM reservations")
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
@@ -166,6 +171,7 @@ impl Stock {
                 let hold = Hold {
                     held: r.get("held"),
                     status: r.get("status"),
+                    saga: r.get("saga"),
                 };
                 ((r.get("order_id"), r.get("sku")), hold)
             })
@@ -249,10 +255,13 @@ fn check_stock(stock: &Stock, violations: &mut Vec<String>) {
     }
 }
 
-/// The movements replay to the current state, and none is repeated for one order.
+/// The movements replay to the current state, and each order's moves on a SKU follow
+/// the life of a hold: reserved while not held, released or expired only while held,
+/// committed once (again only after a return).
 fn check_trail(stock: &Stock, violations: &mut Vec<String>) {
     let mut replayed: HashMap<&str, (i64, i64)> = HashMap::new();
-    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    // (held, committed) per (order, SKU).
+    let mut holds: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
     for m in &stock.movements {
         let level = replayed.entry(m.sku.as_str()).or_insert((0, 0));
         let (on_hand, reserved) = *level;
@@ -261,7 +270,7 @@ fn check_trail(stock: &Stock, violations: &mut Vec<String>) {
             "reserved" => (on_hand, reserved + m.qty),
             "released" | "expired" => (on_hand, reserved - m.qty),
             "committed" => (on_hand - m.qty, reserved - m.qty),
-            "replenished" => (on_hand + m.qty, reserved),
+            "replenished" | "returned" => (on_hand + m.qty, reserved),
             // A manual correction states the level it sets.
             _ => (m.on_hand_after, m.reserved_after),
         };
@@ -272,10 +281,36 @@ fn check_trail(stock: &Stock, violations: &mut Vec<String>) {
             ));
         }
         *level = (m.on_hand_after, m.reserved_after);
-        if let Some(order) = &m.order_id
-            && matches!(m.kind.as_str(), "reserved" | "committed" | "expired")
-        {
-            *seen.entry((order, &m.sku, &m.kind)).or_default() += 1;
+        let Some(order) = &m.order_id else { continue };
+        let (held, committed) = holds.entry((order, &m.sku)).or_default();
+        let wrong = match m.kind.as_str() {
+            "reserved" if *held => Some("reserved while it already held"),
+            "reserved" => {
+                *held = true;
+                None
+            }
+            // A partial release leaves the hold in place: only a full one ends it, which
+            // the trail cannot tell apart; a release is checked by the levels above.
+            "released" => None,
+            "expired" if !*held => Some("expired a hold it did not have"),
+            "expired" => {
+                *held = false;
+                None
+            }
+            "committed" if *committed => Some("committed twice"),
+            "committed" => {
+                (*held, *committed) = (false, true);
+                None
+            }
+            "returned" if !*committed => Some("returned what it had not committed"),
+            "returned" => {
+                *committed = false;
+                None
+            }
+            _ => None,
+        };
+        if let Some(wrong) = wrong {
+            violations.push(format!("order {order} {}: {wrong}", m.sku));
         }
     }
     for (sku, p) in &stock.products {
@@ -287,20 +322,21 @@ fn check_trail(stock: &Stock, violations: &mut Vec<String>) {
             ));
         }
     }
-    for ((order, sku, kind), n) in seen {
-        if n > 1 {
-            violations.push(format!("order {order} {kind} {sku} {n} times"));
-        }
-    }
 }
 
 /// Invariants 3 and 4, read across both databases.
 fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
+    // Units sold, net of what cancelled orders gave back.
     let mut committed_by: HashMap<(&str, &str), i64> = HashMap::new();
-    for m in stock.movements.iter().filter(|m| m.kind == "committed") {
-        report.units_committed += m.qty;
+    for m in &stock.movements {
+        let sold = match m.kind.as_str() {
+            "committed" => m.qty,
+            "returned" => -m.qty,
+            _ => continue,
+        };
+        report.units_committed += sold;
         if let Some(order) = &m.order_id {
-            *committed_by.entry((order, &m.sku)).or_default() += m.qty;
+            *committed_by.entry((order, &m.sku)).or_default() += sold;
         }
     }
     let known: HashMap<&str, &Order> = orders.iter().map(|o| (o.id.as_str(), o)).collect();
@@ -313,6 +349,10 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
                     report.units_confirmed += line.qty;
                     let key = (order.id.clone(), line.sku.clone());
                     match stock.holds.get(&key) {
+                        Some(h) if !h.saga => report.violations.push(format!(
+                            "confirmed order {} {}: its hold is not the saga's",
+                            order.id, line.sku
+                        )),
                         Some(h) if h.status == "committed" && h.held == line.qty => {}
                         Some(h) => report.violations.push(format!(
                             "confirmed order {} {}: hold {} of {} instead of committed {}",
@@ -340,11 +380,22 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
                 for line in &order.lines {
                     let key = (order.id.clone(), line.sku.clone());
                     if let Some(h) = stock.holds.get(&key)
+                        && h.saga
                         && matches!(h.status.as_str(), "active" | "committed")
                     {
                         report.violations.push(format!(
                             "cancelled order {} {}: hold still {} ({} units)",
                             order.id, line.sku, h.status, h.held
+                        ));
+                    }
+                    let sold = committed_by
+                        .get(&(order.id.as_str(), line.sku.as_str()))
+                        .copied()
+                        .unwrap_or(0);
+                    if sold != 0 {
+                        report.violations.push(format!(
+                            "cancelled order {} {}: {sold} units still committed",
+                            order.id, line.sku
                         ));
                     }
                 }
@@ -358,7 +409,7 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
         }
     }
     for ((order, _), hold) in &stock.holds {
-        if !known.contains_key(order.as_str()) {
+        if !known.contains_key(order.as_str()) || !hold.saga {
             *report.foreign_holds.entry(hold.status.clone()).or_default() += 1;
         }
     }
@@ -443,6 +494,7 @@ mod tests {
                         Hold {
                             held: *held,
                             status: (*status).into(),
+                            saga: true,
                         },
                     )
                 })
@@ -531,7 +583,7 @@ mod tests {
         let v = violations(&s, &orders);
         assert!(
             v.iter()
-                .any(|v| v.contains("committed AAA-0001-AA 2 times")),
+                .any(|v| v.contains("order o1 AAA-0001-AA: committed twice")),
             "{v:?}"
         );
         assert!(
@@ -568,6 +620,92 @@ mod tests {
         assert!(
             v.iter()
                 .any(|v| v.contains("confirmed order o1 AAA-0001-AA: hold expired")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_hold_taken_again_after_it_expired_is_one_sale() {
+        let (mut s, mut orders) = consistent();
+        s.products.get_mut("AAA-0001-AA").unwrap().on_hand = 6;
+        s.holds.insert(
+            ("o4".into(), "AAA-0001-AA".into()),
+            Hold {
+                held: 1,
+                status: "committed".into(),
+                saga: true,
+            },
+        );
+        s.movements.extend([
+            movement("AAA-0001-AA", "reserved", 1, Some("o4"), (7, 3)),
+            movement("AAA-0001-AA", "expired", 1, Some("o4"), (7, 2)),
+            movement("AAA-0001-AA", "reserved", 1, Some("o4"), (7, 3)),
+            movement("AAA-0001-AA", "committed", 1, Some("o4"), (6, 2)),
+        ]);
+        orders.push(order("o4", "CONFIRMED", &[("AAA-0001-AA", 1)]));
+        assert_eq!(violations(&s, &orders), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_cancelled_order_whose_commit_was_not_returned_is_reported() {
+        let (mut s, mut orders) = consistent();
+        orders[0].status = "CANCELLED".into();
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter()
+                .any(|v| v.contains("cancelled order o1 AAA-0001-AA: hold still committed")),
+            "{v:?}"
+        );
+        assert!(
+            v.iter().any(|v| v.contains("3 units still committed")),
+            "{v:?}"
+        );
+        // Once returned, it is whole again.
+        s.products.get_mut("AAA-0001-AA").unwrap().on_hand = 10;
+        s.holds
+            .get_mut(&("o1".into(), "AAA-0001-AA".into()))
+            .unwrap()
+            .status = "released".into();
+        s.movements
+            .push(movement("AAA-0001-AA", "returned", 3, Some("o1"), (10, 2)));
+        assert_eq!(violations(&s, &orders), Vec::<String>::new());
+    }
+
+    #[test]
+    fn reserving_what_an_order_still_holds_is_reported() {
+        let (mut s, orders) = consistent();
+        s.movements
+            .push(movement("AAA-0001-AA", "reserved", 2, Some("o2"), (7, 4)));
+        s.products.get_mut("AAA-0001-AA").unwrap().reserved = 4;
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter()
+                .any(|v| v.contains("order o2 AAA-0001-AA: reserved while it already held")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_callers_own_hold_on_an_orders_id_is_not_the_orders() {
+        let (mut s, orders) = consistent();
+        let hold = s
+            .holds
+            .get_mut(&("o3".into(), "AAA-0001-AA".into()))
+            .unwrap();
+        (hold.status, hold.held, hold.saga) = ("active".into(), 1, false);
+        s.products.get_mut("AAA-0001-AA").unwrap().reserved = 3;
+        s.movements
+            .push(movement("AAA-0001-AA", "reserved", 1, Some("o3"), (7, 3)));
+        let v = violations(&s, &orders);
+        assert!(!v.iter().any(|v| v.contains("cancelled order o3")), "{v:?}");
+        // On a confirmed order, a hold that is not the saga's is no proof of a sale.
+        s.holds
+            .get_mut(&("o1".into(), "AAA-0001-AA".into()))
+            .unwrap()
+            .saga = false;
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter().any(|v| v.contains("its hold is not the saga's")),
             "{v:?}"
         );
     }

@@ -57,6 +57,32 @@ impl VirtualHost {
         .await
     }
 
+    /// The broker goes away for this virtual host only: its user loses the permission to
+    /// use it and every connection is closed, so the services' reconnections are refused
+    /// until [`VirtualHost::restore`]. What was queued stays queued.
+    pub async fn outage(&self) -> anyhow::Result<()> {
+        rabbitmqctl(&["clear_permissions", "-p", &self.name, &self.user()]).await?;
+        self.close_connections().await
+    }
+
+    /// Ends an [`VirtualHost::outage`].
+    pub async fn restore(&self) -> anyhow::Result<()> {
+        rabbitmqctl(&[
+            "set_permissions",
+            "-p",
+            &self.name,
+            &self.user(),
+            ".*",
+            ".*",
+            ".*",
+        ])
+        .await
+    }
+
+    fn user(&self) -> String {
+        user_of(&self.url).unwrap_or("guest").to_owned()
+    }
+
     pub async fn delete(&self) -> anyhow::Result<()> {
         rabbitmqctl(&["delete_vhost", &self.name]).await
     }

@@ -66,7 +66,17 @@ impl ServiceProcess {
             return Ok(());
         }
         self.spawn()?;
-        self.wait_ready(http).await
+        self.wait_for(http, "/readyz").await
+    }
+
+    /// Starts the process and waits only until it is alive (`/healthz`): for a service
+    /// whose broker or peer is away on purpose, which is not ready and should not be.
+    pub async fn start_alive(&mut self, http: &reqwest::Client) -> anyhow::Result<()> {
+        if self.child.is_some() {
+            return Ok(());
+        }
+        self.spawn()?;
+        self.wait_for(http, "/healthz").await
     }
 
     fn spawn(&mut self) -> anyhow::Result<()> {
@@ -94,8 +104,8 @@ impl ServiceProcess {
         Ok(())
     }
 
-    async fn wait_ready(&mut self, http: &reqwest::Client) -> anyhow::Result<()> {
-        let url = format!("{}/readyz", self.url());
+    async fn wait_for(&mut self, http: &reqwest::Client, probe: &str) -> anyhow::Result<()> {
+        let url = format!("{}{probe}", self.url());
         let deadline = tokio::time::Instant::now() + READY_WITHIN;
         while tokio::time::Instant::now() < deadline {
             if let Some(child) = self.child.as_mut()

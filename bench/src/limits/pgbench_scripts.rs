@@ -122,8 +122,8 @@ const SERVICE_RESERVE_ONE: &str =
 /// What pgbench binds for each of the service's parameters, `$1` first: its variables
 /// for the SKU, order, quantity, payloads and traceparent; the server's clock and
 /// `gen_random_uuid()` for the expiry and event ids; the event's exchange, routing key
-/// and type as the service sends them.
-const PARAMETERS: [&str; 20] = [
+/// and type as the service sends them; the caller's name.
+const PARAMETERS: [&str; 21] = [
     ":sku::text",
     ":order::text",
     ":qty::bigint",
@@ -144,6 +144,7 @@ const PARAMETERS: [&str; 20] = [
     "'ProductInventoryDepleted'",
     ":depleted_payload::jsonb",
     ":traceparent::text",
+    "'bench'",
 ];
 
 /// The service's statement with pgbench variables for its parameters, ended by `;`.

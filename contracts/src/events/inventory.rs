@@ -74,7 +74,7 @@ pub struct ProductInventoryReleased {
 }
 inventory_event!(ProductInventoryReleased, "product.inventory.released");
 
-/// Held units left the stock for good (the order was confirmed).
+/// Units of an order left the stock for good: exactly the lines the saga asked to commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryCommitted {
@@ -82,6 +82,34 @@ pub struct ProductInventoryCommitted {
     pub items: Vec<EventLine>,
 }
 inventory_event!(ProductInventoryCommitted, "product.inventory.committed");
+
+/// Why an order's lines could not be committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommitFailureReason {
+    /// A hold expired (or was never made) and its units are no longer available.
+    StockLost,
+    /// The order was cancelled in the inventory before its commit was asked for.
+    OrderCancelled,
+    /// A line names a SKU the order holds for another quantity, or by another owner.
+    ReservationConflict,
+    UnknownSku,
+}
+
+/// An order's commit could not be made; nothing was committed. The saga cancels the
+/// order, which releases whatever it still holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryCommitFailed {
+    pub order_id: String,
+    pub reason: CommitFailureReason,
+    #[serde(default)]
+    pub shortages: Vec<EventShortage>,
+}
+inventory_event!(
+    ProductInventoryCommitFailed,
+    "product.inventory.commit_failed"
+);
 
 /// Units were added to on hand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

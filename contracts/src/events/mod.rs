@@ -1,4 +1,4 @@
-//! Event contracts (SYSTEM.md §5): the envelope every message carries and the payload
+//! Event contracts (docs/contract.md §5): the envelope every message carries and the payload
 //! of each event type, with its exchange, routing key and schema version.
 //!
 //! Readers are tolerant: unknown fields are ignored, optional fields may be missing.
@@ -9,15 +9,16 @@ mod envelope;
 mod inventory;
 mod order;
 mod schemas;
+pub mod subscriptions;
 
 pub use envelope::{Envelope, EventType, RawEnvelope};
 pub use inventory::{
-    ProductInventoryBelowSafetyStock, ProductInventoryCommitted, ProductInventoryCreated,
-    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
-    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
-    ProductInventoryReserved, ReservationFailureReason,
+    CommitFailureReason, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
+    ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
+    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ReservationFailureReason,
 };
-pub use order::{OrderCancelled, OrderConfirmed, OrderCreated};
+pub use order::{OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated};
 pub use schemas::schemas;
 
 use schemars::JsonSchema;
@@ -46,17 +47,19 @@ pub struct EventShortage {
 }
 
 /// Every event type, in one list, for schema generation and documentation.
-pub const ALL_EVENT_TYPES: [&str; 12] = [
+pub const ALL_EVENT_TYPES: [&str; 14] = [
     ProductInventoryCreated::TYPE,
     ProductInventoryReserved::TYPE,
     ProductInventoryReservationFailed::TYPE,
     ProductInventoryReleased::TYPE,
     ProductInventoryCommitted::TYPE,
+    ProductInventoryCommitFailed::TYPE,
     ProductInventoryReplenished::TYPE,
     ProductInventoryReservationExpired::TYPE,
     ProductInventoryDepleted::TYPE,
     ProductInventoryBelowSafetyStock::TYPE,
     OrderCreated::TYPE,
+    OrderCommitRequested::TYPE,
     OrderConfirmed::TYPE,
     OrderCancelled::TYPE,
 ];

@@ -30,11 +30,26 @@ pub struct OrderCreated {
 }
 order_event!(OrderCreated, "order.created");
 
-/// The order is final: its holds are to be committed.
+/// The order's stock is reserved and the saga asks the inventory to commit it: exactly
+/// these lines leave the stock for good, from the order's holds or, where a hold has
+/// expired, from available stock. Answered by `ProductInventoryCommitted` or
+/// `ProductInventoryCommitFailed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderCommitRequested {
+    pub order_id: String,
+    pub items: Vec<EventLine>,
+}
+order_event!(OrderCommitRequested, "order.commit_requested");
+
+/// The order is final: its lines were committed in the inventory before it was
+/// confirmed. A fact for whoever follows orders; nothing is left to do in the inventory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderConfirmed {
     pub order_id: String,
+    #[serde(default)]
+    pub items: Vec<EventLine>,
 }
 order_event!(OrderConfirmed, "order.confirmed");
 

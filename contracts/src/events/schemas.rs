@@ -10,11 +10,11 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 use super::{
-    Envelope, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
-    ProductInventoryBelowSafetyStock, ProductInventoryCommitted, ProductInventoryCreated,
-    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
-    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
-    ProductInventoryReserved,
+    Envelope, EventType, OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated,
+    ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
+    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
+    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryReservationFailed, ProductInventoryReserved,
 };
 
 /// Every event's envelope schema, keyed by its file name
@@ -26,11 +26,13 @@ pub fn schemas() -> Vec<(String, Value)> {
         envelope_schema::<ProductInventoryReservationFailed>(),
         envelope_schema::<ProductInventoryReleased>(),
         envelope_schema::<ProductInventoryCommitted>(),
+        envelope_schema::<ProductInventoryCommitFailed>(),
         envelope_schema::<ProductInventoryReplenished>(),
         envelope_schema::<ProductInventoryReservationExpired>(),
         envelope_schema::<ProductInventoryDepleted>(),
         envelope_schema::<ProductInventoryBelowSafetyStock>(),
         envelope_schema::<OrderCreated>(),
+        envelope_schema::<OrderCommitRequested>(),
         envelope_schema::<OrderConfirmed>(),
         envelope_schema::<OrderCancelled>(),
     ]

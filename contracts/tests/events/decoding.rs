@@ -2,12 +2,15 @@
 //! `x-dead-reason` of the dead letter.
 
 use contracts::events::{
-    OrderCancelled, OrderConfirmed, OrderCreated, ProductInventoryReservationFailed, RawEnvelope,
+    OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated,
+    ProductInventoryCommitFailed, ProductInventoryReservationFailed, RawEnvelope,
     ReservationFailureReason,
 };
 use serde_json::json;
 
-use crate::samples::{order_confirmed, order_created, raw, wire};
+use crate::samples::{
+    commit_failed, order_commit_requested, order_confirmed, order_created, raw, wire,
+};
 
 #[test]
 fn decode_accepts_its_own_type_and_version() {
@@ -71,6 +74,27 @@ fn decode_refuses_a_failure_reason_it_does_not_know() {
         error.contains("unknown variant `warehouse_on_fire`"),
         "{error}"
     );
+}
+
+#[test]
+fn decode_refuses_a_commit_failure_reason_it_does_not_know() {
+    let mut message = wire(commit_failed());
+    message["data"]["reason"] = json!("warehouse_on_fire");
+    let error = raw(message)
+        .decode::<ProductInventoryCommitFailed>()
+        .unwrap_err();
+    assert!(
+        error.contains("unknown variant `warehouse_on_fire`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn decode_refuses_a_commit_request_without_its_lines() {
+    let mut message = wire(order_commit_requested());
+    message["data"].as_object_mut().unwrap().remove("items");
+    let error = raw(message).decode::<OrderCommitRequested>().unwrap_err();
+    assert!(error.contains("missing field `items`"), "{error}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! envelope, the JSON has the agreed shape, `RawEnvelope::decode` refuses what a
 //! consumer must dead-letter (with a reason an operator can read), readers tolerate
 //! older and newer producers, and each event goes to its owner's exchange under the
-//! routing key of SYSTEM.md §5.
+//! routing key of docs/contract.md §5.
 
 mod samples;
 

@@ -3,11 +3,15 @@
 use std::fmt::Debug;
 
 use contracts::events::{
-    Envelope, EventType, ProductInventoryDepleted, RawEnvelope, ReservationFailureReason,
+    CommitFailureReason, Envelope, EventType, ProductInventoryDepleted, RawEnvelope,
+    ReservationFailureReason,
 };
 use serde_json::{Value, json};
 
-use crate::samples::{at, envelope, order_created, wire, with_every_event};
+use crate::samples::{
+    at, commit_failed, envelope, order_commit_requested, order_confirmed, order_created, wire,
+    with_every_event,
+};
 
 #[test]
 fn every_event_reads_back_equal_from_its_json() {
@@ -143,4 +147,54 @@ fn failure_reasons_are_snake_case_values() {
     for (reason, wire) in reasons {
         assert_eq!(serde_json::to_value(reason).unwrap(), wire);
     }
+}
+
+#[test]
+fn commit_failure_reasons_are_snake_case_values() {
+    let reasons = [
+        (CommitFailureReason::StockLost, "stock_lost"),
+        (CommitFailureReason::OrderCancelled, "order_cancelled"),
+        (
+            CommitFailureReason::ReservationConflict,
+            "reservation_conflict",
+        ),
+        (CommitFailureReason::UnknownSku, "unknown_sku"),
+    ];
+    for (reason, wire) in reasons {
+        assert_eq!(serde_json::to_value(reason).unwrap(), wire);
+    }
+}
+
+#[test]
+fn a_commit_request_names_the_order_and_exactly_its_lines() {
+    assert_eq!(
+        wire(order_commit_requested())["data"],
+        json!({
+            "orderId": "ord-42",
+            "items": [{ "sku": "SKU-001", "qty": 2 }, { "sku": "SKU-002", "qty": 1 }]
+        })
+    );
+}
+
+#[test]
+fn a_failed_commit_says_why_and_what_was_short() {
+    assert_eq!(
+        wire(commit_failed())["data"],
+        json!({
+            "orderId": "ord-42",
+            "reason": "stock_lost",
+            "shortages": [{ "sku": "SKU-002", "requested": 1, "available": 0 }]
+        })
+    );
+}
+
+#[test]
+fn a_confirmed_order_carries_its_committed_lines() {
+    assert_eq!(
+        wire(order_confirmed())["data"],
+        json!({
+            "orderId": "ord-42",
+            "items": [{ "sku": "SKU-001", "qty": 2 }, { "sku": "SKU-002", "qty": 1 }]
+        })
+    );
 }

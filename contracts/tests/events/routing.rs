@@ -1,11 +1,12 @@
-//! Each event goes to its owner's exchange under the routing key of SYSTEM.md §5.
+//! Each event goes to its owner's exchange under the routing key of docs/contract.md §5.
 
 use contracts::events::{
-    ALL_EVENT_TYPES, EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled, OrderConfirmed,
-    OrderCreated, ProductInventoryBelowSafetyStock, ProductInventoryCommitted,
-    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
-    ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved,
+    ALL_EVENT_TYPES, EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled,
+    OrderCommitRequested, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
+    ProductInventoryCommitFailed, ProductInventoryCommitted, ProductInventoryCreated,
+    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
+    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
+    ProductInventoryReserved,
 };
 
 #[test]
@@ -21,11 +22,13 @@ fn each_event_goes_to_its_owners_exchange_under_the_agreed_routing_key() {
         route::<ProductInventoryReservationFailed>(),
         route::<ProductInventoryReleased>(),
         route::<ProductInventoryCommitted>(),
+        route::<ProductInventoryCommitFailed>(),
         route::<ProductInventoryReplenished>(),
         route::<ProductInventoryReservationExpired>(),
         route::<ProductInventoryDepleted>(),
         route::<ProductInventoryBelowSafetyStock>(),
         route::<OrderCreated>(),
+        route::<OrderCommitRequested>(),
         route::<OrderConfirmed>(),
         route::<OrderCancelled>(),
     ];
@@ -61,6 +64,12 @@ fn each_event_goes_to_its_owners_exchange_under_the_agreed_routing_key() {
             "product.inventory.committed",
         ),
         (
+            "ProductInventoryCommitFailed",
+            1,
+            inventory,
+            "product.inventory.commit_failed",
+        ),
+        (
             "ProductInventoryReplenished",
             1,
             inventory,
@@ -85,6 +94,7 @@ fn each_event_goes_to_its_owners_exchange_under_the_agreed_routing_key() {
             "product.inventory.below_safety_stock",
         ),
         ("OrderCreated", 1, order, "order.created"),
+        ("OrderCommitRequested", 1, order, "order.commit_requested"),
         ("OrderConfirmed", 1, order, "order.confirmed"),
         ("OrderCancelled", 1, order, "order.cancelled"),
     ];
@@ -111,5 +121,5 @@ fn the_list_of_event_types_names_each_type_once() {
         .iter()
         .filter(|name| name.starts_with("Order"))
         .count();
-    assert_eq!((owned_by_inventory, owned_by_order), (9, 3));
+    assert_eq!((owned_by_inventory, owned_by_order), (10, 4));
 }

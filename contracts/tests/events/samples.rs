@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use contracts::events::{
-    Envelope, EventLine, EventShortage, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
-    ProductInventoryBelowSafetyStock, ProductInventoryCommitted, ProductInventoryCreated,
+    CommitFailureReason, Envelope, EventLine, EventShortage, EventType, OrderCancelled,
+    OrderCommitRequested, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
+    ProductInventoryCommitFailed, ProductInventoryCommitted, ProductInventoryCreated,
     ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
     ProductInventoryReservationExpired, ProductInventoryReservationFailed,
     ProductInventoryReserved, RawEnvelope, ReservationFailureReason,
@@ -19,11 +20,13 @@ macro_rules! with_every_event {
         $check(sample::reservation_failed());
         $check(sample::released());
         $check(sample::committed());
+        $check(sample::commit_failed());
         $check(sample::replenished());
         $check(sample::reservation_expired());
         $check(sample::depleted());
         $check(sample::below_safety_stock());
         $check(sample::order_created());
+        $check(sample::order_commit_requested());
         $check(sample::order_confirmed());
         $check(sample::order_cancelled());
     }};
@@ -91,6 +94,18 @@ pub fn committed() -> ProductInventoryCommitted {
     }
 }
 
+pub fn commit_failed() -> ProductInventoryCommitFailed {
+    ProductInventoryCommitFailed {
+        order_id: "ord-42".into(),
+        reason: CommitFailureReason::StockLost,
+        shortages: vec![EventShortage {
+            sku: "SKU-002".into(),
+            requested: 1,
+            available: 0,
+        }],
+    }
+}
+
 pub fn replenished() -> ProductInventoryReplenished {
     ProductInventoryReplenished {
         sku: "SKU-001".into(),
@@ -132,9 +147,17 @@ pub fn order_created() -> OrderCreated {
     }
 }
 
+pub fn order_commit_requested() -> OrderCommitRequested {
+    OrderCommitRequested {
+        order_id: "ord-42".into(),
+        items: lines(),
+    }
+}
+
 pub fn order_confirmed() -> OrderConfirmed {
     OrderConfirmed {
         order_id: "ord-42".into(),
+        items: lines(),
     }
 }
 

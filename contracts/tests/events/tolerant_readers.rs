@@ -4,8 +4,8 @@
 use std::fmt::Debug;
 
 use contracts::events::{
-    Envelope, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
-    ProductInventoryReservationFailed, ReservationFailureReason,
+    CommitFailureReason, Envelope, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
+    ProductInventoryCommitFailed, ProductInventoryReservationFailed, ReservationFailureReason,
 };
 use serde_json::{Value, json};
 
@@ -104,4 +104,29 @@ fn an_order_cancelled_without_a_reason_still_reads() {
     message["data"].as_object_mut().unwrap().remove("reason");
     let decoded = raw(message).decode::<OrderCancelled>().unwrap();
     assert_eq!(decoded.data.reason, "");
+}
+
+#[test]
+fn an_order_confirmed_without_items_still_reads() {
+    // Written before the confirmation carried its lines.
+    let mut message = wire(order_confirmed());
+    message["data"].as_object_mut().unwrap().remove("items");
+    let decoded = raw(message).decode::<OrderConfirmed>().unwrap();
+    assert_eq!(decoded.data.order_id, "ord-42");
+    assert!(decoded.data.items.is_empty());
+}
+
+#[test]
+fn a_commit_failure_without_shortages_still_reads() {
+    let mut message = wire(ProductInventoryCommitFailed {
+        order_id: "ord-42".into(),
+        reason: CommitFailureReason::OrderCancelled,
+        shortages: vec![],
+    });
+    message["data"].as_object_mut().unwrap().remove("shortages");
+    let decoded = raw(message)
+        .decode::<ProductInventoryCommitFailed>()
+        .unwrap();
+    assert_eq!(decoded.data.reason, CommitFailureReason::OrderCancelled);
+    assert!(decoded.data.shortages.is_empty());
 }

@@ -15,6 +15,8 @@ use axum::{
     http::{HeaderValue, Method, StatusCode, header},
     response::Response,
 };
+use contracts::Actor;
+use contracts::actor::{CALLER_HEADER, SAGA_HEADER};
 use problem::Problem;
 use reqwest::Url;
 use serde::Serialize;
@@ -111,9 +113,42 @@ impl InventoryService {
     where
         B: Serialize + ?Sized,
     {
+        self.send(None, method, path, body).await
+    }
+
+    /// `forward`, on behalf of `actor`: inventory-service records its name on the
+    /// movements and holds the change makes, and lets it touch only its own holds.
+    pub async fn forward_for<B>(
+        &self,
+        actor: &Actor,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Response, UpstreamError>
+    where
+        B: Serialize + ?Sized,
+    {
+        self.send(Some(actor), method, path, body).await
+    }
+
+    async fn send<B>(
+        &self,
+        actor: Option<&Actor>,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Response, UpstreamError>
+    where
+        B: Serialize + ?Sized,
+    {
         let mut request = self
             .client
             .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(actor) = actor {
+            request = request
+                .header(CALLER_HEADER, actor.name())
+                .header(SAGA_HEADER, if actor.is_saga() { "true" } else { "false" });
+        }
         if let Some(body) = body {
             request = request.json(body);
         }

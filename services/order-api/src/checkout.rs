@@ -1,13 +1,22 @@
 //! The HTTP-first checkout saga: create the order (idempotent per key), reserve every
-//! line at once, confirm, or cancel on a refusal; when the inventory path fails
-//! (timeout, 5xx, refused connection, open breaker), hand the order over to the event
-//! path and answer "pending". No branch loses an order: if even the handover fails,
-//! order-service's grace period picks the order up.
+//! line at once, commit exactly those lines in the inventory, and only then confirm the
+//! order: a client told 201 has its units out of stock for good. On a refusal the order
+//! is cancelled (the inventory gives back whatever it holds). When the inventory path
+//! fails (timeout, 5xx, any answer that is not one of the inventory's own refusals,
+//! refused connection, open breaker), the order is handed over to the event path and the
+//! answer is "pending". No branch loses an order or leaves it half done: if even the
+//! handover fails, order-service's grace period picks the order up, and a commit made
+//! just before a crash confirms the order through its `ProductInventoryCommitted`.
 
+use access::CallerName;
 use contracts::inventory::{
-    CreateReservationRequest, ReservationLineRequest, ReservationView, Shortage,
+    CommitReservationRequest, CommitView, CreateReservationRequest, ReservationLineRequest,
+    ReservationView, Shortage,
 };
-use contracts::orders::{CreateOrderRequest, OrderView};
+use contracts::orders::{
+    CancelCause, CancelOrderRequest, ConfirmOrderRequest, CreateOrderRequest, OrderLineRequest,
+    OrderView,
+};
 use serde_json::Value;
 
 use crate::breaker::InventoryBreaker;
@@ -35,6 +44,12 @@ pub enum Outcome {
         order: OrderView,
         skus: Vec<String>,
     },
+    /// The lines were reserved but their units were gone by the time of the commit (a
+    /// hold expired meanwhile); the order is cancelled, nothing is held.
+    StockLost {
+        order: OrderView,
+        shortages: Vec<Shortage>,
+    },
     /// The order was cancelled before the checkout could finish it.
     Cancelled(OrderView),
     /// order-service answered something this flow does not expect; passed through.
@@ -44,20 +59,74 @@ pub enum Outcome {
     OrderServiceUnavailable,
 }
 
-/// What happened on the inventory path.
-enum Reservation {
-    Reserved,
+/// What happened on a step of the inventory path.
+enum Step<T> {
+    Done(T),
+    /// One of the inventory's own refusals (see [`is_refusal`]).
     Refused(Answer),
-    /// Timeout, 5xx, transport failure, or the breaker is open.
+    /// Timeout, 5xx, transport failure, any other answer, or the breaker is open.
     Unavailable,
 }
 
+impl Step<Answer> {
+    /// Reads a success's body; one this flow cannot read is no proof of anything: the
+    /// event path asks again, idempotently, and finds out.
+    fn and_then<U>(self, read: impl FnOnce(Answer) -> Option<U>) -> Step<U> {
+        match self {
+            Step::Done(answer) => read(answer).map_or_else(
+                || {
+                    tracing::warn!("the inventory answered a body this flow cannot read");
+                    Step::Unavailable
+                },
+                Step::Done,
+            ),
+            Step::Refused(answer) => Step::Refused(answer),
+            Step::Unavailable => Step::Unavailable,
+        }
+    }
+}
+
+/// The codes with which the inventory refuses a reservation or a commit. Only these (and
+/// input it found invalid) mean "no"; any other answer (a 404 of a wrong URL, a 408, 413
+/// or 429 of a proxy, a 401 of a missing key) says nothing about the stock and is treated
+/// as the inventory being unavailable.
+const REFUSALS: [&str; 8] = [
+    "insufficient_stock",
+    "unknown_sku",
+    "order_cancelled",
+    "reservation_conflict",
+    "hold_owned_by_order",
+    "hold_owned_by_another_caller",
+    "stock_lost",
+    "duplicate_sku",
+];
+
+/// Whether `answer` is one of the inventory's domain refusals.
+fn is_refusal(answer: &Answer) -> bool {
+    let problem: Value = answer.json().unwrap_or_default();
+    let code = problem["code"].as_str().unwrap_or_default();
+    let validation = answer.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        && code.starts_with("invalid_");
+    matches!(answer.status.as_u16(), 404 | 409 | 422) && (REFUSALS.contains(&code) || validation)
+}
+
 impl Checkout {
-    #[tracing::instrument(skip_all, fields(order_id = tracing::field::Empty, path = tracing::field::Empty))]
-    pub async fn run(&self, request: &CreateOrderRequest, key: Option<&str>) -> Outcome {
+    /// Runs the saga for `caller` (the facade's caller, named on the span: who checked out
+    /// is in every log line of the checkout).
+    #[tracing::instrument(skip_all, fields(caller = %caller, order_id = tracing::field::Empty, path = tracing::field::Empty))]
+    pub async fn run(
+        &self,
+        request: &CreateOrderRequest,
+        key: Option<&str>,
+        caller: &CallerName,
+    ) -> Outcome {
         let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
         let created = match self.orders.post("/orders", Some(request), &headers).await {
             Ok(answer) if answer.status.is_success() => answer,
+            Ok(answer) if answer.refuses_our_key() => {
+                tracing::error!(status = %answer.status, "order-service refused order-api's key: check ORDER_SERVICE_API_KEY");
+                return Outcome::OrderServiceUnavailable;
+            }
             Ok(answer) if answer.status.is_client_error() => return Outcome::Refused(answer),
             Ok(_) | Err(_) => return Outcome::OrderServiceUnavailable,
         };
@@ -69,22 +138,27 @@ impl Checkout {
         match order.status.as_str() {
             "CONFIRMED" => return Outcome::Confirmed(order),
             "CANCELLED" => return Outcome::Cancelled(order),
-            _ if order.handed_over => return Outcome::Pending(order),
+            _ if order.handed_over || order.status == "RESERVED" => {
+                return Outcome::Pending(order);
+            }
             _ => {}
         }
 
         match self.reserve(&order).await {
-            Reservation::Reserved => self.confirm(order).await,
-            Reservation::Refused(answer) => self.refused(order, answer).await,
-            Reservation::Unavailable => self.hand_over(order).await,
+            Step::Done(()) => {}
+            Step::Refused(answer) => return self.refused(order, answer).await,
+            Step::Unavailable => return self.hand_over(order).await,
+        }
+        match self.commit(&order).await {
+            Step::Done(committed) => self.confirm(order, committed).await,
+            Step::Refused(answer) => self.refused(order, answer).await,
+            // The commit may or may not have happened: the event path asks again (the
+            // commit is idempotent) and confirms on its answer.
+            Step::Unavailable => self.hand_over(order).await,
         }
     }
 
-    async fn reserve(&self, order: &OrderView) -> Reservation {
-        if !self.breaker.is_call_permitted() {
-            tracing::info!("inventory breaker open: straight to the event path");
-            return Reservation::Unavailable;
-        }
+    async fn reserve(&self, order: &OrderView) -> Step<()> {
         let body = CreateReservationRequest {
             order_id: order.order_id.clone(),
             items: order
@@ -97,52 +171,95 @@ impl Checkout {
                 .collect(),
             ttl_seconds: None,
         };
-        match self.inventory.post("/reservations", Some(&body), &[]).await {
-            Ok(answer) if answer.status.is_success() => match answer.json::<ReservationView>() {
-                Some(_) => {
-                    self.breaker.on_success();
-                    Reservation::Reserved
-                }
-                None => {
-                    // An answer we cannot read is no proof of a reservation: the event
-                    // path reserves again, idempotently, and finds out.
-                    tracing::warn!("inventory answered a body that is not a reservation");
-                    self.breaker.on_error();
-                    Reservation::Unavailable
-                }
-            },
-            Ok(answer) if answer.status.is_client_error() => {
+        self.call_inventory("/reservations", &body)
+            .await
+            .and_then(|answer| answer.json::<ReservationView>().map(drop))
+    }
+
+    /// Commits exactly the order's lines: the pivot of the saga. Answers the lines the
+    /// inventory committed.
+    async fn commit(&self, order: &OrderView) -> Step<Vec<OrderLineRequest>> {
+        let body = CommitReservationRequest {
+            items: order
+                .items
+                .iter()
+                .map(|l| ReservationLineRequest {
+                    sku: l.sku.clone(),
+                    qty: l.qty,
+                })
+                .collect(),
+        };
+        let path = format!("/reservations/{}/commit", order.order_id);
+        self.call_inventory(&path, &body).await.and_then(|answer| {
+            answer.json::<CommitView>().map(|view| {
+                view.items
+                    .into_iter()
+                    .map(|l| OrderLineRequest {
+                        sku: l.sku,
+                        qty: l.qty,
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    /// One call on the inventory path, through the breaker: a success, one of the
+    /// inventory's refusals, or unavailable (which counts against the breaker).
+    async fn call_inventory<B: serde::Serialize>(&self, path: &str, body: &B) -> Step<Answer> {
+        if !self.breaker.is_call_permitted() {
+            tracing::info!("inventory breaker open: straight to the event path");
+            return Step::Unavailable;
+        }
+        match self.inventory.post(path, Some(body), &[]).await {
+            Ok(answer) if answer.status.is_success() => {
+                self.breaker.on_success();
+                Step::Done(answer)
+            }
+            Ok(answer) if is_refusal(&answer) => {
                 // The inventory answered: it is up, whatever it said.
                 self.breaker.on_success();
-                Reservation::Refused(answer)
+                Step::Refused(answer)
+            }
+            Ok(answer) if answer.refuses_our_key() => {
+                tracing::error!(status = %answer.status, path, "inventory-api refused order-api's key: check INVENTORY_API_KEY");
+                self.breaker.on_error();
+                Step::Unavailable
             }
             Ok(answer) => {
-                tracing::warn!(status = %answer.status, "inventory failed");
+                tracing::warn!(status = %answer.status, path, "inventory path failed");
                 self.breaker.on_error();
-                Reservation::Unavailable
+                Step::Unavailable
             }
             Err(e) => {
-                tracing::warn!(error = %e, "inventory did not answer");
+                tracing::warn!(error = %e, path, "inventory did not answer");
                 self.breaker.on_error();
-                Reservation::Unavailable
+                Step::Unavailable
             }
         }
     }
 
-    async fn confirm(&self, order: OrderView) -> Outcome {
+    async fn confirm(&self, order: OrderView, committed: Vec<OrderLineRequest>) -> Outcome {
         let path = format!("/orders/{}/confirm", order.order_id);
-        match self.orders.post::<()>(&path, None, &[]).await {
+        let body = ConfirmOrderRequest { items: committed };
+        match self.orders.post(&path, Some(&body), &[]).await {
             Ok(answer) if answer.status.is_success() => match answer.json::<OrderView>() {
                 Some(confirmed) => Outcome::Confirmed(confirmed),
                 None => Outcome::Pending(order),
             },
             Ok(answer) if answer.status == axum::http::StatusCode::CONFLICT => {
-                // Cancelled meanwhile (timeout, client): the inventory releases the holds.
+                // Decided meanwhile: confirmed by the commit's event, or cancelled (by the
+                // client or the timeout: the inventory then gives the units back).
+                // A refused confirmation of an undecided order (its lines and the
+                // commit's differ) proves nothing: the event path finds out.
                 let current = self.current(&order).await;
-                Outcome::Cancelled(current)
+                match current.status.as_str() {
+                    "CONFIRMED" => Outcome::Confirmed(current),
+                    "CANCELLED" => Outcome::Cancelled(current),
+                    _ => self.hand_over(current).await,
+                }
             }
-            // The holds are in place; if order-service cannot confirm now, the grace
-            // period hands the order to the event path, which finds them and confirms.
+            // The lines are committed; if order-service cannot confirm now, the commit's
+            // event confirms the order.
             _ => Outcome::Pending(order),
         }
     }
@@ -150,12 +267,15 @@ impl Checkout {
     async fn refused(&self, order: OrderView, answer: Answer) -> Outcome {
         let problem: Value = answer.json().unwrap_or_default();
         let code = problem["code"].as_str().unwrap_or_default().to_owned();
-        let reason = format!("reservation refused: {code}");
+        let cancel = CancelOrderRequest {
+            reason: Some(format!("reservation refused: {code}")),
+            cause: (code == "stock_lost").then_some(CancelCause::StockLost),
+        };
         let cancelled = self
             .orders
             .post(
                 &format!("/orders/{}/cancel", order.order_id),
-                Some(&serde_json::json!({ "reason": reason })),
+                Some(&cancel),
                 &[],
             )
             .await
@@ -180,6 +300,10 @@ impl Checkout {
             "unknown_sku" => Outcome::UnknownSku {
                 order,
                 skus: serde_json::from_value(problem["skus"].clone()).unwrap_or_default(),
+            },
+            "stock_lost" => Outcome::StockLost {
+                order,
+                shortages: serde_json::from_value(problem["shortages"].clone()).unwrap_or_default(),
             },
             _ => Outcome::Cancelled(order),
         }

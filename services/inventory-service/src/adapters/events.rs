@@ -3,14 +3,15 @@
 
 use chrono::{DateTime, Utc};
 use contracts::events::{
-    Envelope, EventLine, EventShortage, EventType, ProductInventoryBelowSafetyStock,
-    ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
-    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
+    CommitFailureReason, Envelope, EventLine, EventShortage, EventType,
+    ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
+    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
+    ProductInventoryReplenished, ProductInventoryReservationExpired,
     ProductInventoryReservationFailed, ProductInventoryReserved, ReservationFailureReason,
 };
 use messaging::OutboxMessage;
 
-use crate::domain::{InventoryEvent, OrderId, ReservationFailure, Sku};
+use crate::domain::{CommitFailure, InventoryEvent, OrderId, ReservationFailure, Sku};
 
 /// The `source` of every event this service publishes.
 pub const SOURCE: &str = "inventory-service";
@@ -143,6 +144,33 @@ fn to_message(
             now,
             traceparent,
         ),
+        InventoryEvent::CommitFailed { order_id, reason } => {
+            let (reason, shortages) = match reason {
+                CommitFailure::StockLost(s) => (
+                    CommitFailureReason::StockLost,
+                    s.iter()
+                        .map(|s| EventShortage {
+                            sku: s.sku.to_string(),
+                            requested: s.requested,
+                            available: s.available,
+                        })
+                        .collect(),
+                ),
+                CommitFailure::OrderCancelled => (CommitFailureReason::OrderCancelled, Vec::new()),
+                CommitFailure::Conflict => (CommitFailureReason::ReservationConflict, Vec::new()),
+                CommitFailure::UnknownSku => (CommitFailureReason::UnknownSku, Vec::new()),
+            };
+            about_order(
+                order_id,
+                ProductInventoryCommitFailed {
+                    order_id: order_id.to_string(),
+                    reason,
+                    shortages,
+                },
+                now,
+                traceparent,
+            )
+        }
         InventoryEvent::ReservationExpired { order_id, items } => about_order(
             order_id,
             ProductInventoryReservationExpired {

@@ -55,9 +55,9 @@ impl ReservationAnswer {
     pub fn of_reserve_one(outcome: &ReserveOutcome, requested: Quantity) -> Self {
         match outcome {
             ReserveOutcome::Reserved => Self::Reserved,
-            ReserveOutcome::AlreadyHeld { requested: held } if *held == requested.get() => {
-                Self::AlreadyHeld
-            }
+            ReserveOutcome::AlreadyHeld {
+                requested: held, ..
+            } if *held == requested.get() => Self::AlreadyHeld,
             ReserveOutcome::AlreadyHeld { .. } => Self::Conflict,
             ReserveOutcome::Insufficient { .. } => Self::Insufficient,
             ReserveOutcome::UnknownSku => Self::UnknownSku,
@@ -133,7 +133,10 @@ mod tests {
 
     #[test]
     fn a_hold_already_there_is_a_repeat_for_the_same_quantity_and_a_conflict_for_another() {
-        let held = ReserveOutcome::AlreadyHeld { requested: 3 };
+        let held = ReserveOutcome::AlreadyHeld {
+            requested: 3,
+            owner: crate::domain::Actor::anonymous(),
+        };
         assert_eq!(
             ReservationAnswer::of_reserve_one(&held, qty(3)),
             ReservationAnswer::AlreadyHeld

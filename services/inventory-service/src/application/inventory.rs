@@ -2,14 +2,16 @@
 //! release, confirm, replenish, list movements, expire due holds.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use contracts::inventory::{CreateInventory, MovementsPage, Release, Reserve, ReserveAll};
+use contracts::inventory::{
+    CommitLines, CreateInventory, MovementsPage, Release, Reserve, ReserveAll,
+};
 
 use super::ports::{
     CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, Scope, StockRecord,
     StoreError,
 };
 use crate::domain::{
-    InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
+    Actor, Denied, InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
 };
 
 /// A use case failed: either the domain refused the command or the store failed.
@@ -37,8 +39,10 @@ impl<S: InventoryStore> Inventory<S> {
         &self.store
     }
 
-    pub async fn create(&self, cmd: CreateInventory) -> Result<StockRecord, Error> {
-        let (product, created) = ProductInventory::create(cmd.sku, cmd.initial, cmd.safety_stock);
+    pub async fn create(&self, cmd: CreateInventory, actor: &Actor) -> Result<StockRecord, Error> {
+        let (product, mut created) =
+            ProductInventory::create(cmd.sku, cmd.initial, cmd.safety_stock);
+        created.actor = Some(actor.name().to_owned());
         let events = product.created_events(&created);
         match self.store.create(&product, &created, &events).await? {
             CreateOutcome::Created { updated_at } => Ok(StockRecord {
@@ -58,10 +62,19 @@ impl<S: InventoryStore> Inventory<S> {
             .ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]).into())
     }
 
-    /// Reserves one SKU for one order. Idempotent per (order, SKU): a repeat of the same
-    /// request succeeds and changes nothing; a repeat with another quantity conflicts.
-    pub async fn reserve(&self, sku: &Sku, cmd: Reserve, now: DateTime<Utc>) -> Result<(), Error> {
+    /// Reserves one SKU for one order, as the caller itself (never for the saga).
+    /// Idempotent per (order, SKU): a repeat of the same request succeeds and changes
+    /// nothing; a repeat with another quantity conflicts; a hold of that order and SKU
+    /// made by someone else is not this caller's.
+    pub async fn reserve(
+        &self,
+        sku: &Sku,
+        cmd: Reserve,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<(), Error> {
         let hold = HoldRequest {
+            owner: actor.for_itself(),
             expires_at: self.expiry(now, cmd.ttl_seconds),
             order_id: cmd.order_id,
             sku: sku.clone(),
@@ -72,8 +85,21 @@ impl<S: InventoryStore> Inventory<S> {
             ReserveOutcome::OrderCancelled => {
                 Err(InventoryError::OrderCancelled(hold.order_id).into())
             }
-            ReserveOutcome::AlreadyHeld { requested } if requested == hold.qty.get() => Ok(()),
-            ReserveOutcome::AlreadyHeld { requested } => Err(InventoryError::HoldConflict {
+            ReserveOutcome::AlreadyHeld { owner, .. } if hold.owner.may_touch(&owner).is_err() => {
+                let denied = hold
+                    .owner
+                    .may_touch(&owner)
+                    .err()
+                    .unwrap_or(Denied::OwnedByAnotherCaller);
+                Err(InventoryError::HoldNotYours {
+                    order_id: hold.order_id,
+                    sku: hold.sku,
+                    denied,
+                }
+                .into())
+            }
+            ReserveOutcome::AlreadyHeld { requested, .. } if requested == hold.qty.get() => Ok(()),
+            ReserveOutcome::AlreadyHeld { requested, .. } => Err(InventoryError::HoldConflict {
                 order_id: hold.order_id,
                 sku: hold.sku,
                 held_for: requested,
@@ -92,52 +118,81 @@ impl<S: InventoryStore> Inventory<S> {
         }
     }
 
-    /// Reserves every line for one order, or none.
+    /// Reserves every line for one order, or none; the holds belong to `actor` (to the
+    /// saga, when it acts for the saga).
     pub async fn reserve_all(
         &self,
         cmd: ReserveAll,
         now: DateTime<Utc>,
+        actor: &Actor,
     ) -> Result<Vec<Reservation>, Error> {
+        let actor = actor.clone();
         let expires_at = self.expiry(now, cmd.ttl_seconds);
         let skus: Vec<Sku> = cmd.lines.iter().map(|(sku, _)| sku.clone()).collect();
         let lines = cmd.lines;
         Ok(self
             .store
             .change(Scope::Skus(&skus, Some(&cmd.order_id)), move |stock| {
-                stock.reserve_all(&lines, expires_at)
+                stock.reserve_all(&lines, expires_at, &actor)
             })
             .await??)
     }
 
-    pub async fn release(&self, sku: &Sku, cmd: Release) -> Result<(), Error> {
+    /// The saga commits exactly the order's lines (see `LockedStock::commit_lines`).
+    pub async fn commit(
+        &self,
+        cmd: CommitLines,
+        now: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Vec<(Sku, i64)>, Error> {
+        if !actor.is_saga() {
+            return Err(InventoryError::SagaOnly.into());
+        }
+        let actor = actor.clone();
+        let skus: Vec<Sku> = cmd.lines.iter().map(|(sku, _)| sku.clone()).collect();
+        let lines = cmd.lines;
+        Ok(self
+            .store
+            .change(Scope::Skus(&skus, Some(&cmd.order_id)), move |stock| {
+                stock.commit_lines(&lines, now, &actor)
+            })
+            .await??)
+    }
+
+    /// Releases all or part of the caller's own hold (never a saga hold).
+    pub async fn release(&self, sku: &Sku, cmd: Release, actor: &Actor) -> Result<(), Error> {
         let up_to = cmd.up_to;
         let target = sku.clone();
+        let actor = actor.for_itself();
         Ok(self
             .store
             .change(
                 Scope::Skus(std::slice::from_ref(sku), Some(&cmd.order_id)),
-                move |stock| stock.release(&target, up_to),
+                move |stock| stock.release(&target, up_to, &actor),
             )
             .await??)
     }
 
-    pub async fn confirm(&self, sku: &Sku, order_id: &OrderId) -> Result<(), Error> {
+    /// Commits the caller's own hold (never a saga hold).
+    pub async fn confirm(&self, sku: &Sku, order_id: &OrderId, actor: &Actor) -> Result<(), Error> {
         let target = sku.clone();
+        let actor = actor.for_itself();
         Ok(self
             .store
             .change(
                 Scope::Skus(std::slice::from_ref(sku), Some(order_id)),
-                move |stock| stock.confirm(&target),
+                move |stock| stock.confirm(&target, &actor),
             )
             .await??)
     }
 
-    pub async fn replenish(&self, sku: &Sku, qty: Quantity) -> Result<(), Error> {
+    pub async fn replenish(&self, sku: &Sku, qty: Quantity, actor: &Actor) -> Result<(), Error> {
         let target = sku.clone();
+        let actor = actor.clone();
         Ok(self
             .store
             .change(Scope::Skus(std::slice::from_ref(sku), None), move |stock| {
-                stock.replenish(&target, qty)
+                stock.replenish(&target, qty, &actor)
             })
             .await??)
     }

@@ -1,6 +1,6 @@
 //! Use cases driven by order events (the saga's event path): reserve an order's lines
-//! when it is created, commit its holds when it is confirmed, release them (and
-//! remember the cancellation) when it is cancelled.
+//! when it is created, commit exactly its lines when the saga asks, release them (and
+//! remember the cancellation) when it is cancelled. Each acts as the saga.
 //!
 //! Each runs in one transaction with the inbox record of its event, so a redelivered
 //! event changes nothing, and each publishes its answer through the outbox.
@@ -12,10 +12,16 @@ use super::{
     Error, Inventory,
     ports::{Handled, InboxEntry, InventoryStore, Scope},
 };
-use crate::domain::{OrderId, Quantity, Sku};
+use crate::domain::{Actor, OrderId, Quantity, Sku};
 
 /// Name of this consumer in the inbox.
 pub const CONSUMER: &str = "inventory-service.order_events";
+
+/// The saga, as the order events act: the owner of the holds they make and the name on
+/// the movements they write.
+pub fn saga() -> Actor {
+    Actor::system("saga", true)
+}
 
 /// What handling an event came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,34 +54,41 @@ impl<S: InventoryStore> Inventory<S> {
         let handled = self
             .store()
             .change_for_event(inbox, Scope::Skus(&skus, Some(order_id)), move |stock| {
-                stock.reserve_for_order(&lines, expires_at);
+                stock.reserve_for_order(&lines, expires_at, &saga());
                 Ok(())
             })
             .await?;
         outcome(handled)
     }
 
-    /// `OrderConfirmed`: commit every active hold of the order.
-    pub async fn on_order_confirmed(
+    /// `OrderCommitRequested`: commit exactly the order's lines, and answer `Committed`
+    /// or `CommitFailed` either way.
+    pub async fn on_commit_requested(
         &self,
         event_id: Uuid,
         order_id: &OrderId,
+        mut lines: Vec<(Sku, Quantity)>,
+        now: DateTime<Utc>,
     ) -> Result<EventOutcome, Error> {
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        let skus: Vec<Sku> = lines.iter().map(|(s, _)| s.clone()).collect();
         let inbox = InboxEntry {
             consumer: CONSUMER,
             event_id,
-            event_type: "OrderConfirmed",
+            event_type: "OrderCommitRequested",
         };
         let handled = self
             .store()
-            .change_for_event(inbox, Scope::Order(order_id), |stock| {
-                stock.confirm_order().map(drop)
+            .change_for_event(inbox, Scope::Skus(&skus, Some(order_id)), move |stock| {
+                stock.commit_for_order(&lines, now, &saga());
+                Ok(())
             })
             .await?;
         outcome(handled)
     }
 
-    /// `OrderCancelled`: remember it, release every hold of the order.
+    /// `OrderCancelled`: remember it, release the order's holds and put back what was
+    /// committed for it.
     pub async fn on_order_cancelled(
         &self,
         event_id: Uuid,
@@ -89,7 +102,7 @@ impl<S: InventoryStore> Inventory<S> {
         let handled = self
             .store()
             .change_for_event(inbox, Scope::Order(order_id), |stock| {
-                stock.cancel_order().map(drop)
+                stock.cancel_order(&saga()).map(drop)
             })
             .await?;
         outcome(handled)

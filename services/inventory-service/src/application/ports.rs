@@ -13,7 +13,8 @@ use contracts::inventory::MovementsPage;
 use uuid::Uuid;
 
 use crate::domain::{
-    InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory, Quantity, Sku,
+    Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory,
+    Quantity, Sku,
 };
 
 /// The store failed (connection, timeout, corrupt row): not the client's fault.
@@ -70,6 +71,8 @@ pub enum Handled<T> {
 /// One hold to place with [`InventoryStore::reserve_one`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldRequest {
+    /// Who asks: the hold's owner, and the name on its movement.
+    pub owner: Actor,
     pub order_id: OrderId,
     pub sku: Sku,
     pub qty: Quantity,
@@ -84,6 +87,7 @@ pub enum ReserveOutcome {
     /// The order already holds (or held) this SKU; nothing was changed.
     AlreadyHeld {
         requested: i64,
+        owner: Actor,
     },
     Insufficient {
         available: i64,

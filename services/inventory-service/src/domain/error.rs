@@ -1,6 +1,6 @@
 //! Why the domain refuses a command, in the domain's words.
 
-use super::{HoldStatus, OrderId, Sku};
+use super::{Denied, HoldStatus, OrderId, Sku};
 
 /// One SKU that cannot cover a requested quantity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,23 @@ pub enum InventoryError {
         sku: Sku,
         status: HoldStatus,
     },
+
+    /// The hold belongs to the order's saga or to another caller.
+    #[error("the reservation of {sku} for order {order_id} is not this caller's to change")]
+    HoldNotYours {
+        order_id: OrderId,
+        sku: Sku,
+        denied: Denied,
+    },
+
+    /// An order's lines could not be committed: a hold had expired (or was never made)
+    /// and its units are gone.
+    #[error("stock lost: {}", .0.iter().map(|s| format!("{} requested {} available {}", s.sku, s.requested, s.available)).collect::<Vec<_>>().join("; "))]
+    StockLost(Vec<Shortage>),
+
+    /// Only the checkout saga commits an order's lines.
+    #[error("only the checkout saga may commit an order")]
+    SagaOnly,
 
     /// The order was cancelled: it reserves nothing any more.
     #[error("order {0} is cancelled")]

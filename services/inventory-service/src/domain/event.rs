@@ -14,6 +14,15 @@ pub enum ReservationFailure {
     Conflict,
 }
 
+/// Why an order's commit was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommitFailure {
+    StockLost(Vec<Shortage>),
+    OrderCancelled,
+    Conflict,
+    UnknownSku,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InventoryEvent {
     Created {
@@ -37,6 +46,10 @@ pub enum InventoryEvent {
     Committed {
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
+    },
+    CommitFailed {
+        order_id: OrderId,
+        reason: CommitFailure,
     },
     Replenished {
         sku: Sku,

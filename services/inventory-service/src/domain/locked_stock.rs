@@ -3,14 +3,20 @@
 //! loaded it writes back what changed, with the movements and the events, in the same
 //! transaction.
 //!
+//! Every command names its [`Actor`]: the hold it makes records it as owner, the
+//! movements it writes record its name, and a hold is touched only by its owner (a saga
+//! hold only by the saga: invariant "holds belong to their maker").
+//!
 //! Commands:
 //! - `reserve_all`: every line or none (a line the order already holds for the same
 //!   quantity counts as reserved; another quantity is a conflict; a cancelled order
 //!   reserves nothing);
-//! - `release`, `release_order`: all or part of a hold, or every hold of the order;
-//!   nothing held is a no-op;
-//! - `confirm`, `confirm_order`: commits active holds, once;
-//! - `cancel_order`: remembers the cancellation and releases every hold;
+//! - `release`: all or part of one hold; nothing held is a no-op;
+//! - `confirm`: commits one active hold, once (the single-SKU route);
+//! - `commit_lines`, `commit_for_order`: the saga's commit of exactly an order's lines,
+//!   from the holds or, where a hold has expired, from available stock, all or nothing;
+//! - `cancel_order`: remembers the cancellation, releases the saga's active holds and
+//!   puts back on sale what was committed for the order (it was never confirmed);
 //! - `expire`: releases a hold whose time has passed;
 //! - `replenish`.
 
@@ -19,9 +25,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    HoldStatus, InventoryError, InventoryEvent, Movement, MovementKind, OrderId, ProductInventory,
-    Quantity, Reservation, ReservationFailure, Sku,
+    Actor, CommitFailure, HoldStatus, InventoryError, InventoryEvent, Movement, MovementKind,
+    OrderId, ProductInventory, Quantity, Reservation, ReservationFailure, Sku,
 };
+
+/// The name movements carry when a hold ran out.
+pub const EXPIRY: &str = "expiry";
 
 #[derive(Debug, Clone)]
 pub struct LockedStock {
@@ -109,6 +118,7 @@ impl LockedStock {
         &mut self,
         lines: &[(Sku, Quantity)],
         expires_at: DateTime<Utc>,
+        actor: &Actor,
     ) -> Result<Vec<Reservation>, InventoryError> {
         let order_id = self.order()?.clone();
         if self.order_cancelled {
@@ -124,6 +134,9 @@ impl LockedStock {
         }
         let mut to_reserve = Vec::new();
         for (sku, qty) in lines {
+            if let Some(hold) = self.holds.get(sku) {
+                may_touch(actor, hold)?;
+            }
             match self.holds.get(sku) {
                 Some(hold) if hold.requested == *qty => {}
                 Some(hold) => {
@@ -149,11 +162,17 @@ impl LockedStock {
             let product = self.products.get_mut(*sku).expect("checked above");
             let movement = product.reserve(*qty, &order_id)?;
             thresholds.extend(product.threshold_events(&movement));
-            self.movements.push(movement);
+            self.record(movement, actor);
             self.changed_products.insert((*sku).clone());
             self.holds.insert(
                 (*sku).clone(),
-                Reservation::new(order_id.clone(), (*sku).clone(), *qty, expires_at),
+                Reservation::new(
+                    order_id.clone(),
+                    (*sku).clone(),
+                    *qty,
+                    expires_at,
+                    actor.clone(),
+                ),
             );
             self.changed_holds.insert((*sku).clone());
         }
@@ -171,9 +190,14 @@ impl LockedStock {
     /// The event path's reservation: like `reserve_all`, but it always answers the
     /// order, with `Reserved` (also when every line was already held, e.g. reserved
     /// over HTTP before) or with `ReservationFailed` and the reason.
-    pub fn reserve_for_order(&mut self, lines: &[(Sku, Quantity)], expires_at: DateTime<Utc>) {
+    pub fn reserve_for_order(
+        &mut self,
+        lines: &[(Sku, Quantity)],
+        expires_at: DateTime<Utc>,
+        saga: &Actor,
+    ) {
         let before = self.events.len();
-        match self.reserve_all(lines, expires_at) {
+        match self.reserve_all(lines, expires_at, saga) {
             // A hold this order had but gave back (released, expired) holds nothing:
             // announcing it as reserved would confirm an order with no stock behind it.
             Ok(holds)
@@ -237,9 +261,17 @@ impl LockedStock {
 
     /// Releases up to `up_to` units of the order's hold on `sku` (all when `None`).
     /// No active hold: nothing to do, and that is a success.
-    pub fn release(&mut self, sku: &Sku, up_to: Option<Quantity>) -> Result<(), InventoryError> {
+    pub fn release(
+        &mut self,
+        sku: &Sku,
+        up_to: Option<Quantity>,
+        actor: &Actor,
+    ) -> Result<(), InventoryError> {
         self.known(sku)?;
-        if let Some((order_id, qty)) = self.release_hold(sku, up_to) {
+        if let Some(hold) = self.holds.get(sku) {
+            may_touch(actor, hold)?;
+        }
+        if let Some((order_id, qty)) = self.release_hold(sku, up_to, actor) {
             self.events.push(InventoryEvent::Released {
                 order_id,
                 items: vec![(sku.clone(), qty)],
@@ -248,14 +280,32 @@ impl LockedStock {
         Ok(())
     }
 
-    /// Releases every active hold of the order; returns how many units it released.
-    pub fn release_order(&mut self) -> Result<i64, InventoryError> {
+    /// Remembers that the order is cancelled (it will reserve nothing any more), releases
+    /// the saga's active holds of it, and puts back on sale what was committed for it: a
+    /// cancelled order was never confirmed, so its commit is compensated. Holds of other
+    /// callers that happen to use the order's id are theirs, and left alone. Returns how
+    /// many units went back to available stock.
+    pub fn cancel_order(&mut self, saga: &Actor) -> Result<i64, InventoryError> {
         let order_id = self.order()?.clone();
-        let skus: Vec<Sku> = self.holds.keys().cloned().collect();
-        let items: Vec<(Sku, i64)> = skus
-            .into_iter()
-            .filter_map(|sku| self.release_hold(&sku, None).map(|(_, qty)| (sku, qty)))
+        if !self.order_cancelled {
+            self.order_cancelled = true;
+            self.cancellation_recorded = true;
+        }
+        let skus: Vec<Sku> = self
+            .holds
+            .values()
+            .filter(|h| saga.may_touch(&h.owner).is_ok())
+            .map(|h| h.sku.clone())
             .collect();
+        let mut items = Vec::new();
+        for sku in skus {
+            let released = match self.holds[&sku].status {
+                HoldStatus::Active => self.release_hold(&sku, None, saga).map(|(_, q)| q),
+                HoldStatus::Committed => Some(self.return_hold(&sku, saga)),
+                HoldStatus::Released | HoldStatus::Expired => None,
+            };
+            items.extend(released.map(|qty| (sku, qty)));
+        }
         let total = items.iter().map(|(_, q)| q).sum();
         if !items.is_empty() {
             self.events
@@ -264,19 +314,8 @@ impl LockedStock {
         Ok(total)
     }
 
-    /// Remembers that the order is cancelled (it will reserve nothing any more) and
-    /// releases what it holds.
-    pub fn cancel_order(&mut self) -> Result<i64, InventoryError> {
-        self.order()?;
-        if !self.order_cancelled {
-            self.order_cancelled = true;
-            self.cancellation_recorded = true;
-        }
-        self.release_order()
-    }
-
     /// Commits the order's active hold on `sku`. Already committed: no-op.
-    pub fn confirm(&mut self, sku: &Sku) -> Result<(), InventoryError> {
+    pub fn confirm(&mut self, sku: &Sku, actor: &Actor) -> Result<(), InventoryError> {
         self.known(sku)?;
         let order_id = self.order()?.clone();
         let Some(hold) = self.holds.get(sku) else {
@@ -285,10 +324,11 @@ impl LockedStock {
                 sku: sku.clone(),
             });
         };
+        may_touch(actor, hold)?;
         match hold.status {
             HoldStatus::Committed => Ok(()),
             HoldStatus::Active => {
-                let qty = self.commit_hold(sku);
+                let qty = self.commit_hold(sku, actor);
                 self.events.push(InventoryEvent::Committed {
                     order_id,
                     items: vec![(sku.clone(), qty)],
@@ -303,28 +343,139 @@ impl LockedStock {
         }
     }
 
-    /// Commits every active hold of the order; returns how many units it committed.
-    pub fn confirm_order(&mut self) -> Result<i64, InventoryError> {
+    /// The saga commits exactly `lines` of the order, all or nothing: each from the
+    /// order's active hold; where the hold expired, was released or was never made, by
+    /// taking the units again from available stock; a line already committed stays as it
+    /// is. Where the units are gone, nothing changes and the answer is `StockLost`.
+    /// Announces `Committed` (with every line) when it committed something. Returns the
+    /// lines, all committed now.
+    pub fn commit_lines(
+        &mut self,
+        lines: &[(Sku, Quantity)],
+        now: DateTime<Utc>,
+        saga: &Actor,
+    ) -> Result<Vec<(Sku, i64)>, InventoryError> {
         let order_id = self.order()?.clone();
-        let active: Vec<Sku> = self
-            .holds
-            .values()
-            .filter(|h| h.is_active())
-            .map(|h| h.sku.clone())
+        if !saga.is_saga() {
+            return Err(InventoryError::SagaOnly);
+        }
+        if self.order_cancelled {
+            return Err(InventoryError::OrderCancelled(order_id));
+        }
+        let unknown: Vec<Sku> = lines
+            .iter()
+            .filter(|(sku, _)| !self.products.contains_key(sku))
+            .map(|(sku, _)| sku.clone())
             .collect();
-        let items: Vec<(Sku, i64)> = active
-            .into_iter()
-            .map(|sku| {
-                let qty = self.commit_hold(&sku);
-                (sku, qty)
+        if !unknown.is_empty() {
+            return Err(InventoryError::UnknownSku(unknown));
+        }
+        // What each line still needs from available stock (0: its hold covers it).
+        let mut needs = Vec::new();
+        for (sku, qty) in lines {
+            let need = match self.holds.get(sku) {
+                Some(hold) => {
+                    may_touch(saga, hold)?;
+                    if hold.requested != *qty {
+                        return Err(InventoryError::HoldConflict {
+                            order_id,
+                            sku: sku.clone(),
+                            held_for: hold.requested.get(),
+                            requested: qty.get(),
+                        });
+                    }
+                    match hold.status {
+                        HoldStatus::Committed => continue,
+                        HoldStatus::Active => qty.get() - hold.held,
+                        HoldStatus::Released | HoldStatus::Expired => qty.get(),
+                    }
+                }
+                None => qty.get(),
+            };
+            needs.push((sku.clone(), *qty, need));
+        }
+        let shortages: Vec<_> = needs
+            .iter()
+            .filter_map(|(sku, _, need)| {
+                Quantity::parse(*need)
+                    .ok()
+                    .and_then(|need| self.products[sku].shortage(need))
             })
             .collect();
-        let total = items.iter().map(|(_, q)| q).sum();
-        if !items.is_empty() {
-            self.events
-                .push(InventoryEvent::Committed { order_id, items });
+        if !shortages.is_empty() {
+            return Err(InventoryError::StockLost(shortages));
         }
-        Ok(total)
+        let mut thresholds = Vec::new();
+        for (sku, qty, need) in &needs {
+            if let Ok(need) = Quantity::parse(*need) {
+                // Taken again as a new reservation, so the trail reads reserved → committed.
+                let product = self.products.get_mut(sku).expect("checked above");
+                let movement = product.reserve(need, &order_id)?;
+                thresholds.extend(product.threshold_events(&movement));
+                self.record(movement, saga);
+                match self.holds.get_mut(sku) {
+                    Some(hold) if hold.is_active() => hold.held += need.get(),
+                    Some(hold) => {
+                        hold.held = need.get();
+                        hold.status = HoldStatus::Active;
+                    }
+                    None => {
+                        let hold = Reservation::new(
+                            order_id.clone(),
+                            sku.clone(),
+                            *qty,
+                            now,
+                            saga.clone(),
+                        );
+                        self.holds.insert(sku.clone(), hold);
+                    }
+                }
+            }
+            self.commit_hold(sku, saga);
+        }
+        if !needs.is_empty() {
+            self.events.push(InventoryEvent::Committed {
+                order_id,
+                items: lines.iter().map(|(s, q)| (s.clone(), q.get())).collect(),
+            });
+        }
+        self.events.extend(thresholds);
+        Ok(lines.iter().map(|(s, q)| (s.clone(), q.get())).collect())
+    }
+
+    /// The event path's commit: like `commit_lines`, but it always answers the order,
+    /// with `Committed` (also when every line was committed before) or `CommitFailed`.
+    pub fn commit_for_order(
+        &mut self,
+        lines: &[(Sku, Quantity)],
+        now: DateTime<Utc>,
+        saga: &Actor,
+    ) {
+        let Some(order_id) = self.order_id.clone() else {
+            return;
+        };
+        let before = self.events.len();
+        match self.commit_lines(lines, now, saga) {
+            Ok(items) => {
+                let announced = self.events[before..]
+                    .iter()
+                    .any(|e| matches!(e, InventoryEvent::Committed { .. }));
+                if !announced {
+                    self.events
+                        .push(InventoryEvent::Committed { order_id, items });
+                }
+            }
+            Err(refusal) => {
+                let reason = match refusal {
+                    InventoryError::StockLost(shortages) => CommitFailure::StockLost(shortages),
+                    InventoryError::OrderCancelled(_) => CommitFailure::OrderCancelled,
+                    InventoryError::UnknownSku(_) => CommitFailure::UnknownSku,
+                    _ => CommitFailure::Conflict,
+                };
+                self.events
+                    .push(InventoryEvent::CommitFailed { order_id, reason });
+            }
+        }
     }
 
     /// Releases the hold on `sku` if it is active and its time has come; returns
@@ -340,8 +491,8 @@ impl LockedStock {
         let order_id = hold.order_id.clone();
         self.changed_holds.insert(sku.clone());
         let product = self.products.get_mut(sku).expect("known");
-        self.movements
-            .push(product.unreserve(qty, MovementKind::Expired, &order_id));
+        let movement = product.unreserve(qty, MovementKind::Expired, &order_id);
+        self.record(movement, &Actor::system(EXPIRY, false));
         self.changed_products.insert(sku.clone());
         self.events.push(InventoryEvent::ReservationExpired {
             order_id,
@@ -350,10 +501,17 @@ impl LockedStock {
         Ok(true)
     }
 
-    pub fn replenish(&mut self, sku: &Sku, qty: Quantity) -> Result<(), InventoryError> {
+    pub fn replenish(
+        &mut self,
+        sku: &Sku,
+        qty: Quantity,
+        actor: &Actor,
+    ) -> Result<(), InventoryError> {
         self.known(sku)?;
         let product = self.products.get_mut(sku).expect("known");
-        self.movements.push(product.replenish(qty)?);
+        let movement = product.replenish(qty)?;
+        self.record(movement, actor);
+        let product = &self.products[sku];
         self.events.push(InventoryEvent::Replenished {
             sku: sku.clone(),
             qty: qty.get(),
@@ -365,7 +523,12 @@ impl LockedStock {
     }
 
     /// Releases up to `up_to` of an active hold; `None` when nothing was held.
-    fn release_hold(&mut self, sku: &Sku, up_to: Option<Quantity>) -> Option<(OrderId, i64)> {
+    fn release_hold(
+        &mut self,
+        sku: &Sku,
+        up_to: Option<Quantity>,
+        actor: &Actor,
+    ) -> Option<(OrderId, i64)> {
         let hold = self.holds.get_mut(sku).filter(|h| h.is_active())?;
         let qty = up_to.map_or(hold.held, |q| q.get().min(hold.held));
         hold.held -= qty;
@@ -375,14 +538,32 @@ impl LockedStock {
         let order_id = hold.order_id.clone();
         self.changed_holds.insert(sku.clone());
         let product = self.products.get_mut(sku)?;
-        self.movements
-            .push(product.unreserve(qty, MovementKind::Released, &order_id));
+        let movement = product.unreserve(qty, MovementKind::Released, &order_id);
+        self.record(movement, actor);
         self.changed_products.insert(sku.clone());
         Some((order_id, qty))
     }
 
+    /// Puts a committed hold's units back on sale; returns how many.
+    fn return_hold(&mut self, sku: &Sku, actor: &Actor) -> i64 {
+        let hold = self.holds.get_mut(sku).expect("caller checked");
+        let qty = hold.held;
+        hold.held = 0;
+        hold.status = HoldStatus::Released;
+        let order_id = hold.order_id.clone();
+        self.changed_holds.insert(sku.clone());
+        let product = self
+            .products
+            .get_mut(sku)
+            .expect("a hold's product is loaded");
+        let movement = product.restock(qty, &order_id);
+        self.record(movement, actor);
+        self.changed_products.insert(sku.clone());
+        qty
+    }
+
     /// Commits an active hold; returns the units committed.
-    fn commit_hold(&mut self, sku: &Sku) -> i64 {
+    fn commit_hold(&mut self, sku: &Sku, actor: &Actor) -> i64 {
         let hold = self.holds.get_mut(sku).expect("caller checked");
         hold.status = HoldStatus::Committed;
         let qty = hold.held;
@@ -392,9 +573,16 @@ impl LockedStock {
             .products
             .get_mut(sku)
             .expect("a hold's product is loaded");
-        self.movements.push(product.commit(qty, &order_id));
+        let movement = product.commit(qty, &order_id);
+        self.record(movement, actor);
         self.changed_products.insert(sku.clone());
         qty
+    }
+
+    /// Adds a movement to the trail, with who made it.
+    fn record(&mut self, mut movement: Movement, actor: &Actor) {
+        movement.actor = Some(actor.name().to_owned());
+        self.movements.push(movement);
     }
 
     fn known(&self, sku: &Sku) -> Result<(), InventoryError> {
@@ -414,9 +602,21 @@ impl LockedStock {
     }
 }
 
+/// An actor may touch only the holds it owns (see [`Actor::may_touch`]).
+fn may_touch(actor: &Actor, hold: &Reservation) -> Result<(), InventoryError> {
+    actor
+        .may_touch(&hold.owner)
+        .map_err(|denied| InventoryError::HoldNotYours {
+            order_id: hold.order_id.clone(),
+            sku: hold.sku.clone(),
+            denied,
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Denied;
     use contracts::StockLevel;
 
     fn sku(s: &str) -> Sku {
@@ -435,6 +635,12 @@ mod tests {
             StockLevel::default(),
         )
         .0
+    }
+    fn shop() -> Actor {
+        Actor::caller("shop").unwrap()
+    }
+    fn saga() -> Actor {
+        Actor::system("saga", true)
     }
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
@@ -455,6 +661,7 @@ mod tests {
             .reserve_all(
                 &[(sku("AAA-0001-AA"), qty(2)), (sku("BBB-0001-AA"), qty(2))],
                 now(),
+                &shop(),
             )
             .unwrap_err();
         assert!(
@@ -473,6 +680,7 @@ mod tests {
             .reserve_all(
                 &[(sku("AAA-0001-AA"), qty(2)), (sku("BBB-0001-AA"), qty(2))],
                 now(),
+                &shop(),
             )
             .unwrap();
         assert_eq!(holds.len(), 2);
@@ -486,10 +694,10 @@ mod tests {
 
     #[test]
     fn a_repeated_reservation_changes_nothing() {
-        let held = Reservation::new(order("o-1"), sku("AAA-0001-AA"), qty(2), now());
+        let held = Reservation::new(order("o-1"), sku("AAA-0001-AA"), qty(2), now(), shop());
         let mut s = stock(&[("AAA-0001-AA", 5)], vec![held]);
         let holds = s
-            .reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now())
+            .reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now(), &shop())
             .unwrap();
         assert_eq!(holds[0].held, 2);
         assert!(s.into_changes().movements.is_empty());
@@ -497,10 +705,10 @@ mod tests {
 
     #[test]
     fn a_repeat_with_another_quantity_is_a_conflict() {
-        let held = Reservation::new(order("o-1"), sku("AAA-0001-AA"), qty(2), now());
+        let held = Reservation::new(order("o-1"), sku("AAA-0001-AA"), qty(2), now(), shop());
         let mut s = stock(&[("AAA-0001-AA", 5)], vec![held]);
         let err = s
-            .reserve_all(&[(sku("AAA-0001-AA"), qty(3))], now())
+            .reserve_all(&[(sku("AAA-0001-AA"), qty(3))], now(), &shop())
             .unwrap_err();
         assert!(matches!(
             err,
@@ -519,6 +727,7 @@ mod tests {
             .reserve_all(
                 &[(sku("AAA-0001-AA"), qty(1)), (sku("ZZZ-0001-AA"), qty(1))],
                 now(),
+                &shop(),
             )
             .unwrap_err();
         assert_eq!(err, InventoryError::UnknownSku(vec![sku("ZZZ-0001-AA")]));
@@ -527,17 +736,19 @@ mod tests {
     #[test]
     fn partial_release_then_release_of_the_rest_then_nothing() {
         let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
-        s.reserve_all(&[(sku("AAA-0001-AA"), qty(5))], now())
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(5))], now(), &shop())
             .unwrap();
-        s.release(&sku("AAA-0001-AA"), Some(qty(3))).unwrap();
+        s.release(&sku("AAA-0001-AA"), Some(qty(3)), &shop())
+            .unwrap();
         assert_eq!(s.hold(&sku("AAA-0001-AA")).unwrap().held, 2);
         assert_eq!(s.product(&sku("AAA-0001-AA")).unwrap().reserved(), 2);
-        s.release(&sku("AAA-0001-AA"), Some(qty(9))).unwrap();
+        s.release(&sku("AAA-0001-AA"), Some(qty(9)), &shop())
+            .unwrap();
         assert_eq!(
             s.hold(&sku("AAA-0001-AA")).unwrap().status,
             HoldStatus::Released
         );
-        s.release(&sku("AAA-0001-AA"), None).unwrap();
+        s.release(&sku("AAA-0001-AA"), None, &shop()).unwrap();
         let c = s.into_changes();
         assert_eq!(c.products[0].reserved(), 0);
         assert_eq!(
@@ -549,10 +760,10 @@ mod tests {
     #[test]
     fn the_event_path_refuses_an_order_whose_hold_was_given_back() {
         let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
-        s.reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now())
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now(), &shop())
             .unwrap();
-        s.release(&sku("AAA-0001-AA"), None).unwrap();
-        s.reserve_for_order(&[(sku("AAA-0001-AA"), qty(2))], now());
+        s.release(&sku("AAA-0001-AA"), None, &shop()).unwrap();
+        s.reserve_for_order(&[(sku("AAA-0001-AA"), qty(2))], now(), &shop());
         let events = s.into_changes().events;
         assert!(
             matches!(
@@ -569,17 +780,17 @@ mod tests {
     #[test]
     fn releasing_what_an_order_does_not_hold_is_a_no_op() {
         let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
-        s.release(&sku("AAA-0001-AA"), None).unwrap();
+        s.release(&sku("AAA-0001-AA"), None, &shop()).unwrap();
         assert!(s.into_changes().movements.is_empty());
     }
 
     #[test]
     fn confirm_commits_once() {
         let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
-        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now())
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now(), &shop())
             .unwrap();
-        s.confirm(&sku("AAA-0001-AA")).unwrap();
-        s.confirm(&sku("AAA-0001-AA")).unwrap();
+        s.confirm(&sku("AAA-0001-AA"), &shop()).unwrap();
+        s.confirm(&sku("AAA-0001-AA"), &shop()).unwrap();
         let p = s.product(&sku("AAA-0001-AA")).unwrap();
         assert_eq!((p.on_hand(), p.reserved()), (6, 0));
         assert_eq!(s.into_changes().movements.len(), 2);
@@ -589,14 +800,14 @@ mod tests {
     fn confirming_a_released_or_missing_hold_is_refused() {
         let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
         assert!(matches!(
-            s.confirm(&sku("AAA-0001-AA")),
+            s.confirm(&sku("AAA-0001-AA"), &shop()),
             Err(InventoryError::ReservationNotFound { .. })
         ));
-        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now())
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now(), &shop())
             .unwrap();
-        s.release(&sku("AAA-0001-AA"), None).unwrap();
+        s.release(&sku("AAA-0001-AA"), None, &shop()).unwrap();
         assert!(matches!(
-            s.confirm(&sku("AAA-0001-AA")),
+            s.confirm(&sku("AAA-0001-AA"), &shop()),
             Err(InventoryError::ReservationNotActive { .. })
         ));
     }
@@ -604,7 +815,7 @@ mod tests {
     #[test]
     fn a_hold_expires_only_once_its_time_has_come() {
         let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
-        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now())
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now(), &shop())
             .unwrap();
         assert!(
             !s.expire(&sku("AAA-0001-AA"), now() - chrono::Duration::seconds(1))
@@ -615,5 +826,185 @@ mod tests {
         let c = s.into_changes();
         assert_eq!(c.products[0].reserved(), 0);
         assert_eq!(c.movements.last().unwrap().kind, MovementKind::Expired);
+    }
+
+    fn committed(s: &LockedStock, name: &str) -> (i64, i64, HoldStatus) {
+        let p = s.product(&sku(name)).unwrap();
+        let h = s.hold(&sku(name)).unwrap();
+        (p.on_hand(), p.reserved(), h.status)
+    }
+
+    #[test]
+    fn the_saga_commits_exactly_its_lines_from_the_holds() {
+        let mut s = stock(&[("AAA-0001-AA", 10), ("BBB-0001-AA", 5)], vec![]);
+        let lines = [(sku("AAA-0001-AA"), qty(3)), (sku("BBB-0001-AA"), qty(2))];
+        s.reserve_all(&lines, now(), &saga()).unwrap();
+        let committed = s.commit_lines(&lines, now(), &saga()).unwrap();
+        assert_eq!(
+            committed,
+            vec![(sku("AAA-0001-AA"), 3), (sku("BBB-0001-AA"), 2)]
+        );
+        assert_eq!(committed_state(&s), [(7, 0), (3, 0)]);
+        // A repeat changes nothing and still answers the lines.
+        assert_eq!(s.commit_lines(&lines, now(), &saga()).unwrap().len(), 2);
+        assert_eq!(committed_state(&s), [(7, 0), (3, 0)]);
+        let events = s.into_changes().events;
+        let commits = events
+            .iter()
+            .filter(|e| matches!(e, InventoryEvent::Committed { .. }))
+            .count();
+        assert_eq!(commits, 1, "{events:?}");
+    }
+
+    fn committed_state(s: &LockedStock) -> [(i64, i64); 2] {
+        ["AAA-0001-AA", "BBB-0001-AA"].map(|n| {
+            let p = s.product(&sku(n)).unwrap();
+            (p.on_hand(), p.reserved())
+        })
+    }
+
+    #[test]
+    fn an_expired_hold_is_committed_by_taking_its_units_again() {
+        let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
+        let line = [(sku("AAA-0001-AA"), qty(4))];
+        s.reserve_all(&line, now(), &saga()).unwrap();
+        assert!(s.expire(&sku("AAA-0001-AA"), now()).unwrap());
+        s.commit_lines(&line, now(), &saga()).unwrap();
+        assert_eq!(committed(&s, "AAA-0001-AA"), (6, 0, HoldStatus::Committed));
+        assert_eq!(s.hold(&sku("AAA-0001-AA")).unwrap().held, 4);
+        let kinds: Vec<MovementKind> = s.into_changes().movements.iter().map(|m| m.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                MovementKind::Reserved,
+                MovementKind::Expired,
+                MovementKind::Reserved,
+                MovementKind::Committed
+            ]
+        );
+    }
+
+    #[test]
+    fn a_commit_whose_units_are_gone_is_stock_lost_and_changes_nothing() {
+        let mut s = stock(&[("AAA-0001-AA", 5), ("BBB-0001-AA", 5)], vec![]);
+        let lines = [(sku("AAA-0001-AA"), qty(4)), (sku("BBB-0001-AA"), qty(4))];
+        s.reserve_all(&lines, now(), &saga()).unwrap();
+        s.expire(&sku("BBB-0001-AA"), now()).unwrap();
+        // Someone else takes what the expired hold gave back.
+        let mut other = s.clone();
+        other.order_id = Some(order("o-2"));
+        other.holds.clear();
+        other
+            .reserve_all(&[(sku("BBB-0001-AA"), qty(3))], now(), &shop())
+            .unwrap();
+        let mut s = LockedStock::new(
+            Some(order("o-1")),
+            false,
+            other.products.values().cloned(),
+            s.holds.values().cloned(),
+        );
+        let err = s.commit_lines(&lines, now(), &saga()).unwrap_err();
+        assert!(
+            matches!(err, InventoryError::StockLost(ref v) if v.len() == 1 && v[0].available == 2),
+            "{err:?}"
+        );
+        assert!(s.clone().into_changes().movements.is_empty());
+        s.commit_for_order(&lines, now(), &saga());
+        assert!(matches!(
+            s.into_changes().events.last(),
+            Some(InventoryEvent::CommitFailed {
+                reason: CommitFailure::StockLost(_),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn only_the_saga_commits_and_never_a_cancelled_order() {
+        let mut s = stock(&[("AAA-0001-AA", 5)], vec![]);
+        let line = [(sku("AAA-0001-AA"), qty(1))];
+        assert_eq!(
+            s.commit_lines(&line, now(), &shop()).unwrap_err(),
+            InventoryError::SagaOnly
+        );
+        let mut s = LockedStock::new(Some(order("o-1")), true, [product("AAA-0001-AA", 5)], []);
+        assert!(matches!(
+            s.commit_lines(&line, now(), &saga()),
+            Err(InventoryError::OrderCancelled(_))
+        ));
+    }
+
+    #[test]
+    fn nobody_but_the_saga_touches_a_saga_hold() {
+        let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
+        let line = [(sku("AAA-0001-AA"), qty(4))];
+        s.reserve_all(&line, now(), &saga()).unwrap();
+        for refused in [
+            s.release(&sku("AAA-0001-AA"), None, &shop()),
+            s.confirm(&sku("AAA-0001-AA"), &shop()),
+            s.reserve_all(&line, now(), &shop()).map(drop),
+        ] {
+            assert!(
+                matches!(
+                    refused,
+                    Err(InventoryError::HoldNotYours {
+                        denied: Denied::OwnedByOrder,
+                        ..
+                    })
+                ),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(s.product(&sku("AAA-0001-AA")).unwrap().reserved(), 4);
+    }
+
+    #[test]
+    fn a_caller_cannot_release_another_callers_hold() {
+        let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now(), &shop())
+            .unwrap();
+        let ops = Actor::caller("ops").unwrap();
+        assert!(matches!(
+            s.release(&sku("AAA-0001-AA"), None, &ops),
+            Err(InventoryError::HoldNotYours {
+                denied: Denied::OwnedByAnotherCaller,
+                ..
+            })
+        ));
+        s.release(&sku("AAA-0001-AA"), None, &shop()).unwrap();
+        assert_eq!(s.product(&sku("AAA-0001-AA")).unwrap().reserved(), 0);
+    }
+
+    #[test]
+    fn cancelling_releases_the_sagas_holds_and_returns_what_was_committed() {
+        let mut s = stock(&[("AAA-0001-AA", 10), ("BBB-0001-AA", 10)], vec![]);
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(3))], now(), &saga())
+            .unwrap();
+        s.commit_lines(&[(sku("AAA-0001-AA"), qty(3))], now(), &saga())
+            .unwrap();
+        s.reserve_all(&[(sku("BBB-0001-AA"), qty(2))], now(), &saga())
+            .unwrap();
+        assert_eq!(s.cancel_order(&saga()).unwrap(), 5);
+        assert_eq!(committed(&s, "AAA-0001-AA"), (10, 0, HoldStatus::Released));
+        assert_eq!(committed(&s, "BBB-0001-AA"), (10, 0, HoldStatus::Released));
+        let c = s.into_changes();
+        assert_eq!(c.movements.last().unwrap().kind, MovementKind::Released);
+        assert!(c.movements.iter().any(|m| m.kind == MovementKind::Returned));
+        assert_eq!(c.cancelled_order, Some(order("o-1")));
+    }
+
+    #[test]
+    fn every_movement_names_who_made_it() {
+        let mut s = stock(&[("AAA-0001-AA", 10)], vec![]);
+        s.reserve_all(&[(sku("AAA-0001-AA"), qty(4))], now(), &shop())
+            .unwrap();
+        s.expire(&sku("AAA-0001-AA"), now()).unwrap();
+        let names: Vec<Option<String>> = s
+            .into_changes()
+            .movements
+            .into_iter()
+            .map(|m| m.actor)
+            .collect();
+        assert_eq!(names, [Some("shop".to_owned()), Some(EXPIRY.to_owned())]);
     }
 }

@@ -11,9 +11,9 @@ mod movement;
 mod product_inventory;
 mod reservation;
 
-pub use contracts::{OrderId, Quantity, Sku, StockLevel};
+pub use contracts::{Actor, Denied, OrderId, Quantity, Sku, StockLevel};
 pub use error::{InventoryError, Shortage};
-pub use event::{InventoryEvent, ReservationFailure};
+pub use event::{CommitFailure, InventoryEvent, ReservationFailure};
 pub use locked_stock::{LockedStock, StockChanges};
 pub use movement::{Movement, MovementKind};
 pub use product_inventory::ProductInventory;

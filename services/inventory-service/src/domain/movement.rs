@@ -15,6 +15,9 @@ pub enum MovementKind {
     Committed,
     Replenished,
     Expired,
+    /// Committed units put back on sale: the order they were committed for was
+    /// cancelled before it was confirmed (the commit's compensation).
+    Returned,
 }
 
 impl MovementKind {
@@ -26,6 +29,7 @@ impl MovementKind {
             Self::Committed => "committed",
             Self::Replenished => "replenished",
             Self::Expired => "expired",
+            Self::Returned => "returned",
         }
     }
 }
@@ -46,6 +50,7 @@ impl FromStr for MovementKind {
             "committed" => Self::Committed,
             "replenished" => Self::Replenished,
             "expired" => Self::Expired,
+            "returned" => Self::Returned,
             other => return Err(format!("unknown movement kind {other:?}")),
         })
     }
@@ -63,4 +68,6 @@ pub struct Movement {
     /// This movement took available stock from at or above the safety stock to under
     /// it: the moment a purchase order is due. True once per crossing.
     pub crossed_below_safety_stock: bool,
+    /// Who made the change (a caller's name, `saga`, `expiry`); set by the command.
+    pub actor: Option<String>,
 }

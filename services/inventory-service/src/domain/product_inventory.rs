@@ -134,6 +134,15 @@ impl ProductInventory {
         self.movement(MovementKind::Committed, qty, Some(order_id), false)
     }
 
+    /// Committed units come back on sale (their order was cancelled before it was
+    /// confirmed): on hand rises, reserved does not change.
+    pub(super) fn restock(&mut self, qty: i64, order_id: &OrderId) -> Movement {
+        debug_assert!(0 < qty);
+        self.on_hand = (self.on_hand + qty).min(Self::MAX_ON_HAND);
+        self.version += 1;
+        self.movement(MovementKind::Returned, qty, Some(order_id), false)
+    }
+
     pub fn replenish(&mut self, qty: Quantity) -> Result<Movement, InventoryError> {
         if self.on_hand + qty.get() > Self::MAX_ON_HAND {
             return Err(InventoryError::StockLimit {
@@ -193,6 +202,7 @@ impl ProductInventory {
             on_hand_after: self.on_hand,
             reserved_after: self.reserved,
             crossed_below_safety_stock,
+            actor: None,
         }
     }
 }

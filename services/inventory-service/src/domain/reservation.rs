@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use super::{OrderId, Quantity, Sku};
+use super::{Actor, OrderId, Quantity, Sku};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HoldStatus {
@@ -56,10 +56,18 @@ pub struct Reservation {
     pub held: i64,
     pub status: HoldStatus,
     pub expires_at: DateTime<Utc>,
+    /// Who made the hold: only it (or, for a saga hold, the saga) may touch it.
+    pub owner: Actor,
 }
 
 impl Reservation {
-    pub fn new(order_id: OrderId, sku: Sku, qty: Quantity, expires_at: DateTime<Utc>) -> Self {
+    pub fn new(
+        order_id: OrderId,
+        sku: Sku,
+        qty: Quantity,
+        expires_at: DateTime<Utc>,
+        owner: Actor,
+    ) -> Self {
         Self {
             order_id,
             sku,
@@ -67,6 +75,7 @@ impl Reservation {
             held: qty.get(),
             status: HoldStatus::Active,
             expires_at,
+            owner,
         }
     }
 

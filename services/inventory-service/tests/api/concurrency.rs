@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, replay, spawn_app, spawn_on};
 
-/// SYSTEM.md §4 (1, 2) checked straight in the database: available >= 0, reserved is
+/// docs/contract.md §4 (1, 2) checked straight in the database: available >= 0, reserved is
 /// the sum of active holds, and the trail replays to the stock.
 async fn assert_invariants(app: &TestApp) {
     let pool = app.pool().await;

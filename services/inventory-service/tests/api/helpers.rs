@@ -34,6 +34,7 @@ pub fn broker_prefix(database: &str) -> String {
 
 pub async fn spawn_with(settings: Settings, db: &TestDatabase) -> TestApp {
     telemetry::init_for_tests();
+    declare_topology(&settings).await;
     let app = Application::build(settings)
         .await
         .expect("build inventory-service");
@@ -145,4 +146,23 @@ pub fn replay(page: &MovementPageView) -> (i64, i64) {
         );
     }
     (on_hand, reserved)
+}
+
+/// Declares the whole system's queues under the test's prefix, as the broker's
+/// definitions do in a deployment: the events this service publishes have their
+/// consumers' queues to go to, though no order-service runs here.
+async fn declare_topology(settings: &Settings) {
+    let connection = lapin::Connection::connect(&settings.amqp_url, Default::default())
+        .await
+        .expect("connect to the test broker");
+    let channel = connection.create_channel().await.expect("a channel");
+    messaging::topology::declare_system(
+        &channel,
+        &messaging::Names::new(settings.amqp_name_prefix.clone()),
+        &settings.retry_delays,
+        settings.amqp_queue_expires,
+    )
+    .await
+    .expect("declare the system's queues");
+    let _ = connection.close(200, "declared".into()).await;
 }

@@ -9,5 +9,6 @@ mod invalid_input;
 mod metrics;
 mod order_events;
 mod reservations;
+mod retention;
 mod stock;
 mod store;

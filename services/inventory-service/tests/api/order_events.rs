@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use contracts::events::{
-    Envelope, EventLine, EventType, OrderCancelled, OrderConfirmed, OrderCreated, RawEnvelope,
+    Envelope, EventLine, EventType, OrderCancelled, OrderCommitRequested, OrderCreated, RawEnvelope,
 };
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -134,7 +134,7 @@ async fn an_order_already_reserved_over_http_is_answered_without_reserving_again
 }
 
 #[tokio::test]
-async fn order_confirmed_commits_and_order_cancelled_releases_the_holds() {
+async fn a_commit_request_commits_exactly_the_lines_and_order_cancelled_releases_the_holds() {
     let app = spawn_app().await;
     app.create("AAA-0001-AA", 10).await;
     app.create("BBB-0001-BB", 10).await;
@@ -155,8 +155,9 @@ async fn order_confirmed_commits_and_order_cancelled_releases_the_holds() {
         chrono::Utc::now(),
         Some("o-keep"),
         "o-keep",
-        OrderConfirmed {
+        OrderCommitRequested {
             order_id: "o-keep".into(),
+            items: vec![line("AAA-0001-AA", 2), line("BBB-0001-BB", 3)],
         },
     );
     let cancel = Envelope::new(
@@ -174,7 +175,10 @@ async fn order_confirmed_commits_and_order_cancelled_releases_the_holds() {
     // Delivered again: nothing changes twice.
     publish(&app, &publisher, &confirm).await;
     publish(&app, &publisher, &cancel).await;
-    let seen = tap.collect(Duration::from_secs(1), LIMIT).await;
+    let mut seen = tap
+        .until(LIMIT, |m| m.routing_key.ends_with(".released"))
+        .await;
+    seen.extend(tap.collect(Duration::from_secs(1), LIMIT).await);
     assert_eq!(
         seen.iter()
             .filter(|m| m.routing_key.ends_with(".committed"))
@@ -291,4 +295,125 @@ async fn two_instances_on_one_queue_double_no_effect_and_no_event() {
     assert_eq!((stock.reserved, stock.available), (20, 0));
     let envelope: RawEnvelope = serde_json::from_value(answers[0].body.clone()).unwrap();
     assert_eq!(envelope.source, "inventory-service");
+}
+
+fn line(sku: &str, qty: i64) -> EventLine {
+    EventLine {
+        sku: sku.into(),
+        qty,
+    }
+}
+
+fn commit_request(order: &str, lines: &[(&str, i64)]) -> Envelope<OrderCommitRequested> {
+    Envelope::new(
+        "order-service",
+        chrono::Utc::now(),
+        Some(order),
+        order,
+        OrderCommitRequested {
+            order_id: order.into(),
+            items: lines.iter().map(|(s, q)| line(s, *q)).collect(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_commit_after_the_hold_expired_takes_the_units_again_or_answers_stock_lost() {
+    let app = spawn_app().await;
+    app.create("AAA-0001-AA", 5).await;
+    let (publisher, mut tap) = ready(&app).await;
+    for order in ["o-late", "o-lost"] {
+        let mut event = created(order, &[("AAA-0001-AA", 2)]);
+        event.data.ttl_seconds = Some(1);
+        publish(&app, &publisher, &event).await;
+        tap.until(LIMIT, |m| {
+            m.body["orderId"] == order && m.routing_key.ends_with(".reserved")
+        })
+        .await;
+    }
+    for order in ["o-late", "o-lost"] {
+        tap.until(LIMIT, |m| {
+            m.body["orderId"] == order && m.routing_key.ends_with(".expired")
+        })
+        .await;
+    }
+    // Someone else takes 2 of the 5 units the expired holds gave back.
+    assert_eq!(
+        app.reserve("AAA-0001-AA", "o-other", 2).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    publish(
+        &app,
+        &publisher,
+        &commit_request("o-late", &[("AAA-0001-AA", 2)]),
+    )
+    .await;
+    let committed = tap
+        .until(LIMIT, |m| {
+            m.body["orderId"] == "o-late" && m.routing_key.ends_with(".committed")
+        })
+        .await;
+    assert_eq!(committed.last().unwrap().body["data"]["items"][0]["qty"], 2);
+    publish(
+        &app,
+        &publisher,
+        &commit_request("o-lost", &[("AAA-0001-AA", 2)]),
+    )
+    .await;
+    let failed = tap
+        .until(LIMIT, |m| {
+            m.body["orderId"] == "o-lost" && m.routing_key.ends_with(".commit_failed")
+        })
+        .await;
+    assert_eq!(failed.last().unwrap().body["data"]["reason"], "stock_lost");
+    let stock = app.stock("AAA-0001-AA").await;
+    // 5 on hand: 2 committed for o-late, 2 held by o-other, 1 left; o-lost got nothing.
+    assert_eq!((stock.on_hand, stock.reserved, stock.available), (3, 2, 1));
+}
+
+#[tokio::test]
+async fn cancelling_an_order_whose_lines_were_committed_puts_them_back_on_sale() {
+    let app = spawn_app().await;
+    app.create("AAA-0001-AA", 5).await;
+    let (publisher, mut tap) = ready(&app).await;
+    publish(&app, &publisher, &created("o-back", &[("AAA-0001-AA", 3)])).await;
+    publish(
+        &app,
+        &publisher,
+        &commit_request("o-back", &[("AAA-0001-AA", 3)]),
+    )
+    .await;
+    tap.until(LIMIT, |m| m.routing_key.ends_with(".committed"))
+        .await;
+    assert_eq!(app.stock("AAA-0001-AA").await.on_hand, 2);
+    let cancel = Envelope::new(
+        "order-service",
+        chrono::Utc::now(),
+        Some("o-back"),
+        "o-back",
+        OrderCancelled {
+            order_id: "o-back".into(),
+            reason: "saga timed out".into(),
+        },
+    );
+    publish(&app, &publisher, &cancel).await;
+    tap.until(LIMIT, |m| m.routing_key.ends_with(".released"))
+        .await;
+    let stock = app.stock("AAA-0001-AA").await;
+    assert_eq!((stock.on_hand, stock.reserved), (5, 0));
+    // A late commit request of the cancelled order commits nothing.
+    publish(
+        &app,
+        &publisher,
+        &commit_request("o-back", &[("AAA-0001-AA", 3)]),
+    )
+    .await;
+    let failed = tap
+        .until(LIMIT, |m| m.routing_key.ends_with(".commit_failed"))
+        .await;
+    assert_eq!(
+        failed.last().unwrap().body["data"]["reason"],
+        "order_cancelled"
+    );
+    assert_eq!(app.stock("AAA-0001-AA").await.on_hand, 5);
 }

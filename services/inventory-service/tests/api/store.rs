@@ -24,6 +24,7 @@ async fn the_sql_reservation_agrees_with_the_domain_rule() {
         let expected = model.reserve(qty, &order_id);
         let actual = store
             .reserve_one(&HoldRequest {
+                owner: contracts::Actor::anonymous(),
                 order_id,
                 sku: sku.clone(),
                 qty,

@@ -1,5 +1,7 @@
-//! `POST /checkout`: validate, run the saga, answer 201, 202 or a problem.
+//! `POST /checkout`: check the caller's scope, validate, run the saga, answer 201, 202 or
+//! a problem.
 
+use access::{Caller, Scope};
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode, header},
@@ -24,25 +26,26 @@ const MAX_KEY_LEN: usize = 200;
     request_body = CreateOrderRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the same order")),
     responses(
-        (status = 201, description = "Confirmed: every line reserved", body = CheckoutView),
+        (status = 201, description = "Confirmed: every line reserved and committed (out of stock for good)", body = CheckoutView),
         (status = 202, description = "Pending: the event-driven saga finishes it (see Location)", body = CheckoutView),
-        (status = 409, description = "insufficient_stock (with shortages) or order_cancelled; the order is CANCELLED",
+        (status = 409, description = "insufficient_stock (with shortages), stock_lost (reserved, but gone by the commit) or order_cancelled; the order is CANCELLED, nothing held",
             body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body, unknown SKU, or an idempotency key reused for another request",
             body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 503, description = "order-service unavailable: nothing was placed",
+        (status = 503, description = "order-service unavailable (`order_service_unavailable`), or too many requests in progress (`overloaded`, with `Retry-After`): nothing was placed",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 pub async fn checkout(
+    caller: Caller,
     State(state): State<AppState>,
     headers: HeaderMap,
     Json(request): Json<CreateOrderRequest>,
 ) -> Result<Response, Problem> {
-    state.authorize(&headers)?;
+    caller.require(Scope::Checkout)?;
     let key = idempotency_key(&headers)?;
     request.validate()?;
-    Ok(match state.checkout.run(&request, key.as_deref()).await {
+    Ok(match state.checkout.run(&request, key.as_deref(), caller.name()).await {
         Outcome::Confirmed(order) => (StatusCode::CREATED, Json(view(&order))).into_response(),
         Outcome::Pending(order) => (
             StatusCode::ACCEPTED,
@@ -60,6 +63,13 @@ pub async fn checkout(
             .with_extension("shortages", &shortages)
             .into_response()
         }
+        Outcome::StockLost { order, shortages } => Problem::conflict(
+            "stock_lost",
+            "the stock reserved for the order was gone when it was to be committed; the order is cancelled",
+        )
+        .with_extension("orderId", &order.order_id)
+        .with_extension("shortages", &shortages)
+        .into_response(),
         Outcome::UnknownSku { order, skus } => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_sku",

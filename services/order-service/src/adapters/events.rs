@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use contracts::events::{
-    Envelope, EventLine, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
+    Envelope, EventLine, EventType, OrderCancelled, OrderCommitRequested, OrderConfirmed,
+    OrderCreated,
 };
 use messaging::OutboxMessage;
 
@@ -20,6 +21,14 @@ pub fn outbox_messages(
     }
     let traceparent = telemetry::current_traceparent();
     let id = order.id.to_string();
+    let items: Vec<EventLine> = order
+        .lines
+        .iter()
+        .map(|l| EventLine {
+            sku: l.sku.to_string(),
+            qty: l.qty.get(),
+        })
+        .collect();
     events
         .iter()
         .map(|event| match event {
@@ -30,15 +39,17 @@ pub fn outbox_messages(
                 OrderCreated {
                     order_id: id.clone(),
                     customer_id: order.customer_id.clone(),
-                    items: order
-                        .lines
-                        .iter()
-                        .map(|l| EventLine {
-                            sku: l.sku.to_string(),
-                            qty: l.qty.get(),
-                        })
-                        .collect(),
+                    items: items.clone(),
                     ttl_seconds: None,
+                },
+            ),
+            OrderEvent::CommitRequested => message(
+                &id,
+                now,
+                traceparent.clone(),
+                OrderCommitRequested {
+                    order_id: id.clone(),
+                    items: items.clone(),
                 },
             ),
             OrderEvent::Confirmed => message(
@@ -47,6 +58,7 @@ pub fn outbox_messages(
                 traceparent.clone(),
                 OrderConfirmed {
                     order_id: id.clone(),
+                    items: items.clone(),
                 },
             ),
             OrderEvent::Cancelled { reason } => message(

@@ -3,7 +3,13 @@
 //! - `saga_duration_seconds{path,outcome}`: from placement to the decision, by the path
 //!   that decided (`http`, `event`, `timer`) and the outcome (`confirmed`, `cancelled`);
 //! - `saga_compensations_total{reason}`: cancellations that make the inventory give back
-//!   what it holds, by reason (`timeout`, `expired`, `refused`, `cancelled`);
+//!   what it holds, by reason (`timeout`, `expired`, `refused`, `stock_lost`,
+//!   `cancelled`);
+//! - `saga_stock_lost_total{path}`: orders cancelled because their lines could not be
+//!   committed (a hold expired and its units were sold meanwhile): each is a checkout
+//!   the shop took and could not keep, worth an alert;
+//! - `saga_events_refused_total{event_type}`: inventory events whose lines are not their
+//!   order's, refused without moving the order;
 //! - `orders_by_status{status}`: orders in each status, sampled by [`OrderSampler`].
 
 use std::{sync::Once, time::Duration};
@@ -20,6 +26,14 @@ use crate::domain::{Order, OrderStatus};
 const DURATION: &str = "saga_duration_seconds";
 const COMPENSATIONS: &str = "saga_compensations_total";
 const BY_STATUS: &str = "orders_by_status";
+const STOCK_LOST: &str = "saga_stock_lost_total";
+const REFUSED: &str = "saga_events_refused_total";
+
+/// Counts an inventory event refused because its lines are not its order's.
+pub fn refused(event_type: &'static str) {
+    describe();
+    counter!(REFUSED, "event_type" => event_type).increment(1);
+}
 
 /// Records an order that a change has just decided.
 pub fn decided(order: &Order) {
@@ -30,7 +44,7 @@ pub fn decided(order: &Order) {
     let outcome = match order.status {
         OrderStatus::Confirmed => "confirmed",
         OrderStatus::Cancelled => "cancelled",
-        OrderStatus::Pending => return,
+        OrderStatus::Pending | OrderStatus::Reserved => return,
     };
     histogram!(DURATION, "path" => path.as_str(), "outcome" => outcome).record(took);
     if order.status == OrderStatus::Cancelled {
@@ -45,6 +59,9 @@ pub fn decided(order: &Order) {
             "expired"
         } else if reason.starts_with("reservation failed") {
             "refused"
+        } else if reason == crate::application::STOCK_LOST {
+            counter!(STOCK_LOST, "path" => path.as_str()).increment(1);
+            "stock_lost"
         } else {
             "cancelled"
         };
@@ -75,11 +92,7 @@ impl OrderSampler {
                     .await;
             match counts {
                 Ok(counts) => {
-                    for status in [
-                        OrderStatus::Pending,
-                        OrderStatus::Confirmed,
-                        OrderStatus::Cancelled,
-                    ] {
+                    for status in OrderStatus::ALL {
                         let n = counts
                             .iter()
                             .find(|(s, _)| s == status.as_str())
@@ -106,5 +119,17 @@ fn describe() {
             "Cancelled orders whose holds the inventory releases, by reason."
         );
         describe_gauge!(BY_STATUS, "Orders in each status.");
+        describe_counter!(
+            STOCK_LOST,
+            "Orders cancelled because their lines could not be committed: stock sold twice over a hold that expired."
+        );
+        describe_counter!(
+            REFUSED,
+            "Inventory events refused because their lines are not their order's lines."
+        );
+        // Zero from the start, so an alert on its rate has a series to read.
+        for path in ["http", "event"] {
+            counter!(STOCK_LOST, "path" => path).absolute(0);
+        }
     });
 }

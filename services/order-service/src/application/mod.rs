@@ -4,5 +4,5 @@
 mod orders;
 mod ports;
 
-pub use orders::{CONSUMER, Error, Orders, Placed};
+pub use orders::{CONSUMER, Error, Orders, Placed, Reaction, STOCK_LOST};
 pub use ports::{Changed, InboxEntry, Inserted, OrderStore, StoreError};

@@ -6,10 +6,13 @@ use contracts::orders::CreateOrder;
 use uuid::Uuid;
 
 use super::ports::{Changed, InboxEntry, Inserted, OrderStore, StoreError};
-use crate::domain::{Order, OrderError, OrderLine, SagaPath, Trigger};
+use crate::domain::{Order, OrderError, OrderEvent, OrderLine, Quantity, SagaPath, Sku, Trigger};
 
 /// Name of the inventory-events consumer in the inbox.
 pub const CONSUMER: &str = "order-service.inventory_events";
+
+/// The reason of an order whose lines could not be committed.
+pub const STOCK_LOST: &str = "stock_lost";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -21,6 +24,18 @@ pub enum Error {
     KeyReused,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How an inventory event was taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reaction {
+    /// Applied (or a repeat, or a late event about a decided order: nothing to do).
+    Taken,
+    /// Refused: the event's lines are not the order's (e.g. a hold made for the order's id
+    /// outside the saga). The order did not move.
+    LinesMismatch,
+    /// Not an order of this service, or an event handled before.
+    NotOurs,
 }
 
 /// A placed order, and whether this request placed it (false: an earlier request
@@ -93,9 +108,19 @@ impl<S: OrderStore> Orders<S> {
         self.store.find(id).await?.ok_or(Error::NotFound(id))
     }
 
-    /// The HTTP path confirms (its reservation succeeded). Idempotent.
-    pub async fn confirm(&self, id: Uuid, now: DateTime<Utc>) -> Result<Order, Error> {
+    /// The HTTP path confirms, once the inventory has committed `committed`, which must
+    /// be exactly the order's lines. Idempotent.
+    pub async fn confirm(
+        &self,
+        id: Uuid,
+        committed: Vec<(Sku, Quantity)>,
+        now: DateTime<Utc>,
+    ) -> Result<Order, Error> {
         self.decide(id, None, move |o| {
+            if o.status.is_terminal() {
+                return o.apply(Trigger::Confirm, SagaPath::Http, now);
+            }
+            o.check_lines(&committed)?;
             o.apply(Trigger::Confirm, SagaPath::Http, now)
         })
         .await
@@ -114,24 +139,77 @@ impl<S: OrderStore> Orders<S> {
         .await
     }
 
+    /// The HTTP path could not commit the order's lines (`stock_lost`): the order is
+    /// cancelled and the inventory releases what it still holds. Idempotent.
+    pub async fn stock_lost(&self, id: Uuid, now: DateTime<Utc>) -> Result<Order, Error> {
+        self.decide(id, None, move |o| {
+            o.apply(
+                Trigger::CommitFailed {
+                    reason: STOCK_LOST.to_owned(),
+                },
+                SagaPath::Http,
+                now,
+            )
+        })
+        .await
+    }
+
     /// The HTTP path gives up: the event path drives the order from now on.
     pub async fn hand_over(&self, id: Uuid, now: DateTime<Utc>) -> Result<Order, Error> {
         self.decide(id, None, move |o| o.hand_over(now)).await
     }
 
-    /// `ProductInventoryReserved`: confirms a handed-over order. An order the HTTP path
-    /// still drives is left to it (it confirms on its own answer).
+    /// `ProductInventoryReserved`: a handed-over order whose lines are exactly the
+    /// reserved items moves to `RESERVED` and asks for its commit. An order the HTTP path
+    /// still drives is left to it.
     pub async fn on_stock_reserved(
         &self,
         event_id: Uuid,
         id: Uuid,
+        items: Vec<(Sku, Quantity)>,
         now: DateTime<Utc>,
-    ) -> Result<(), Error> {
+    ) -> Result<Reaction, Error> {
         self.on_event(event_id, "ProductInventoryReserved", id, move |o| {
-            if !o.is_handed_over() {
+            if !o.is_handed_over() || o.status.is_terminal() {
                 return Ok(Vec::new());
             }
+            o.check_lines(&items)?;
             o.apply(Trigger::StockReserved, SagaPath::Event, now)
+        })
+        .await
+    }
+
+    /// `ProductInventoryCommitted`: the order's lines left the stock for good; an order
+    /// whose lines they are exactly is confirmed, whichever path drove it (the HTTP path
+    /// may have died between its commit and its confirm).
+    pub async fn on_stock_committed(
+        &self,
+        event_id: Uuid,
+        id: Uuid,
+        items: Vec<(Sku, Quantity)>,
+        now: DateTime<Utc>,
+    ) -> Result<Reaction, Error> {
+        self.on_event(event_id, "ProductInventoryCommitted", id, move |o| {
+            if o.status.is_terminal() {
+                return Ok(Vec::new());
+            }
+            o.check_lines(&items)?;
+            o.apply(Trigger::StockCommitted, SagaPath::Event, now)
+        })
+        .await
+    }
+
+    /// `ProductInventoryCommitFailed`: the order is cancelled with the reason (`stock_lost`
+    /// when its units were gone); the inventory releases what it still holds.
+    pub async fn on_commit_failed(
+        &self,
+        event_id: Uuid,
+        id: Uuid,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<Reaction, Error> {
+        self.on_event(event_id, "ProductInventoryCommitFailed", id, move |o| {
+            o.apply(Trigger::CommitFailed { reason }, SagaPath::Event, now)
         })
         .await
     }
@@ -143,7 +221,7 @@ impl<S: OrderStore> Orders<S> {
         id: Uuid,
         reason: String,
         now: DateTime<Utc>,
-    ) -> Result<(), Error> {
+    ) -> Result<Reaction, Error> {
         self.on_event(
             event_id,
             "ProductInventoryReservationFailed",
@@ -159,13 +237,14 @@ impl<S: OrderStore> Orders<S> {
     }
 
     /// `ProductInventoryReservationExpired`: a pending order whose hold expired is
-    /// cancelled (and its other holds released), whichever path drives it.
+    /// cancelled (and its other holds released), whichever path drives it. A `RESERVED`
+    /// order stays: its commit takes the units again.
     pub async fn on_hold_expired(
         &self,
         event_id: Uuid,
         id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<(), Error> {
+    ) -> Result<Reaction, Error> {
         self.on_event(
             event_id,
             "ProductInventoryReservationExpired",
@@ -218,7 +297,7 @@ impl<S: OrderStore> Orders<S> {
         decide: F,
     ) -> Result<Order, Error>
     where
-        F: FnOnce(&mut Order) -> Result<Vec<crate::domain::OrderEvent>, OrderError> + Send,
+        F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
         match self.store.change(id, inbox, decide).await? {
             Changed::Done(outcome) => Ok(outcome?),
@@ -232,20 +311,22 @@ impl<S: OrderStore> Orders<S> {
         event_type: &str,
         id: Uuid,
         decide: F,
-    ) -> Result<(), Error>
+    ) -> Result<Reaction, Error>
     where
-        F: FnOnce(&mut Order) -> Result<Vec<crate::domain::OrderEvent>, OrderError> + Send,
+        F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
         let inbox = InboxEntry {
             consumer: CONSUMER,
             event_id,
             event_type,
         };
-        match self.store.change(id, Some(inbox), decide).await? {
+        Ok(match self.store.change(id, Some(inbox), decide).await? {
+            Changed::Done(Err(OrderError::LinesMismatch { .. })) => Reaction::LinesMismatch,
+            Changed::Done(_) => Reaction::Taken,
             // An event about an order this service does not know (e.g. a reservation
             // made directly on the inventory) is not ours to act on.
-            Changed::Done(_) | Changed::NotFound | Changed::Duplicate => Ok(()),
-        }
+            Changed::NotFound | Changed::Duplicate => Reaction::NotOurs,
+        })
     }
 }
 

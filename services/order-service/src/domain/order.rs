@@ -67,6 +67,8 @@ pub struct Transition {
 pub enum OrderEvent {
     /// The event-driven saga starts: the inventory is asked to reserve.
     Created,
+    /// The order's stock is reserved: the inventory is asked to commit exactly its lines.
+    CommitRequested,
     Confirmed,
     Cancelled {
         reason: String,
@@ -81,6 +83,10 @@ pub enum OrderError {
         status: OrderStatus,
         attempted: &'static str,
     },
+    /// Stock was reserved or committed for other lines than the order's: no proof that
+    /// the order has its stock.
+    #[error("order {order_id}: the inventory's lines are not the order's lines")]
+    LinesMismatch { order_id: Uuid },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +142,26 @@ impl Order {
         self.handed_over_at.is_some()
     }
 
+    /// Whether `items` are exactly the order's lines (the same SKUs, the same
+    /// quantities, in any order): what a reservation or a commit must cover before it
+    /// moves the order.
+    pub fn has_lines(&self, items: &[(Sku, Quantity)]) -> bool {
+        let mut mine: Vec<(&Sku, Quantity)> = self.lines.iter().map(|l| (&l.sku, l.qty)).collect();
+        let mut theirs: Vec<(&Sku, Quantity)> = items.iter().map(|(s, q)| (s, *q)).collect();
+        mine.sort();
+        theirs.sort();
+        mine == theirs
+    }
+
+    /// `has_lines`, as a refusal.
+    pub fn check_lines(&self, items: &[(Sku, Quantity)]) -> Result<(), OrderError> {
+        if self.has_lines(items) {
+            Ok(())
+        } else {
+            Err(OrderError::LinesMismatch { order_id: self.id })
+        }
+    }
+
     /// The event path takes the order over: `OrderCreated` goes out, once. A decided
     /// order is not handed over; asking again changes nothing.
     pub fn hand_over(&mut self, now: DateTime<Utc>) -> Result<Vec<OrderEvent>, OrderError> {
@@ -162,7 +188,7 @@ impl Order {
             Next::Stay => return Ok(Vec::new()),
             Next::Invalid => {
                 return Err(self.invalid(match trigger {
-                    Trigger::Confirm => "confirmed",
+                    Trigger::Confirm | Trigger::StockCommitted => "confirmed",
                     _ => "cancelled",
                 }));
             }
@@ -179,6 +205,7 @@ impl Order {
         self.status = to;
         self.touch(now);
         Ok(match to {
+            OrderStatus::Reserved => vec![OrderEvent::CommitRequested],
             OrderStatus::Confirmed => vec![OrderEvent::Confirmed],
             OrderStatus::Cancelled => vec![OrderEvent::Cancelled { reason }],
             OrderStatus::Pending => Vec::new(),
@@ -187,10 +214,7 @@ impl Order {
 
     /// How long the order took from placement to its decision, and which path decided.
     pub fn decided(&self) -> Option<(std::time::Duration, SagaPath)> {
-        let last = self
-            .history
-            .last()
-            .filter(|t| t.to != OrderStatus::Pending)?;
+        let last = self.history.last().filter(|t| t.to.is_terminal())?;
         Some((
             (last.at - self.created_at).to_std().unwrap_or_default(),
             last.path,
@@ -263,6 +287,62 @@ mod tests {
     }
 
     #[test]
+    fn a_reserved_order_asks_for_its_commit_and_is_confirmed_by_it() {
+        let mut o = order();
+        let events = o
+            .apply(Trigger::StockReserved, SagaPath::Event, now())
+            .unwrap();
+        assert_eq!(events, vec![OrderEvent::CommitRequested]);
+        assert_eq!(o.status, OrderStatus::Reserved);
+        assert_eq!(o.decided(), None);
+        let events = o
+            .apply(Trigger::StockCommitted, SagaPath::Event, now())
+            .unwrap();
+        assert_eq!(events, vec![OrderEvent::Confirmed]);
+        assert_eq!(o.status, OrderStatus::Confirmed);
+    }
+
+    #[test]
+    fn a_failed_commit_cancels_with_its_reason() {
+        let mut o = order();
+        o.apply(Trigger::StockReserved, SagaPath::Event, now())
+            .unwrap();
+        let events = o
+            .apply(
+                Trigger::CommitFailed {
+                    reason: "stock_lost".into(),
+                },
+                SagaPath::Event,
+                now(),
+            )
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![OrderEvent::Cancelled {
+                reason: "stock_lost".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn only_the_orders_own_lines_match() {
+        let o = order();
+        let sku = Sku::parse("ABC-1234-AB").unwrap();
+        assert!(o.has_lines(&[(sku.clone(), Quantity::parse(2).unwrap())]));
+        assert!(!o.has_lines(&[(sku.clone(), Quantity::parse(1).unwrap())]));
+        assert!(!o.has_lines(&[]));
+        let other = Sku::parse("ABC-1234-AC").unwrap();
+        assert!(!o.has_lines(&[
+            (sku, Quantity::parse(2).unwrap()),
+            (other, Quantity::parse(1).unwrap())
+        ]));
+        assert!(matches!(
+            o.check_lines(&[]),
+            Err(OrderError::LinesMismatch { .. })
+        ));
+    }
+
+    #[test]
     fn cancelling_a_confirmed_order_is_an_invalid_transition() {
         let mut o = order();
         o.apply(Trigger::Confirm, SagaPath::Http, now()).unwrap();
@@ -314,7 +394,7 @@ mod tests {
         let mut o = order();
         assert_eq!(o.hand_over(now()).unwrap(), vec![OrderEvent::Created]);
         assert!(o.hand_over(now()).unwrap().is_empty());
-        o.apply(Trigger::StockReserved, SagaPath::Event, now())
+        o.apply(Trigger::StockCommitted, SagaPath::Event, now())
             .unwrap();
         assert!(o.hand_over(now()).is_err());
     }

@@ -73,6 +73,17 @@ pub async fn spawn_saga(
 }
 
 impl Saga {
+    /// Kills inventory-service: from now on only the inventory events a test publishes
+    /// itself reach order-service.
+    pub async fn stop_inventory(&mut self) {
+        let placeholder = Running::start(|ready| async move {
+            let _ = ready.send(0);
+            std::future::pending::<()>().await;
+        })
+        .await;
+        std::mem::replace(&mut self.inventory, placeholder).kill();
+    }
+
     pub async fn create_stock(&self, sku: &str, qty: i64) {
         let r = self
             .client
@@ -108,6 +119,8 @@ impl Saga {
         }
         self.client
             .post(format!("{}/reservations", self.inventory.address))
+            .header("x-caller", "order-api")
+            .header("x-caller-saga", "true")
             .json(&body)
             .send()
             .await
@@ -130,6 +143,33 @@ impl Saga {
             request = request.header("Idempotency-Key", key);
         }
         request.send().await.unwrap()
+    }
+
+    /// The HTTP path's pivot, as order-api makes it through inventory-api: commit exactly
+    /// `items` of the order in the inventory.
+    pub async fn commit(&self, order_id: &str, items: Value) -> StatusCode {
+        self.client
+            .post(format!(
+                "{}/reservations/{order_id}/commit",
+                self.inventory.address
+            ))
+            .header("x-caller", "order-api")
+            .header("x-caller-saga", "true")
+            .json(&json!({"items": items}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    /// The HTTP path confirms an order whose `items` it committed.
+    pub async fn confirm(&self, order_id: &str, items: Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/orders/{order_id}/confirm", self.orders.address))
+            .json(&json!({"items": items}))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn act(&self, order_id: &str, action: &str) -> reqwest::Response {
@@ -155,15 +195,17 @@ impl Saga {
     }
 
     /// Polls until the order is no longer PENDING (or 20 s pass).
+    /// Polls the order until it is decided (`CONFIRMED` or `CANCELLED`), or 20 s pass.
     pub async fn decided(&self, order_id: &str) -> OrderView {
+        let mut order = self.order(order_id).await;
         for _ in 0..400 {
-            let order = self.order(order_id).await;
-            if order.status != "PENDING" {
+            if matches!(order.status.as_str(), "CONFIRMED" | "CANCELLED") {
                 return order;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+            order = self.order(order_id).await;
         }
-        panic!("order {order_id} stayed PENDING");
+        panic!("order {order_id} was never decided: {}", order.status);
     }
 
     /// Polls the stock of `sku` until `check` holds (or 20 s pass).

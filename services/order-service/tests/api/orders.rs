@@ -94,7 +94,9 @@ async fn cancelling_a_pending_order_releases_its_holds_and_a_confirmed_one_canno
         saga.act(&order.order_id, "cancel").await.status(),
         StatusCode::OK
     );
-    let confirm = saga.act(&order.order_id, "confirm").await;
+    let confirm = saga
+        .confirm(&order.order_id, json!([{"sku": "ABC-1234-AB", "qty": 4}]))
+        .await;
     assert_eq!(confirm.status(), StatusCode::CONFLICT);
     assert_eq!(
         confirm.json::<Value>().await.unwrap()["code"],
@@ -102,14 +104,17 @@ async fn cancelling_a_pending_order_releases_its_holds_and_a_confirmed_one_canno
     );
 
     let kept = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 3}])).await;
-    saga.reserve(
-        &kept.order_id,
-        json!([{"sku": "ABC-1234-AB", "qty": 3}]),
-        None,
-    )
-    .await;
+    let lines = json!([{"sku": "ABC-1234-AB", "qty": 3}]);
+    saga.reserve(&kept.order_id, lines.clone(), None).await;
     assert_eq!(
-        saga.act(&kept.order_id, "confirm").await.status(),
+        saga.commit(&kept.order_id, lines.clone()).await,
+        StatusCode::OK
+    );
+    // Committed: out of stock for good before the order is confirmed.
+    let stock = saga.stock("ABC-1234-AB").await;
+    assert_eq!((stock.on_hand, stock.reserved), (7, 0));
+    assert_eq!(
+        saga.confirm(&kept.order_id, lines).await.status(),
         StatusCode::OK
     );
     let r = saga.act(&kept.order_id, "cancel").await;
@@ -118,9 +123,33 @@ async fn cancelling_a_pending_order_releases_its_holds_and_a_confirmed_one_canno
         r.json::<Value>().await.unwrap()["code"],
         "invalid_transition"
     );
-    // The confirmation commits the holds in the inventory.
     saga.stock_until("ABC-1234-AB", |s| s.on_hand == 7 && s.reserved == 0)
         .await;
+    // Confirmed by the HTTP path's call or by the commit's event, whichever came first.
     let history = saga.order(&kept.order_id).await.history;
-    assert_eq!(history.last().unwrap().path, "http");
+    assert_eq!(history.last().unwrap().to, "CONFIRMED");
+}
+
+#[tokio::test]
+async fn a_confirmation_must_name_exactly_the_orders_committed_lines() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 10).await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 5}])).await;
+    for wrong in [
+        json!([{"sku": "ABC-1234-AB", "qty": 1}]),
+        json!([{"sku": "ABC-1234-AB", "qty": 5}, {"sku": "ABC-1234-AC", "qty": 1}]),
+        json!([]),
+    ] {
+        let r = saga.confirm(&order.order_id, wrong).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "lines_mismatch");
+    }
+    // Without the committed lines there is nothing to confirm on.
+    let bare = saga.act(&order.order_id, "confirm").await;
+    assert!(bare.status().is_client_error(), "{}", bare.status());
+    let still = saga.order(&order.order_id).await;
+    assert_eq!(
+        (still.status.as_str(), still.version),
+        ("PENDING", order.version)
+    );
 }

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use contracts::events::{
-    Envelope, EventLine, EventType, ProductInventoryReservationFailed, ProductInventoryReserved,
+    CommitFailureReason, Envelope, EventLine, EventType, ProductInventoryCommitFailed,
+    ProductInventoryCommitted, ProductInventoryReservationFailed, ProductInventoryReserved,
     ReservationFailureReason,
 };
 use reqwest::StatusCode;
@@ -30,6 +31,10 @@ async fn a_handed_over_order_is_confirmed_by_events_and_its_holds_committed() {
     assert_eq!(decided.status, "CONFIRMED");
     assert!(decided.handed_over);
     assert_eq!(decided.history.last().unwrap().path, "event");
+    // Reserved, then committed, then confirmed: each step in the history.
+    let steps: Vec<&str> = decided.history.iter().map(|t| t.to.as_str()).collect();
+    assert_eq!(steps, ["PENDING", "RESERVED", "CONFIRMED"]);
+    assert_eq!(decided.history.last().unwrap().reason, "stock committed");
     saga.stock_until("AAA-0001-AA", |s| s.on_hand == 8 && s.reserved == 0)
         .await;
     saga.stock_until("BBB-0001-BB", |s| s.on_hand == 7 && s.reserved == 0)
@@ -186,4 +191,146 @@ async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
     );
     let stock = saga.stock("ABC-1234-AB").await;
     assert_eq!((stock.on_hand, stock.reserved), (9, 0));
+}
+
+fn lines(sku: &str, qty: i64) -> Vec<EventLine> {
+    vec![EventLine {
+        sku: sku.into(),
+        qty,
+    }]
+}
+
+/// Publishes an inventory event as inventory-service would.
+async fn publish<T: EventType + serde::Serialize>(
+    saga: &crate::helpers::Saga,
+    order_id: &str,
+    data: T,
+) {
+    let event = Envelope::new(
+        "inventory-service",
+        chrono::Utc::now(),
+        Some(order_id),
+        order_id,
+        data,
+    );
+    RawPublisher::connect()
+        .await
+        .publish(
+            &format!("{}inventory_events", saga.prefix),
+            T::ROUTING_KEY,
+            &event.id.to_string(),
+            &serde_json::to_vec(&event).unwrap(),
+        )
+        .await;
+}
+
+/// The order, once the events published before have had time to be handled.
+async fn settled(saga: &crate::helpers::Saga, order_id: &str) -> contracts::orders::OrderView {
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    saga.order(order_id).await
+}
+
+#[tokio::test]
+async fn events_whose_lines_are_not_the_orders_move_nothing_and_the_right_ones_confirm() {
+    let mut saga = spawn_saga(|_| {}, |_| {}).await;
+    // The inventory is away: only the events this test publishes reach order-service.
+    saga.stop_inventory().await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 5}])).await;
+    saga.act(&order.order_id, "handover").await;
+    let handed = saga.order(&order.order_id).await;
+
+    // One unit held for the order's id (e.g. through the public single-SKU route).
+    let partial = ProductInventoryReserved {
+        order_id: order.order_id.clone(),
+        items: lines("ABC-1234-AB", 1),
+        expires_at: chrono::Utc::now(),
+    };
+    publish(&saga, &order.order_id, partial).await;
+    let after = settled(&saga, &order.order_id).await;
+    assert_eq!(
+        (after.status.as_str(), after.version),
+        ("PENDING", handed.version)
+    );
+
+    let whole = ProductInventoryReserved {
+        order_id: order.order_id.clone(),
+        items: lines("ABC-1234-AB", 5),
+        expires_at: chrono::Utc::now(),
+    };
+    publish(&saga, &order.order_id, whole).await;
+    let reserved = settled(&saga, &order.order_id).await;
+    assert_eq!(reserved.status, "RESERVED");
+
+    // A commit of other lines is no proof either.
+    let wrong = ProductInventoryCommitted {
+        order_id: order.order_id.clone(),
+        items: lines("ABC-1234-AB", 1),
+    };
+    publish(&saga, &order.order_id, wrong).await;
+    let still = settled(&saga, &order.order_id).await;
+    assert_eq!(
+        (still.status.as_str(), still.version),
+        ("RESERVED", reserved.version)
+    );
+
+    let right = ProductInventoryCommitted {
+        order_id: order.order_id.clone(),
+        items: lines("ABC-1234-AB", 5),
+    };
+    publish(&saga, &order.order_id, right).await;
+    assert_eq!(saga.decided(&order.order_id).await.status, "CONFIRMED");
+    let metrics = saga
+        .client
+        .get(format!("{}/metrics", saga.orders.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("saga_events_refused_total") && l.ends_with(" 1")),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_commit_that_fails_for_lost_stock_cancels_the_order_and_is_counted() {
+    let mut saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.stop_inventory().await;
+    let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 2}])).await;
+    saga.act(&order.order_id, "handover").await;
+    let whole = ProductInventoryReserved {
+        order_id: order.order_id.clone(),
+        items: lines("ABC-1234-AB", 2),
+        expires_at: chrono::Utc::now(),
+    };
+    publish(&saga, &order.order_id, whole).await;
+    assert_eq!(settled(&saga, &order.order_id).await.status, "RESERVED");
+    let lost = ProductInventoryCommitFailed {
+        order_id: order.order_id.clone(),
+        reason: CommitFailureReason::StockLost,
+        shortages: vec![],
+    };
+    publish(&saga, &order.order_id, lost).await;
+    let decided = saga.decided(&order.order_id).await;
+    assert_eq!(decided.status, "CANCELLED");
+    assert_eq!(decided.history.last().unwrap().reason, "stock_lost");
+    let metrics = saga
+        .client
+        .get(format!("{}/metrics", saga.orders.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("saga_stock_lost_total{path=\"event\"}") && l.ends_with(" 1")),
+        "{metrics}"
+    );
 }

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use contracts::events::{EventType, OrderCancelled, OrderConfirmed, OrderCreated, RawEnvelope};
+use contracts::events::{
+    EventLine, EventType, OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated,
+    RawEnvelope,
+};
 use contracts::inventory::MAX_TTL_SECONDS;
 use messaging::{HandleError, Handler};
 
@@ -26,7 +29,7 @@ impl Handler for OrderEventsHandler {
                     .decode::<OrderCreated>()
                     .map_err(HandleError::Reject)?;
                 let order_id = order_id(&event.data.order_id)?;
-                let lines = lines(&event.data)?;
+                let lines = lines(&event.data.items)?;
                 let ttl = match event.data.ttl_seconds {
                     None => None,
                     Some(t) if (1..=MAX_TTL_SECONDS).contains(&t) => Some(t as u32),
@@ -38,13 +41,19 @@ impl Handler for OrderEventsHandler {
                     .on_order_created(event.id, &order_id, lines, ttl, Utc::now())
                     .await
             }
-            OrderConfirmed::TYPE => {
+            OrderCommitRequested::TYPE => {
                 let event = event
-                    .decode::<OrderConfirmed>()
+                    .decode::<OrderCommitRequested>()
                     .map_err(HandleError::Reject)?;
                 let order_id = order_id(&event.data.order_id)?;
-                self.inventory.on_order_confirmed(event.id, &order_id).await
+                let lines = lines(&event.data.items)?;
+                self.inventory
+                    .on_commit_requested(event.id, &order_id, lines, Utc::now())
+                    .await
             }
+            // A confirmed order's lines were committed before it was confirmed: nothing
+            // is left to do here (a binding from an earlier version may still route it).
+            OrderConfirmed::TYPE => return Ok(()),
             OrderCancelled::TYPE => {
                 let event = event
                     .decode::<OrderCancelled>()
@@ -66,12 +75,12 @@ fn order_id(raw: &str) -> Result<OrderId, HandleError> {
     OrderId::parse(raw).map_err(|e| HandleError::Reject(e.to_string()))
 }
 
-fn lines(event: &OrderCreated) -> Result<Vec<(Sku, Quantity)>, HandleError> {
-    if event.items.is_empty() {
-        return Err(HandleError::Reject("OrderCreated without items".into()));
+fn lines(items: &[EventLine]) -> Result<Vec<(Sku, Quantity)>, HandleError> {
+    if items.is_empty() {
+        return Err(HandleError::Reject("an order event without items".into()));
     }
-    let mut lines = Vec::with_capacity(event.items.len());
-    for item in &event.items {
+    let mut lines = Vec::with_capacity(items.len());
+    for item in items {
         let sku = Sku::parse(&item.sku).map_err(|e| HandleError::Reject(e.to_string()))?;
         let qty = Quantity::parse(item.qty).map_err(|e| HandleError::Reject(e.to_string()))?;
         if lines.iter().any(|(s, _): &(Sku, Quantity)| *s == sku) {

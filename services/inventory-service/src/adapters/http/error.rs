@@ -6,7 +6,7 @@ use contracts::inventory::Shortage as ShortageView;
 use problem::Problem;
 
 use crate::application::Error;
-use crate::domain::InventoryError;
+use crate::domain::{Denied, InventoryError, Shortage};
 
 pub(super) fn to_problem(err: Error) -> Problem {
     match err {
@@ -25,15 +25,22 @@ fn refusal_to_problem(refusal: InventoryError) -> Problem {
             .with_extension("skus", skus.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         InventoryError::SkuExists(_) => Problem::conflict("sku_exists", detail),
         InventoryError::InsufficientStock(shortages) => {
-            let shortages: Vec<ShortageView> = shortages
-                .into_iter()
-                .map(|s| ShortageView {
-                    sku: s.sku.to_string(),
-                    requested: s.requested,
-                    available: s.available,
-                })
-                .collect();
-            Problem::conflict("insufficient_stock", detail).with_extension("shortages", shortages)
+            Problem::conflict("insufficient_stock", detail)
+                .with_extension("shortages", views(shortages))
+        }
+        InventoryError::StockLost(shortages) => {
+            Problem::conflict("stock_lost", detail).with_extension("shortages", views(shortages))
+        }
+        InventoryError::HoldNotYours {
+            denied: Denied::OwnedByOrder,
+            ..
+        } => Problem::conflict("hold_owned_by_order", detail),
+        InventoryError::HoldNotYours {
+            denied: Denied::OwnedByAnotherCaller,
+            ..
+        } => Problem::conflict("hold_owned_by_another_caller", detail),
+        InventoryError::SagaOnly => {
+            Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail(detail)
         }
         InventoryError::HoldConflict { .. } => Problem::conflict("reservation_conflict", detail),
         InventoryError::ReservationNotFound { .. } => {
@@ -50,4 +57,15 @@ fn refusal_to_problem(refusal: InventoryError) -> Problem {
         )
         .with_detail(detail),
     }
+}
+
+fn views(shortages: Vec<Shortage>) -> Vec<ShortageView> {
+    shortages
+        .into_iter()
+        .map(|s| ShortageView {
+            sku: s.sku.to_string(),
+            requested: s.requested,
+            available: s.available,
+        })
+        .collect()
 }

@@ -13,7 +13,7 @@ use contracts::inventory::{
 };
 use problem::{Json, Problem, Query};
 
-use super::{AppState, error::to_problem, views};
+use super::{AppState, acting::Acting, error::to_problem, views};
 use crate::adapters::inventory_metrics;
 use crate::domain::Sku;
 
@@ -23,14 +23,19 @@ fn sku(raw: &str) -> Result<Sku> {
     Ok(Sku::parse(raw)?)
 }
 
-#[tracing::instrument(skip_all, fields(sku = %req.sku))]
+#[tracing::instrument(skip_all, fields(sku = %req.sku, caller = tracing::field::Empty))]
 pub(super) async fn create(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     Json(req): Json<CreateInventoryRequest>,
 ) -> Result<impl IntoResponse> {
     let cmd = req.validate()?;
     let location = format!("/inventory/{}", cmd.sku);
-    let record = state.inventory.create(cmd).await.map_err(to_problem)?;
+    let record = state
+        .inventory
+        .create(cmd, &actor)
+        .await
+        .map_err(to_problem)?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -51,9 +56,10 @@ pub(super) async fn stock(
     Ok(Json(views::stock(record)))
 }
 
-#[tracing::instrument(skip_all, fields(sku = %raw, order_id = %req.order_id))]
+#[tracing::instrument(skip_all, fields(sku = %raw, order_id = %req.order_id, caller = tracing::field::Empty))]
 pub(super) async fn reserve(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     Path(raw): Path<String>,
     Json(req): Json<ReserveRequest>,
 ) -> Result<StatusCode> {
@@ -61,15 +67,16 @@ pub(super) async fn reserve(
     let cmd = req.validate()?;
     state
         .inventory
-        .reserve(&sku, cmd, Utc::now())
+        .reserve(&sku, cmd, Utc::now(), &actor)
         .await
         .map_err(to_problem)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[tracing::instrument(skip_all, fields(sku = %raw, order_id = %req.order_id))]
+#[tracing::instrument(skip_all, fields(sku = %raw, order_id = %req.order_id, caller = tracing::field::Empty))]
 pub(super) async fn release(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     Path(raw): Path<String>,
     Json(req): Json<ReleaseRequest>,
 ) -> Result<StatusCode> {
@@ -77,15 +84,16 @@ pub(super) async fn release(
     let cmd = req.validate()?;
     state
         .inventory
-        .release(&sku, cmd)
+        .release(&sku, cmd, &actor)
         .await
         .map_err(to_problem)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[tracing::instrument(skip_all, fields(sku = %raw, order_id = %req.order_id))]
+#[tracing::instrument(skip_all, fields(sku = %raw, order_id = %req.order_id, caller = tracing::field::Empty))]
 pub(super) async fn confirm(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     Path(raw): Path<String>,
     Json(req): Json<ConfirmRequest>,
 ) -> Result<StatusCode> {
@@ -93,15 +101,16 @@ pub(super) async fn confirm(
     let order_id = req.validate()?;
     state
         .inventory
-        .confirm(&sku, &order_id)
+        .confirm(&sku, &order_id, &actor)
         .await
         .map_err(to_problem)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[tracing::instrument(skip_all, fields(sku = %raw))]
+#[tracing::instrument(skip_all, fields(sku = %raw, caller = tracing::field::Empty))]
 pub(super) async fn replenish(
     State(state): State<AppState>,
+    Acting(actor): Acting,
     Path(raw): Path<String>,
     Json(req): Json<ReplenishRequest>,
 ) -> Result<StatusCode> {
@@ -109,7 +118,7 @@ pub(super) async fn replenish(
     let qty = req.validate()?;
     state
         .inventory
-        .replenish(&sku, qty)
+        .replenish(&sku, qty, &actor)
         .await
         .map_err(to_problem)?;
     inventory_metrics::replenished(qty);

@@ -1,6 +1,7 @@
-//! The HTTP adapter: routes of SYSTEM.md §3 for stock and reservations, health probes,
+//! The HTTP adapter: routes of docs/contract.md §3 for stock and reservations, health probes,
 //! `/metrics`, and the mapping of use-case outcomes to responses and problems.
 
+mod acting;
 mod error;
 mod health;
 mod inventory;
@@ -41,6 +42,10 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .route("/inventory/{sku}/replenish", post(inventory::replenish))
         .route("/inventory/{sku}/movements", get(inventory::movements))
         .route("/reservations", post(reservations::create))
+        .route(
+            "/reservations/{order_id}/commit",
+            post(reservations::commit),
+        )
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .merge(admin::router(state.admin.clone()));

@@ -30,6 +30,7 @@ pub(super) fn movement(record: MovementRecord) -> MovementView {
         on_hand_after: m.on_hand_after,
         reserved_after: m.reserved_after,
         crossed_below_safety_stock: m.crossed_below_safety_stock,
+        actor: m.actor,
         occurred_at: record.occurred_at,
     }
 }

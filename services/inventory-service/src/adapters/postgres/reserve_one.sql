@@ -3,7 +3,8 @@
 -- and the events. Shared with the bench's pgbench reference run.
 --   $1 sku, $2 order id, $3 qty, $4 expires_at,
 --   $5-$9 the reserved event (id, exchange, routing key, type, payload),
---   $10-$14 the below-safety-stock event, $15-$19 the depleted event, $20 traceparent
+--   $10-$14 the below-safety-stock event, $15-$19 the depleted event, $20 traceparent,
+--   $21 the caller: the hold's owner and the movement's actor (never the saga)
 WITH ord AS (
     INSERT INTO order_states (order_id) VALUES ($2)
     ON CONFLICT (order_id) DO UPDATE SET updated_at = now()
@@ -18,12 +19,13 @@ WITH ord AS (
        AND NOT EXISTS (SELECT 1 FROM reservations WHERE order_id = $2 AND sku = $1)
  RETURNING on_hand, reserved, safety_stock
 ), hold AS (
-    INSERT INTO reservations (order_id, sku, requested, held, status, expires_at)
-    SELECT $2, $1, $3, $3, 'active', $4 FROM upd
+    INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga)
+    SELECT $2, $1, $3, $3, 'active', $4, $21, false FROM upd
 ), movement AS (
-    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock)
+    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
     SELECT $1, 'reserved', $3, $2, on_hand, reserved,
-           on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock
+           on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock,
+           $21
       FROM upd
 ), reserved_event AS (
     INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
@@ -48,4 +50,6 @@ WITH ord AS (
 SELECT EXISTS (SELECT 1 FROM upd) AS reserved,
        EXISTS (SELECT 1 FROM ord) AS order_open,
        (SELECT requested FROM reservations WHERE order_id = $2 AND sku = $1) AS held_for,
+       (SELECT owner FROM reservations WHERE order_id = $2 AND sku = $1) AS held_by,
+       (SELECT saga FROM reservations WHERE order_id = $2 AND sku = $1) AS held_for_saga,
        (SELECT on_hand - reserved FROM product_inventory WHERE sku = $1) AS available

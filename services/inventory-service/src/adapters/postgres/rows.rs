@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use crate::application::{MovementRecord, StockRecord};
-use crate::domain::{Movement, OrderId, ProductInventory, Quantity, Reservation, Sku};
+use crate::domain::{Actor, Movement, OrderId, ProductInventory, Quantity, Reservation, Sku};
 
 #[derive(Debug, FromRow)]
 pub(super) struct ProductRow {
@@ -44,6 +44,8 @@ pub(super) struct HoldRow {
     pub held: i64,
     pub status: String,
     pub expires_at: DateTime<Utc>,
+    pub owner: String,
+    pub saga: bool,
 }
 
 impl HoldRow {
@@ -55,6 +57,7 @@ impl HoldRow {
             held: self.held,
             status: self.status.parse().map_err(|e: String| anyhow!(e))?,
             expires_at: self.expires_at,
+            owner: owner(&self.owner, self.saga)?,
         })
     }
 }
@@ -69,6 +72,7 @@ pub(super) struct MovementRow {
     pub on_hand_after: i64,
     pub reserved_after: i64,
     pub crossed_below_safety_stock: bool,
+    pub actor: Option<String>,
     pub occurred_at: DateTime<Utc>,
 }
 
@@ -89,8 +93,19 @@ impl MovementRow {
                 on_hand_after: self.on_hand_after,
                 reserved_after: self.reserved_after,
                 crossed_below_safety_stock: self.crossed_below_safety_stock,
+                actor: self.actor,
             },
             occurred_at: self.occurred_at,
         })
     }
+}
+
+/// A hold's owner as stored: the caller's name, and whether it acted for the saga.
+pub(super) fn owner(name: &str, saga: bool) -> anyhow::Result<Actor> {
+    if saga {
+        Actor::saga(name)
+    } else {
+        Actor::caller(name)
+    }
+    .context("hold owner")
 }

@@ -29,7 +29,7 @@ use messaging::{OutboxMessage, inbox, outbox};
 use sqlx::{PgConnection, PgPool};
 
 use super::db_metrics::timed;
-use super::rows::{HoldRow, MovementRow, ProductRow};
+use super::rows::{HoldRow, MovementRow, ProductRow, owner};
 use crate::adapters::events::{SOURCE, outbox_messages};
 use crate::adapters::inventory_metrics::{self, ReservationAnswer};
 use crate::application::{
@@ -37,7 +37,7 @@ use crate::application::{
     ReserveOutcome, Scope, StockRecord, StoreError,
 };
 use crate::domain::{
-    InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory, Sku,
+    Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory, Sku,
 };
 
 #[derive(Debug, Clone)]
@@ -66,6 +66,8 @@ struct ReserveRow {
     reserved: bool,
     order_open: bool,
     held_for: Option<i64>,
+    held_by: Option<String>,
+    held_for_saga: Option<bool>,
     available: Option<i64>,
 }
 
@@ -86,8 +88,8 @@ impl InventoryStore for PgInventoryStore {
                     ON CONFLICT (sku) DO NOTHING
                     RETURNING updated_at
                 ), m AS (
-                    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock)
-                    SELECT $1, 'created', $6, NULL, $2, $3, $7 FROM p
+                    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
+                    SELECT $1, 'created', $6, NULL, $2, $3, $7, $8 FROM p
                 )
                 SELECT updated_at FROM p
                 "#,
@@ -99,6 +101,7 @@ impl InventoryStore for PgInventoryStore {
             .bind(product.version())
             .bind(created.qty)
             .bind(created.crossed_below_safety_stock)
+            .bind(created.actor.as_deref())
             .fetch_optional(&mut *tx)
             .await
             .context("insert product")?;
@@ -207,7 +210,7 @@ impl InventoryStore for PgInventoryStore {
         timed("movements", async {
             let rows: Vec<MovementRow> = sqlx::query_as(
                 "SELECT id, sku, kind, qty, order_id, on_hand_after, reserved_after,
-                        crossed_below_safety_stock, occurred_at
+                        crossed_below_safety_stock, actor, occurred_at
                    FROM movements
                   WHERE sku = $1 AND ($2::bigint IS NULL OR id < $2)
                   ORDER BY id DESC
@@ -279,21 +282,25 @@ impl PgInventoryStore {
         }
         let result: Result<ReserveRow, sqlx::Error> = query
             .bind(telemetry::current_traceparent())
+            .bind(hold.owner.name())
             .fetch_one(&self.pool)
             .await;
         let row = match result {
             Ok(row) => row,
             // A concurrent twin of this request placed the hold first: its answer is ours.
             Err(sqlx::Error::Database(e)) if e.constraint() == Some("reservations_pkey") => {
-                let requested: i64 = sqlx::query_scalar(
-                    "SELECT requested FROM reservations WHERE order_id = $1 AND sku = $2",
+                let (requested, held_by, saga): (i64, String, bool) = sqlx::query_as(
+                    "SELECT requested, owner, saga FROM reservations WHERE order_id = $1 AND sku = $2",
                 )
                 .bind(hold.order_id.as_str())
                 .bind(hold.sku.as_str())
                 .fetch_one(&self.pool)
                 .await
                 .context("read the concurrent hold")?;
-                return Ok(ReserveOutcome::AlreadyHeld { requested });
+                return Ok(ReserveOutcome::AlreadyHeld {
+                    requested,
+                    owner: owner(&held_by, saga)?,
+                });
             }
             Err(e) => return Err(anyhow::Error::from(e).context("reserve").into()),
         };
@@ -302,8 +309,10 @@ impl PgInventoryStore {
             // The statement's snapshot predates any wait on the order's lock: a twin of
             // this request may have committed the hold meanwhile, which the re-checked
             // update saw (no stock left) but the final SELECT could not. Look again.
-            let (held_for, available): (Option<i64>, Option<i64>) = sqlx::query_as(
+            let (held_for, held_by, held_for_saga, available) = sqlx::query_as(
                 "SELECT (SELECT requested FROM reservations WHERE order_id = $1 AND sku = $2),
+                        (SELECT owner FROM reservations WHERE order_id = $1 AND sku = $2),
+                        (SELECT saga FROM reservations WHERE order_id = $1 AND sku = $2),
                         (SELECT on_hand - reserved FROM product_inventory WHERE sku = $2)",
             )
             .bind(hold.order_id.as_str())
@@ -312,14 +321,24 @@ impl PgInventoryStore {
             .await
             .context("re-read after a refused reservation")?;
             row.held_for = held_for;
+            row.held_by = held_by;
+            row.held_for_saga = held_for_saga;
             row.available = available;
         }
         Ok(match row {
             ReserveRow { reserved: true, .. } => ReserveOutcome::Reserved,
             ReserveRow {
                 held_for: Some(requested),
+                held_by,
+                held_for_saga,
                 ..
-            } => ReserveOutcome::AlreadyHeld { requested },
+            } => ReserveOutcome::AlreadyHeld {
+                requested,
+                owner: owner(
+                    held_by.as_deref().unwrap_or(Actor::ANONYMOUS),
+                    held_for_saga.unwrap_or(false),
+                )?,
+            },
             ReserveRow {
                 order_open: false,
                 available: Some(_),
@@ -386,7 +405,7 @@ where
     .context("lock products")?;
     let holds: Vec<HoldRow> = match order_id {
         Some(order_id) => sqlx::query_as(
-            "SELECT order_id, sku, requested, held, status, expires_at
+            "SELECT order_id, sku, requested, held, status, expires_at, owner, saga
                FROM reservations WHERE order_id = $1 AND sku = ANY($2)
               ORDER BY sku FOR UPDATE",
         )
@@ -514,8 +533,8 @@ async fn write_changes(
     if !changes.holds.is_empty() {
         let h = &changes.holds;
         sqlx::query(
-            "INSERT INTO reservations (order_id, sku, requested, held, status, expires_at)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamptz[])
+            "INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::bool[])
              ON CONFLICT (order_id, sku) DO UPDATE
                 SET held = excluded.held, status = excluded.status, updated_at = now()",
         )
@@ -525,6 +544,8 @@ async fn write_changes(
         .bind(h.iter().map(|x| x.held).collect::<Vec<_>>())
         .bind(h.iter().map(|x| x.status.as_str()).collect::<Vec<_>>())
         .bind(h.iter().map(|x| x.expires_at).collect::<Vec<_>>())
+        .bind(h.iter().map(|x| x.owner.name()).collect::<Vec<_>>())
+        .bind(h.iter().map(|x| x.owner.is_saga()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .context("upsert holds")?;
@@ -532,8 +553,8 @@ async fn write_changes(
     if !changes.movements.is_empty() {
         let m = &changes.movements;
         sqlx::query(
-            "INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bool[])",
+            "INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bool[], $8::text[])",
         )
         .bind(m.iter().map(|x| x.sku.as_str()).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>())
@@ -542,6 +563,7 @@ async fn write_changes(
         .bind(m.iter().map(|x| x.on_hand_after).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.reserved_after).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.crossed_below_safety_stock).collect::<Vec<_>>())
+        .bind(m.iter().map(|x| x.actor.as_deref()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .context("insert movements")?;

@@ -15,6 +15,9 @@ pub(super) fn to_problem(err: Error) -> Problem {
             Problem::conflict("invalid_transition", detail)
                 .with_extension("status", status.as_str())
         }
+        Error::Rejected(OrderError::LinesMismatch { .. }) => {
+            Problem::conflict("lines_mismatch", detail)
+        }
         Error::KeyReused => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",

@@ -8,7 +8,8 @@ use axum::{
 use chrono::Utc;
 use contracts::ValidationError;
 use contracts::orders::{
-    CancelOrderRequest, CreateOrderRequest, OrderLineRequest, OrderView, TransitionView,
+    CancelCause, CancelOrderRequest, ConfirmOrderRequest, CreateOrderRequest, OrderLineRequest,
+    OrderView, TransitionView,
 };
 use problem::{Json, Problem};
 use uuid::Uuid;
@@ -66,14 +67,19 @@ pub(super) async fn get(
     Ok(Json(view(&order)))
 }
 
+/// The saga confirms an order whose lines the inventory has committed: the body names
+/// those lines, and they must be the order's.
 #[tracing::instrument(skip_all, fields(order_id = %raw))]
 pub(super) async fn confirm(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    Json(req): Json<ConfirmOrderRequest>,
 ) -> Result<Json<OrderView>, Problem> {
+    let id = order_id(&raw)?;
+    let committed = req.validate()?;
     let order = state
         .orders
-        .confirm(order_id(&raw)?, Utc::now())
+        .confirm(id, committed, Utc::now())
         .await
         .map_err(to_problem)?;
     Ok(Json(view(&order)))
@@ -94,15 +100,16 @@ pub(super) async fn cancel(
                 .with_detail(e.to_string())
         })?
     };
+    let id = order_id(&raw)?;
     let reason = request
-        .reason
-        .map(|r| r.chars().take(500).collect())
-        .unwrap_or_else(|| "cancelled by request".to_owned());
-    let order = state
-        .orders
-        .cancel(order_id(&raw)?, reason, Utc::now())
-        .await
-        .map_err(to_problem)?;
+        .validate()?
+        .unwrap_or("cancelled by request")
+        .to_owned();
+    let cancelled = match request.cause {
+        Some(CancelCause::StockLost) => state.orders.stock_lost(id, Utc::now()).await,
+        None => state.orders.cancel(id, reason, Utc::now()).await,
+    };
+    let order = cancelled.map_err(to_problem)?;
     Ok(Json(view(&order)))
 }
 

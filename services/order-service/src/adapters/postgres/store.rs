@@ -170,7 +170,7 @@ impl OrderStore for PgOrderStore {
 
     async fn due_timeouts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT id FROM orders WHERE status = 'PENDING' AND deadline_at <= $1
+            "SELECT id FROM orders WHERE status IN ('PENDING', 'RESERVED') AND deadline_at <= $1
               ORDER BY deadline_at LIMIT $2",
         )
         .bind(now)
