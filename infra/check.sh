@@ -312,6 +312,16 @@ if set(services) != want:
     fail(f"docker-compose.yml services {sorted(services)} != {sorted(want)}")
 
 
+FACADES = {"order-api", "inventory-api"}
+# Keys a service must be given; a default in the Compose file would be a key everybody knows.
+KEYS_REQUIRED = {
+    "inventory-service": ("ADMIN_API_KEY",),
+    "order-service": ("ADMIN_API_KEY", "ORDER_SERVICE_API_KEY"),
+    "inventory-api": ("API_KEYS",),
+    "order-api": ("API_KEYS", "INVENTORY_API_KEY", "ORDER_SERVICE_API_KEY"),
+}
+
+
 def env_of(service):
     env = service.get("environment") or {}
     if isinstance(env, list):
@@ -347,8 +357,15 @@ for name, port in APP_PORTS.items():
     default = config_default_port(name)
     if default is not None and default != port:
         fail(f"compose {name}: port {port}, but the service's default PORT is {default}")
-    if container_ports(svc).get(str(port)) != f"{port}:{port}":
+    # Only the public facades are published on the host; the domain services are
+    # reachable inside the stack's network only.
+    if name in FACADES and container_ports(svc).get(str(port)) != f"{port}:{port}":
         fail(f"compose {name}: should publish {port}:{port}")
+    if name not in FACADES and svc.get("ports"):
+        fail(f"compose {name}: a domain service must not be published on the host")
+    for var in KEYS_REQUIRED.get(name, ()):
+        if ":?" not in env.get(var, ""):
+            fail(f"compose {name}: {var} must be required (${{{var}:?...}}), never defaulted")
     if env.get("OTEL_SERVICE_NAME") != name:
         fail(f"compose {name}: OTEL_SERVICE_NAME should be {name} (it is the Prometheus job)")
     if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") != "http://tempo:4318":
