@@ -134,12 +134,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Identity>() {
             Some(Identity::Known(caller)) => Ok(caller.clone()),
-            Some(Identity::NoKey) => Err(unauthorized(&format!(
-                "this route needs a key: send it in the {API_KEY_HEADER} header"
-            ))),
-            Some(Identity::UnknownKey) => Err(unauthorized(&format!(
-                "the {API_KEY_HEADER} header holds no known key"
-            ))),
+            Some(Identity::NoKey) => Err(Unauthorized::NoKey.into_response()),
+            Some(Identity::UnknownKey) => Err(Unauthorized::UnknownKey.into_response()),
             None => {
                 // A wiring mistake, not the client's: refusing beats serving unchecked.
                 tracing::error!(
@@ -151,9 +147,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// 401 `unauthorized` with the RFC 9110 challenge naming the header the key goes in,
-/// for the routes that check a key themselves (admin routes, service keys).
-pub fn unauthorized(detail: &str) -> Response {
+/// A request refused for want of a known key: answered 401 `unauthorized`, with the
+/// RFC 9110 challenge naming the header the key goes in. What the [`Caller`] extractor
+/// answers, for the routes that check a key themselves (admin routes, service keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unauthorized {
+    /// No `x-api-key` header.
+    NoKey,
+    /// A header that holds no known key (never repeated).
+    UnknownKey,
+}
+
+impl IntoResponse for Unauthorized {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NoKey => unauthorized(&format!(
+                "this route needs a key: send it in the {API_KEY_HEADER} header"
+            )),
+            Self::UnknownKey => {
+                unauthorized(&format!("the {API_KEY_HEADER} header holds no known key"))
+            }
+        }
+    }
+}
+
+/// 401 with the RFC 9110 challenge naming the header the key goes in.
+fn unauthorized(detail: &str) -> Response {
     let mut response = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
         .with_detail(format!(
             "{detail} (WWW-Authenticate: ApiKey header=\"{API_KEY_HEADER}\")"

@@ -94,7 +94,7 @@ mod service_key;
 mod settings;
 mod shedding;
 
-pub use caller::{ADMIN, ANONYMOUS, Caller, CallerName, NameError, unauthorized};
+pub use caller::{ADMIN, ANONYMOUS, Caller, CallerName, NameError, Unauthorized};
 pub use keys::{Callers, KeyError, KeysError, MIN_KEY_LEN};
 pub use layer::{AccessLayer, AccessService};
 pub use policy::{Access, AccessError, Mode};

@@ -7,11 +7,10 @@
 
 use std::fmt;
 
-use axum::{http::HeaderMap, response::Response};
+use axum::http::HeaderMap;
 
 use crate::{
-    API_KEY_HEADER, KeyError,
-    caller::unauthorized,
+    API_KEY_HEADER, KeyError, Unauthorized,
     keys::{KeyDigest, digest_of_configured},
 };
 
@@ -32,17 +31,13 @@ impl ServiceKey {
         bool::from(self.0.ct_eq(&KeyDigest::of(presented)))
     }
 
-    /// `Ok` when the request's `x-api-key` header holds this key, else the 401
-    /// `unauthorized` problem (with its `WWW-Authenticate` challenge) to answer with.
-    pub fn check(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// `Ok` when the request's `x-api-key` header holds this key, else why not, to
+    /// answer with (401 `unauthorized` with its `WWW-Authenticate` challenge).
+    pub fn check(&self, headers: &HeaderMap) -> Result<(), Unauthorized> {
         match headers.get(API_KEY_HEADER).map(|value| value.to_str()) {
-            None => Err(unauthorized(&format!(
-                "this route needs a key: send it in the {API_KEY_HEADER} header"
-            ))),
+            None => Err(Unauthorized::NoKey),
             Some(Ok(presented)) if self.matches(presented) => Ok(()),
-            Some(_) => Err(unauthorized(&format!(
-                "the {API_KEY_HEADER} header holds no known key"
-            ))),
+            Some(_) => Err(Unauthorized::UnknownKey),
         }
     }
 }
@@ -55,7 +50,10 @@ impl fmt::Debug for ServiceKey {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::{HeaderValue, StatusCode};
+    use axum::{
+        http::{HeaderValue, StatusCode},
+        response::IntoResponse,
+    };
 
     use super::*;
 
@@ -87,11 +85,12 @@ mod tests {
     fn a_missing_or_wrong_header_is_a_401_with_a_challenge() {
         let key = ServiceKey::parse(KEY).unwrap();
         assert!(key.check(&with_key(KEY)).is_ok());
-        for headers in [HeaderMap::new(), with_key("svc-0123456789abcdeX")] {
-            let refused = key.check(&headers).unwrap_err();
-            assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-            assert!(refused.headers().contains_key("www-authenticate"));
-        }
+        assert_eq!(key.check(&HeaderMap::new()), Err(Unauthorized::NoKey));
+        let wrong = key.check(&with_key("svc-0123456789abcdeX")).unwrap_err();
+        assert_eq!(wrong, Unauthorized::UnknownKey);
+        let refused = wrong.into_response();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert!(refused.headers().contains_key("www-authenticate"));
     }
 
     #[test]

@@ -63,6 +63,8 @@ impl<B> MakeSpan<B> for RequestSpan {
             http.request.method = %method,
             http.route = route.map_or("unmatched", MatchedPath::as_str),
             http.response.status_code = Empty,
+            // Named by the access layer once it knows who calls; never a key.
+            caller = Empty,
         );
         // Fails only when the span is not traced at all, and then there is nothing to
         // continue.

@@ -3,6 +3,7 @@
 
 use std::{net::IpAddr, str::FromStr, time::Duration};
 
+use access::AccessSettings;
 use anyhow::{Context, bail};
 use reqwest::Url;
 
@@ -10,7 +11,9 @@ use reqwest::Url;
 /// directly (port 0 binds a free port).
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `BIND_ADDR` [0.0.0.0]
+    /// `BIND_ADDR` [127.0.0.1]: loopback unless told otherwise, because without
+    /// `API_KEYS` the facade serves anyone who reaches it (and refuses to start on any
+    /// other address).
     pub bind_addr: IpAddr,
     /// `PORT` [3001]
     pub port: u16,
@@ -22,6 +25,10 @@ pub struct Settings {
     pub upstream_connect_timeout: Duration,
     /// `BODY_LIMIT_BYTES` [16384]: larger request bodies are refused with 413.
     pub body_limit_bytes: usize,
+    /// `API_KEYS`, `ADMIN_API_KEY`, `RATE_LIMIT_PER_SEC`, `MAX_CONCURRENT_REQUESTS`,
+    /// `REQUEST_TIMEOUT_MS`: who may call what, and how much at once (libs/access). Checked
+    /// when the application is built, against `bind_addr`.
+    pub access: AccessSettings,
 }
 
 impl Settings {
@@ -34,7 +41,7 @@ impl Settings {
     /// Same as [`Settings::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let settings = Self {
-            bind_addr: read(&lookup, "BIND_ADDR", IpAddr::from([0, 0, 0, 0]))?,
+            bind_addr: read(&lookup, "BIND_ADDR", IpAddr::from([127, 0, 0, 1]))?,
             port: read(&lookup, "PORT", 3001)?,
             inventory_service_url: read(
                 &lookup,
@@ -48,9 +55,24 @@ impl Settings {
                 500,
             )?),
             body_limit_bytes: read(&lookup, "BODY_LIMIT_BYTES", 16 * 1024)?,
+            access: AccessSettings::from_lookup(&lookup),
         };
         settings.check()?;
         Ok(settings)
+    }
+
+    /// A test instance: a free loopback port in front of `upstream`, generous timeouts,
+    /// no keys (so every caller is `anonymous`).
+    pub fn for_tests(upstream: &str) -> Self {
+        Self {
+            bind_addr: [127, 0, 0, 1].into(),
+            port: 0,
+            inventory_service_url: Url::parse(upstream).expect("upstream URL"),
+            upstream_timeout: Duration::from_secs(2),
+            upstream_connect_timeout: Duration::from_millis(500),
+            body_limit_bytes: 16 * 1024,
+            access: AccessSettings::default(),
+        }
     }
 
     fn check(&self) -> anyhow::Result<()> {
@@ -99,7 +121,7 @@ mod tests {
     fn defaults_work_on_one_machine() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.port, 3001);
-        assert_eq!(s.bind_addr.to_string(), "0.0.0.0");
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1");
         assert_eq!(s.inventory_service_url.as_str(), "http://127.0.0.1:3003/");
         assert_eq!(s.upstream_timeout, Duration::from_millis(2000));
         assert_eq!(s.upstream_connect_timeout, Duration::from_millis(500));
@@ -113,6 +135,7 @@ mod tests {
             ("INVENTORY_SERVICE_URL", "http://inventory-service:3003"),
             ("UPSTREAM_TIMEOUT_MS", "750"),
             ("BODY_LIMIT_BYTES", "1024"),
+            ("RATE_LIMIT_PER_SEC", "5"),
         ])
         .unwrap();
         assert_eq!(s.port, 4001);
@@ -122,6 +145,7 @@ mod tests {
         );
         assert_eq!(s.upstream_timeout, Duration::from_millis(750));
         assert_eq!(s.body_limit_bytes, 1024);
+        assert_eq!(s.access.get("RATE_LIMIT_PER_SEC").as_deref(), Some("5"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 document of the facade, served at `GET /openapi.json`.
 //!
 //! Routes declare their success and domain answers (404 `unknown_sku`, 409
-//! `insufficient_stock`, ...) next to their handlers; the problems every forwarded route
-//! can answer (bad input, upstream unavailable or slow) are added here once, by
-//! [`CommonProblems`], so the document and the code cannot drift route by route.
+//! `insufficient_stock`, ...) next to their handlers; the problems many routes share
+//! (bad input, no key or the wrong scope, over the rate, overloaded, upstream unavailable
+//! or slow) are added here once, by [`CommonProblems`], so the document and the code
+//! cannot drift route by route.
 
 use axum::Json;
 use contracts::inventory::Shortage;
@@ -11,8 +12,9 @@ use serde::Serialize;
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::{
-        self, ContentBuilder, Ref, RefOr, ResponseBuilder,
+        self, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type,
         path::{Operation, ParameterIn},
+        security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme},
     },
 };
 
@@ -37,6 +39,11 @@ pub struct ProblemDocument {
     pub code: String,
     /// With `insufficient_stock`: every SKU that was short.
     pub shortages: Option<Vec<Shortage>>,
+    /// With `forbidden`: the scope the route needs.
+    #[schema(example = "stock")]
+    pub scope: Option<String>,
+    /// With `rate_limited`: the same as the `Retry-After` header.
+    pub retry_after_seconds: Option<u64>,
 }
 
 #[derive(OpenApi)]
@@ -54,6 +61,7 @@ pub struct ProblemDocument {
         routes::inventory::replenish,
         routes::inventory::movements,
         routes::reservations::create,
+        routes::reservations::commit,
         routes::health::alive,
         routes::health::ready,
         serve,
@@ -84,41 +92,111 @@ pub async fn serve() -> Json<openapi::OpenApi> {
     Json(document())
 }
 
-/// Adds the problems shared by routes: input problems to routes that take input, and
-/// upstream problems to routes that forward.
+/// Adds what routes share: the key header (security scheme `api_key`) on the routes that
+/// change stock; input problems to routes that take input; upstream problems to routes
+/// that forward; 401/403 to the routes that need a caller; 429, 503 and 504 from the
+/// access and load layers to every route.
 struct CommonProblems;
 
-/// (status, component name, description) of each shared problem response.
-const MALFORMED_JSON: (&str, &str, &str) = (
+/// One shared problem response: status, component name, description, and whether it
+/// carries `Retry-After`.
+struct Shared {
+    status: &'static str,
+    name: &'static str,
+    description: &'static str,
+    retry_after: bool,
+}
+
+const fn shared(status: &'static str, name: &'static str, description: &'static str) -> Shared {
+    Shared {
+        status,
+        name,
+        description,
+        retry_after: false,
+    }
+}
+
+const MALFORMED_JSON: Shared = shared(
     "400",
     "MalformedJson",
     "The body is not JSON (`malformed_json`), or the query string is unreadable (`invalid_query`)",
 );
-const PAYLOAD_TOO_LARGE: (&str, &str, &str) = (
+const UNAUTHORIZED: Shared = shared(
+    "401",
+    "Unauthorized",
+    "No key, or an unknown one, in `x-api-key` (`unauthorized`, with a `WWW-Authenticate` challenge); nothing changed",
+);
+const FORBIDDEN: Shared = shared(
+    "403",
+    "Forbidden",
+    "The caller's key lacks the scope this route needs (`forbidden`, with `scope`); nothing changed",
+);
+const PAYLOAD_TOO_LARGE: Shared = shared(
     "413",
     "PayloadTooLarge",
     "The body is larger than the limit (`payload_too_large`)",
 );
-const UNSUPPORTED_MEDIA_TYPE: (&str, &str, &str) = (
+const UNSUPPORTED_MEDIA_TYPE: Shared = shared(
     "415",
     "UnsupportedMediaType",
     "The body is not sent as application/json (`unsupported_media_type`)",
 );
-const INVALID_INPUT: (&str, &str, &str) = (
+const INVALID_INPUT: Shared = shared(
     "422",
     "InvalidInput",
     "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_query`, `invalid_body`)",
 );
-const INVENTORY_UNAVAILABLE: (&str, &str, &str) = (
-    "503",
-    "InventoryUnavailable",
-    "inventory-service cannot be reached (`inventory_unavailable`)",
-);
-const UPSTREAM_TIMEOUT: (&str, &str, &str) = (
+const RATE_LIMITED: Shared = Shared {
+    retry_after: true,
+    ..shared(
+        "429",
+        "RateLimited",
+        "The caller (by key, else by client address) is over `RATE_LIMIT_PER_SEC` (`rate_limited`); retry after `Retry-After` seconds",
+    )
+};
+const INVENTORY_UNAVAILABLE: Shared = Shared {
+    retry_after: true,
+    ..shared(
+        "503",
+        "InventoryUnavailable",
+        "inventory-service cannot be reached (`inventory_unavailable`), or this facade has too many requests in progress (`overloaded`, with `Retry-After`); nothing changed",
+    )
+};
+const OVERLOADED: Shared = Shared {
+    retry_after: true,
+    ..shared(
+        "503",
+        "Overloaded",
+        "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
+    )
+};
+const UPSTREAM_TIMEOUT: Shared = shared(
     "504",
     "UpstreamTimeout",
-    "inventory-service did not answer in time (`upstream_timeout`); the outcome is unknown",
+    "inventory-service did not answer in time (`upstream_timeout`), or the request ran past `REQUEST_TIMEOUT_MS` (`request_timeout`); the outcome is unknown",
 );
+const REQUEST_TIMEOUT: Shared = shared(
+    "504",
+    "RequestTimeout",
+    "The request ran past `REQUEST_TIMEOUT_MS` (`request_timeout`)",
+);
+
+const ALL_SHARED: [&Shared; 11] = [
+    &MALFORMED_JSON,
+    &UNAUTHORIZED,
+    &FORBIDDEN,
+    &PAYLOAD_TOO_LARGE,
+    &UNSUPPORTED_MEDIA_TYPE,
+    &INVALID_INPUT,
+    &RATE_LIMITED,
+    &INVENTORY_UNAVAILABLE,
+    &OVERLOADED,
+    &UPSTREAM_TIMEOUT,
+    &REQUEST_TIMEOUT,
+];
+
+/// The security scheme of the routes that change stock.
+const API_KEY_SCHEME: &str = "api_key";
 
 /// Routes that answer by themselves, without forwarding.
 const LOCAL_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
@@ -126,40 +204,52 @@ const LOCAL_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 impl Modify for CommonProblems {
     fn modify(&self, doc: &mut openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
-        for (_, name, description) in [
-            MALFORMED_JSON,
-            PAYLOAD_TOO_LARGE,
-            UNSUPPORTED_MEDIA_TYPE,
-            INVALID_INPUT,
-            INVENTORY_UNAVAILABLE,
-            UPSTREAM_TIMEOUT,
-        ] {
-            let response = ResponseBuilder::new()
-                .description(description)
+        components.add_security_scheme(
+            API_KEY_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                access::API_KEY_HEADER,
+                "A key of `API_KEYS` with the scope the route names. A facade on loopback \
+                 without `API_KEYS` needs none (every caller is `anonymous`).",
+            ))),
+        );
+        for shared in ALL_SHARED {
+            let mut response = ResponseBuilder::new()
+                .description(shared.description)
                 .content(
                     problem::CONTENT_TYPE,
                     ContentBuilder::new()
                         .schema(Some(Ref::from_schema_name("ProblemDocument")))
                         .build(),
-                )
-                .build();
+                );
+            if shared.retry_after {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                        .description(Some("Seconds to wait before retrying"))
+                        .build(),
+                );
+            }
             components
                 .responses
-                .insert(name.to_owned(), RefOr::T(response));
+                .insert(shared.name.to_owned(), RefOr::T(response.build()));
         }
 
         for (path, item) in doc.paths.paths.iter_mut() {
-            if LOCAL_ROUTES.contains(&path.as_str()) {
-                continue;
+            let forwards = !LOCAL_ROUTES.contains(&path.as_str());
+            if let Some(operation) = &mut item.get {
+                add_common_problems(operation, forwards, false);
             }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                add_common_problems(operation);
+            if let Some(operation) = &mut item.post {
+                add_common_problems(operation, forwards, true);
             }
         }
     }
 }
 
-fn add_common_problems(operation: &mut Operation) {
+/// `needs_caller`: every `POST` of this facade takes a caller with a scope; every `GET`
+/// is public.
+fn add_common_problems(operation: &mut Operation, forwards: bool, needs_caller: bool) {
     let mut shared = Vec::new();
     let params = operation.parameters.as_deref().unwrap_or_default();
     let takes_body = operation.request_body.is_some();
@@ -167,21 +257,33 @@ fn add_common_problems(operation: &mut Operation) {
         .iter()
         .any(|p| matches!(p.parameter_in, ParameterIn::Query));
     if takes_body || takes_query {
-        shared.push(MALFORMED_JSON);
+        shared.push(&MALFORMED_JSON);
     }
-    if takes_body || !params.is_empty() {
-        shared.push(INVALID_INPUT);
+    if needs_caller {
+        shared.extend([&UNAUTHORIZED, &FORBIDDEN]);
+        operation.security = Some(vec![SecurityRequirement::new(
+            API_KEY_SCHEME,
+            Vec::<String>::new(),
+        )]);
+    }
+    if forwards && (takes_body || !params.is_empty()) {
+        shared.push(&INVALID_INPUT);
     }
     if takes_body {
-        shared.extend([PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE]);
+        shared.extend([&PAYLOAD_TOO_LARGE, &UNSUPPORTED_MEDIA_TYPE]);
     }
-    shared.extend([INVENTORY_UNAVAILABLE, UPSTREAM_TIMEOUT]);
-    for (status, name, _) in shared {
+    shared.push(&RATE_LIMITED);
+    if forwards {
+        shared.extend([&INVENTORY_UNAVAILABLE, &UPSTREAM_TIMEOUT]);
+    } else {
+        shared.extend([&OVERLOADED, &REQUEST_TIMEOUT]);
+    }
+    for Shared { status, name, .. } in shared {
         operation
             .responses
             .responses
-            .entry(status.to_owned())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            .entry((*status).to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
     }
 }
 
@@ -196,7 +298,53 @@ mod tests {
         for status in ["204", "409", "413", "415", "422", "503", "504"] {
             assert!(reserve.get(status).is_some(), "reserve lacks {status}");
         }
+    }
+
+    #[test]
+    fn routes_that_change_stock_document_the_key_and_its_refusals_and_reads_do_not() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if let Some(post) = item.get("post") {
+                for status in ["401", "403"] {
+                    assert!(
+                        post["responses"].get(status).is_some(),
+                        "{path} lacks {status}"
+                    );
+                }
+                assert_eq!(
+                    post["security"][0][API_KEY_SCHEME],
+                    serde_json::json!([]),
+                    "{path}"
+                );
+            }
+            if let Some(get) = item.get("get") {
+                assert!(get["responses"].get("401").is_none(), "{path} is public");
+                assert!(get.get("security").is_none(), "{path} is public");
+            }
+        }
+        let scheme = &doc["components"]["securitySchemes"][API_KEY_SCHEME];
+        assert_eq!(
+            (&scheme["in"], &scheme["name"]),
+            (&"header".into(), &"x-api-key".into())
+        );
+    }
+
+    #[test]
+    fn every_route_documents_the_rate_limit_and_the_load_limits() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for operation in ["get", "post"].iter().filter_map(|m| item.get(*m)) {
+                for status in ["429", "503", "504"] {
+                    assert!(
+                        operation["responses"].get(status).is_some(),
+                        "{path} lacks {status}"
+                    );
+                }
+            }
+        }
+        let rate_limited = &doc["components"]["responses"]["RateLimited"];
+        assert!(rate_limited["headers"].get("Retry-After").is_some());
         let healthz = &doc["paths"]["/healthz"]["get"]["responses"];
-        assert!(healthz.get("503").is_none());
+        assert_eq!(healthz["503"]["$ref"], "#/components/responses/Overloaded");
     }
 }

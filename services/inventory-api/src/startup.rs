@@ -1,9 +1,10 @@
-//! Builds the application from its [`Settings`]: the inventory-service client, the
-//! router with its layers, and the bound listener; then serves until told to stop,
-//! letting in-flight requests finish.
+//! Builds the application from its [`Settings`]: who may call it, the inventory-service
+//! client, the router with its layers, and the bound listener; then serves until told to
+//! stop, letting in-flight requests finish.
 
 use std::{future::Future, net::SocketAddr};
 
+use access::{Access, LoadLimits};
 use anyhow::Context;
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 use tokio::net::TcpListener;
@@ -21,7 +22,14 @@ pub struct Application {
 impl Application {
     /// Binds `settings.bind_addr:settings.port` (port 0 picks a free one) and wires the
     /// routes to inventory-service. Does not serve yet.
+    ///
+    /// Fails, saying why, when the access settings are invalid or there are no
+    /// `API_KEYS` and the address is not loopback: such a facade would serve anyone.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let access = settings.access.access(settings.bind_addr)?;
+        // First, so an operator sees at once whether keys are needed and who holds one.
+        tracing::info!("{}", access.start_line());
+        let limits = settings.access.load_limits()?;
         let inventory = InventoryService::new(
             &settings.inventory_service_url,
             settings.upstream_timeout,
@@ -34,7 +42,7 @@ impl Application {
         Ok(Self {
             listener,
             address,
-            router: router(inventory, settings.body_limit_bytes),
+            router: router(inventory, settings.body_limit_bytes, &access, limits),
         })
     }
 
@@ -55,19 +63,33 @@ impl Application {
     ) -> anyhow::Result<()> {
         telemetry::metrics::spawn_runtime_sampler();
         tracing::info!(address = %self.address, "inventory-api listening");
-        axum::serve(self.listener, self.router)
+        // With the client's address: keyless callers are rate-limited by it.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP")
     }
 }
 
-/// The whole HTTP surface: routes, problem fallback, body limit, request metrics and
-/// tracing, and `/metrics`.
-pub fn router(inventory: InventoryService, body_limit_bytes: usize) -> Router {
+/// The whole HTTP surface: routes, problem fallback, body limit, callers and their rate,
+/// load shedding, request metrics and tracing, and `/metrics`.
+pub fn router(
+    inventory: InventoryService,
+    body_limit_bytes: usize,
+    access: &Access,
+    limits: LoadLimits,
+) -> Router {
     problem::with_fallbacks(routes::table())
         // Read by the JSON extractor, whose rejection is a 413 `payload_too_large` problem.
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        // Inside the trace layer, so the caller is named on the request's span.
+        .layer(access.layer())
+        // Outside the access layer: a shed request costs no key digest.
+        .layer(limits.layer())
+        // Outside both, so 401, 429, 503 and 504 answers are counted and traced too.
         .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())
         // After the layers, which wrap only the routes added before them: a scrape is

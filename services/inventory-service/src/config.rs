@@ -84,7 +84,7 @@ impl Settings {
 
     /// Settings for a test instance: a free port on loopback, the given database, a
     /// fast sweeper, broker names of its own (under `amqp_name_prefix`), short retries
-    /// and an admin key `test-admin-key`.
+    /// and an admin key `test-admin-key-0123456789`.
     pub fn for_tests(database_url: &str, amqp_name_prefix: &str) -> Self {
         Self {
             bind_addr: [127, 0, 0, 1].into(),
@@ -107,7 +107,7 @@ impl Settings {
             ],
             outbox_poll_interval: Duration::from_millis(500),
             outbox_batch: 256,
-            admin_api_key: Some("test-admin-key".to_owned()),
+            admin_api_key: Some("test-admin-key-0123456789".to_owned()),
             retention: Duration::from_secs(7 * SECS_PER_DAY),
             prune_interval: Duration::from_secs(3600),
         }

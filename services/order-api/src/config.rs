@@ -2,11 +2,16 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use access::AccessSettings;
+use anyhow::Context;
+use axum::http::HeaderValue;
 use settings::{millis, secret, var};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `BIND_ADDR` [0.0.0.0]
+    /// `BIND_ADDR` [127.0.0.1]: loopback unless told otherwise, because without
+    /// `API_KEYS` the facade serves anyone who reaches it (and refuses to start on any
+    /// other address).
     pub bind_addr: IpAddr,
     /// `PORT` [3000]
     pub port: u16,
@@ -24,16 +29,25 @@ pub struct Settings {
     pub breaker_failures: u32,
     /// `BREAKER_OPEN_MS` [5000]: how long the breaker stays open before trying again.
     pub breaker_open: Duration,
-    /// `API_KEY` [unset: no key needed]: `x-api-key` required on mutating routes.
-    pub api_key: Option<String>,
     /// `BODY_LIMIT_BYTES` [16384]
     pub body_limit_bytes: usize,
+    /// `API_KEYS`, `ADMIN_API_KEY`, `RATE_LIMIT_PER_SEC`, `MAX_CONCURRENT_REQUESTS`,
+    /// `REQUEST_TIMEOUT_MS`: who may call what, and how much at once (libs/access). Checked
+    /// when the application is built, against `bind_addr`.
+    pub access: AccessSettings,
+    /// `INVENTORY_API_KEY` [unset: none sent]: order-api's own key at inventory-api (a
+    /// `saga`-scoped entry of inventory-api's `API_KEYS`), sent as `x-api-key` on every
+    /// call there.
+    pub inventory_api_key: Option<HeaderValue>,
+    /// `ORDER_SERVICE_API_KEY` [unset: none sent]: the key order-service asks for on the
+    /// routes that change an order, sent as `x-api-key` on every call there.
+    pub order_service_api_key: Option<HeaderValue>,
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
         let settings = Self {
-            bind_addr: var("BIND_ADDR", "0.0.0.0".parse()?)?,
+            bind_addr: var("BIND_ADDR", "127.0.0.1".parse()?)?,
             port: var("PORT", 3000)?,
             order_service_url: var("ORDER_SERVICE_URL", "http://127.0.0.1:3002".to_owned())?,
             inventory_api_url: var("INVENTORY_API_URL", "http://127.0.0.1:3001".to_owned())?,
@@ -42,8 +56,10 @@ impl Settings {
             connect_timeout: millis("CONNECT_TIMEOUT_MS", 300)?,
             breaker_failures: var("BREAKER_FAILURES", 5)?,
             breaker_open: millis("BREAKER_OPEN_MS", 5000)?,
-            api_key: secret("API_KEY")?,
             body_limit_bytes: var("BODY_LIMIT_BYTES", 16 * 1024)?,
+            access: AccessSettings::from_env(),
+            inventory_api_key: peer_key("INVENTORY_API_KEY")?,
+            order_service_api_key: peer_key("ORDER_SERVICE_API_KEY")?,
         };
         anyhow::ensure!(
             settings.breaker_failures > 0,
@@ -52,7 +68,8 @@ impl Settings {
         Ok(settings)
     }
 
-    /// A test instance on a free loopback port in front of the given services.
+    /// A test instance on a free loopback port in front of the given services, with no
+    /// keys either way (every caller is `anonymous`).
     pub fn for_tests(order_service_url: &str, inventory_api_url: &str) -> Self {
         Self {
             bind_addr: [127, 0, 0, 1].into(),
@@ -64,8 +81,66 @@ impl Settings {
             connect_timeout: Duration::from_millis(300),
             breaker_failures: 3,
             breaker_open: Duration::from_millis(500),
-            api_key: None,
             body_limit_bytes: 16 * 1024,
+            access: AccessSettings::default(),
+            inventory_api_key: None,
+            order_service_api_key: None,
+        }
+    }
+}
+
+/// A key order-api sends to a peer, ready to go in a header: marked sensitive, so that
+/// neither `Debug` (of these settings, of a request) nor HTTP/2 header compression
+/// tables ever show it.
+pub fn peer_key_value(key: &str) -> anyhow::Result<HeaderValue> {
+    let key = key.trim();
+    let visible = !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic());
+    anyhow::ensure!(
+        visible,
+        "the key may hold only visible ASCII characters (it travels in a header)"
+    );
+    let mut value = HeaderValue::from_str(key).context("the key cannot travel in a header")?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn peer_key(name: &str) -> anyhow::Result<Option<HeaderValue>> {
+    secret(name)?
+        .map(|key| peer_key_value(&key).with_context(|| format!("{name} is not a valid key")))
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_key_is_never_shown() {
+        let settings = Settings {
+            inventory_api_key: Some(peer_key_value("inv-0123456789abcdef").unwrap()),
+            order_service_api_key: Some(peer_key_value(" ord-0123456789abcdef ").unwrap()),
+            ..Settings::for_tests("http://127.0.0.1:3002", "http://127.0.0.1:3001")
+        };
+        let debug = format!("{settings:?}");
+        assert!(
+            !debug.contains("0123456789abcdef") && debug.contains("Sensitive"),
+            "{debug}"
+        );
+        assert_eq!(
+            settings.order_service_api_key.unwrap(),
+            "ord-0123456789abcdef"
+        );
+    }
+
+    #[test]
+    fn a_peer_key_that_cannot_travel_in_a_header_is_refused_without_repeating_it() {
+        for bad in [
+            "with space-0123456789",
+            "naïve-0123456789abcdef",
+            "tab\there",
+        ] {
+            let err = peer_key_value(bad).unwrap_err().to_string();
+            assert!(!err.contains(bad), "{err}");
         }
     }
 }

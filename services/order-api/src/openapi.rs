@@ -1,4 +1,9 @@
 //! The OpenAPI document of order-api, served at `/openapi.json`.
+//!
+//! Routes declare their success and domain answers next to their handlers; the answers
+//! many routes share (bad input, no key or the wrong scope, over the rate, overloaded,
+//! cut off) are added here once, by [`CommonProblems`], so the document and the code
+//! cannot drift route by route.
 
 use axum::Json;
 use contracts::inventory::Shortage;
@@ -7,7 +12,15 @@ use contracts::orders::{
     TransitionView,
 };
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::{
+        self, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder,
+        Type,
+        path::Operation,
+        security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme},
+    },
+};
 
 /// An RFC 9457 problem, as every error of this API is.
 #[derive(Debug, Serialize, ToSchema)]
@@ -19,15 +32,27 @@ pub struct ProblemDocument {
     pub detail: Option<String>,
     /// Stable machine-readable code, e.g. `insufficient_stock`.
     pub code: String,
+    /// With `forbidden`: the scope the route needs.
+    #[schema(example = "checkout")]
+    pub scope: Option<String>,
+    /// With `rate_limited`: the same as the `Retry-After` header.
+    pub retry_after_seconds: Option<u64>,
 }
 
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
         title = "order-api",
-        description = "Checkout: the HTTP-first saga, with the event-driven path as its fallback."
+        description = "Checkout: the HTTP-first saga, with the event-driven path as its fallback. Errors are application/problem+json with a stable `code`."
     ),
-    paths(crate::routes::checkout, crate::routes::get, crate::routes::cancel),
+    paths(
+        crate::routes::checkout,
+        crate::routes::get,
+        crate::routes::cancel,
+        crate::routes::alive,
+        crate::routes::ready,
+        serve,
+    ),
     components(schemas(
         CreateOrderRequest,
         OrderLineRequest,
@@ -37,10 +62,266 @@ pub struct ProblemDocument {
         CancelOrderRequest,
         Shortage,
         ProblemDocument
-    ))
+    )),
+    modifiers(&CommonProblems),
 )]
 pub struct ApiDoc;
 
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "health",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json"))
+)]
 pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// Adds what routes share: the key header (security scheme `api_key`) and 401/403 on the
+/// routes that take a caller (every `POST`); body problems on routes that take a body;
+/// 429, 503 and 504 from the access and load layers on every route.
+struct CommonProblems;
+
+/// One shared problem response: status, component name, description, and whether it
+/// carries `Retry-After`.
+struct Shared {
+    status: &'static str,
+    name: &'static str,
+    description: &'static str,
+    retry_after: bool,
+}
+
+const fn shared(status: &'static str, name: &'static str, description: &'static str) -> Shared {
+    Shared {
+        status,
+        name,
+        description,
+        retry_after: false,
+    }
+}
+
+const MALFORMED_JSON: Shared = shared(
+    "400",
+    "MalformedJson",
+    "The body is not JSON (`malformed_json`)",
+);
+const UNAUTHORIZED: Shared = shared(
+    "401",
+    "Unauthorized",
+    "No key, or an unknown one, in `x-api-key` (`unauthorized`, with a `WWW-Authenticate` challenge); nothing changed",
+);
+const FORBIDDEN: Shared = shared(
+    "403",
+    "Forbidden",
+    "The caller's key lacks the scope this route needs (`forbidden`, with `scope`); nothing changed",
+);
+const PAYLOAD_TOO_LARGE: Shared = shared(
+    "413",
+    "PayloadTooLarge",
+    "The body is larger than the limit (`payload_too_large`)",
+);
+const UNSUPPORTED_MEDIA_TYPE: Shared = shared(
+    "415",
+    "UnsupportedMediaType",
+    "The body is not sent as application/json (`unsupported_media_type`)",
+);
+const INVALID_INPUT: Shared = shared(
+    "422",
+    "InvalidInput",
+    "A value breaks a rule (`invalid_body`, `invalid_customer_id`, `invalid_items`, `invalid_reason`, ...); nothing changed",
+);
+const RATE_LIMITED: Shared = Shared {
+    retry_after: true,
+    ..shared(
+        "429",
+        "RateLimited",
+        "The caller (by key, else by client address) is over `RATE_LIMIT_PER_SEC` (`rate_limited`); retry after `Retry-After` seconds",
+    )
+};
+const UNAVAILABLE: Shared = Shared {
+    retry_after: true,
+    ..shared(
+        "503",
+        "Unavailable",
+        "order-service cannot be reached (`order_service_unavailable`), or this facade has too many requests in progress (`overloaded`, with `Retry-After`)",
+    )
+};
+const OVERLOADED: Shared = Shared {
+    retry_after: true,
+    ..shared(
+        "503",
+        "Overloaded",
+        "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
+    )
+};
+const REQUEST_TIMEOUT: Shared = shared(
+    "504",
+    "RequestTimeout",
+    "The request ran past `REQUEST_TIMEOUT_MS` (`request_timeout`); the outcome is unknown (a checkout retried with its Idempotency-Key finds its order)",
+);
+
+const ALL_SHARED: [&Shared; 10] = [
+    &MALFORMED_JSON,
+    &UNAUTHORIZED,
+    &FORBIDDEN,
+    &PAYLOAD_TOO_LARGE,
+    &UNSUPPORTED_MEDIA_TYPE,
+    &INVALID_INPUT,
+    &RATE_LIMITED,
+    &UNAVAILABLE,
+    &OVERLOADED,
+    &REQUEST_TIMEOUT,
+];
+
+/// The security scheme of the routes that take a caller.
+const API_KEY_SCHEME: &str = "api_key";
+
+/// Routes that answer by themselves, without calling order-service.
+const LOCAL_ROUTES: [&str; 2] = ["/healthz", "/openapi.json"];
+
+impl Modify for CommonProblems {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            API_KEY_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                access::API_KEY_HEADER,
+                "A key of `API_KEYS` with the scope the route names. A facade on loopback \
+                 without `API_KEYS` needs none (every caller is `anonymous`).",
+            ))),
+        );
+        for shared in ALL_SHARED {
+            let mut response = ResponseBuilder::new()
+                .description(shared.description)
+                .content(
+                    problem::CONTENT_TYPE,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ProblemDocument")))
+                        .build(),
+                );
+            if shared.retry_after {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                        .description(Some("Seconds to wait before retrying"))
+                        .build(),
+                );
+            }
+            components
+                .responses
+                .insert(shared.name.to_owned(), RefOr::T(response.build()));
+        }
+
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let calls_order_service = !LOCAL_ROUTES.contains(&path.as_str());
+            if let Some(operation) = &mut item.get {
+                add_common_problems(operation, calls_order_service, false);
+            }
+            if let Some(operation) = &mut item.post {
+                add_common_problems(operation, calls_order_service, true);
+            }
+        }
+    }
+}
+
+/// `needs_caller`: every `POST` of this facade takes a caller with a scope; every `GET`
+/// is public.
+fn add_common_problems(operation: &mut Operation, calls_order_service: bool, needs_caller: bool) {
+    let mut shared = Vec::new();
+    if needs_caller {
+        shared.extend([&UNAUTHORIZED, &FORBIDDEN]);
+        operation.security = Some(vec![SecurityRequirement::new(
+            API_KEY_SCHEME,
+            Vec::<String>::new(),
+        )]);
+    }
+    if let Some(body) = &operation.request_body {
+        shared.extend([&MALFORMED_JSON, &PAYLOAD_TOO_LARGE, &INVALID_INPUT]);
+        // An optional body (a cancel's reason) is read whatever its content type.
+        if matches!(body.required, Some(Required::True)) {
+            shared.push(&UNSUPPORTED_MEDIA_TYPE);
+        }
+    }
+    shared.push(&RATE_LIMITED);
+    shared.push(if calls_order_service {
+        &UNAVAILABLE
+    } else {
+        &OVERLOADED
+    });
+    shared.push(&REQUEST_TIMEOUT);
+    for Shared { status, name, .. } in shared {
+        operation
+            .responses
+            .responses
+            .entry((*status).to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap()
+    }
+
+    fn statuses(doc: &Value, path: &str, method: &str) -> Vec<String> {
+        let mut statuses: Vec<String> = doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} is not documented"))
+            .keys()
+            .cloned()
+            .collect();
+        statuses.sort();
+        statuses
+    }
+
+    #[test]
+    fn every_answer_of_the_routes_that_change_orders_is_documented() {
+        let doc = document();
+        assert_eq!(
+            statuses(&doc, "/checkout", "post"),
+            [
+                "201", "202", "400", "401", "403", "409", "413", "415", "422", "429", "503", "504"
+            ]
+        );
+        assert_eq!(
+            statuses(&doc, "/orders/{id}/cancel", "post"),
+            [
+                "200", "400", "401", "403", "404", "409", "413", "422", "429", "503", "504"
+            ]
+        );
+        for path in ["/checkout", "/orders/{id}/cancel"] {
+            assert_eq!(
+                doc["paths"][path]["post"]["security"][0][API_KEY_SCHEME],
+                json!([])
+            );
+        }
+    }
+
+    #[test]
+    fn reads_and_probes_are_public_and_document_the_layers_answers() {
+        let doc = document();
+        assert_eq!(
+            statuses(&doc, "/orders/{id}", "get"),
+            ["200", "404", "429", "503", "504"]
+        );
+        for path in ["/orders/{id}", "/healthz", "/readyz", "/openapi.json"] {
+            let get = &doc["paths"][path]["get"];
+            assert!(get.get("security").is_none(), "{path} is public");
+            for status in ["429", "503", "504"] {
+                assert!(
+                    get["responses"].get(status).is_some(),
+                    "{path} lacks {status}"
+                );
+            }
+        }
+        let rate_limited = &doc["components"]["responses"]["RateLimited"];
+        assert!(rate_limited["headers"].get("Retry-After").is_some());
+    }
 }

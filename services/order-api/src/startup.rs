@@ -1,11 +1,10 @@
-//! Builds order-api: the two peers, the inventory breaker, the router; serves until a
-//! shutdown signal, then drains.
+//! Builds order-api: who may call it, the two peers (each with order-api's own key for
+//! it), the inventory breaker, the router; serves until a shutdown signal, then drains.
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use axum::{Router, extract::DefaultBodyLimit, http::HeaderMap, http::StatusCode};
-use problem::Problem;
+use axum::{Router, extract::DefaultBodyLimit};
 use tokio::net::TcpListener;
 
 use crate::breaker::inventory_breaker;
@@ -17,24 +16,6 @@ use crate::upstream::Peer;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub checkout: Arc<Checkout>,
-    pub api_key: Option<Arc<str>>,
-}
-
-impl AppState {
-    /// Mutating routes need `x-api-key` when a key is configured.
-    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), Problem> {
-        let Some(expected) = &self.api_key else {
-            return Ok(());
-        };
-        if headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(expected) {
-            Ok(())
-        } else {
-            Err(
-                Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
-                    .with_detail("a valid x-api-key header is required"),
-            )
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -45,26 +26,39 @@ pub struct Application {
 }
 
 impl Application {
+    /// Binds and wires order-api; does not serve yet. Fails, saying why, when the access
+    /// settings are invalid or there are no `API_KEYS` and the address is not loopback:
+    /// such a facade would serve anyone.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let access = settings.access.access(settings.bind_addr)?;
+        // First, so an operator sees at once whether keys are needed and who holds one.
+        tracing::info!("{}", access.start_line());
+        let limits = settings.access.load_limits()?;
         let checkout = Checkout {
             orders: Peer::new(
                 &settings.order_service_url,
                 settings.order_service_timeout,
                 settings.connect_timeout,
+                settings.order_service_api_key.clone(),
             )?,
             inventory: Peer::new(
                 &settings.inventory_api_url,
                 settings.inventory_timeout,
                 settings.connect_timeout,
+                settings.inventory_api_key.clone(),
             )?,
             breaker: inventory_breaker(settings.breaker_failures, settings.breaker_open),
         };
         let state = AppState {
             checkout: Arc::new(checkout),
-            api_key: settings.api_key.as_deref().map(Arc::from),
         };
         let router = problem::with_fallbacks(routes::table())
             .layer(DefaultBodyLimit::max(settings.body_limit_bytes))
+            // Inside the trace layer, so the caller is named on the request's span.
+            .layer(access.layer())
+            // Outside the access layer: a shed request costs no key digest.
+            .layer(limits.layer())
+            // Outside both, so 401, 429, 503 and 504 answers are counted and traced too.
             .layer(telemetry::metrics::http_metrics_layer())
             .layer(telemetry::http_trace_layer())
             // After the layers: a scrape is neither traced nor counted.
@@ -96,7 +90,11 @@ impl Application {
     ) -> anyhow::Result<()> {
         telemetry::metrics::spawn_runtime_sampler();
         tracing::info!(port = self.port, "order-api listening");
-        axum::serve(self.listener, self.router)
+        // With the client's address: keyless callers are rate-limited by it.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await
             .context("serve")

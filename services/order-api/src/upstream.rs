@@ -1,14 +1,15 @@
 //! The calls order-api makes: to order-service (create, confirm, cancel, hand over,
 //! read) and to inventory-api (the all-or-nothing reservation). Each call has its
-//! timeout and carries the trace context; an answer is kept raw (status, type, bytes)
-//! so it can be passed through or read.
+//! timeout, carries the trace context and, when one is configured, order-api's own key
+//! for that peer; an answer is kept raw (status, type, bytes) so it can be passed
+//! through or read.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::{
     body::{Body, Bytes},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::Response,
 };
 use serde::Serialize;
@@ -24,6 +25,15 @@ pub struct Answer {
 impl Answer {
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The peer refused order-api's own key (missing, wrong or without the scope): a
+    /// fault of this deployment, never of the client, so never passed through as it is.
+    pub fn refuses_our_key(&self) -> bool {
+        matches!(
+            self.status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        )
     }
 
     /// The answer as this service's response, unchanged.
@@ -55,8 +65,19 @@ pub struct Peer {
 }
 
 impl Peer {
-    pub fn new(base: &str, timeout: Duration, connect_timeout: Duration) -> anyhow::Result<Self> {
+    /// `api_key`, when given, goes as `x-api-key` on every call to this peer.
+    pub fn new(
+        base: &str,
+        timeout: Duration,
+        connect_timeout: Duration,
+        api_key: Option<HeaderValue>,
+    ) -> anyhow::Result<Self> {
+        let mut headers = HeaderMap::new();
+        if let Some(key) = api_key {
+            headers.insert(access::API_KEY_HEADER, key);
+        }
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .timeout(timeout)
             .connect_timeout(connect_timeout)
             .tcp_nodelay(true)

@@ -35,7 +35,7 @@ pub async fn alive() -> Json<Health> {
     tag = "health",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "inventory-service is not ready (`inventory_unavailable`)",
+        (status = 503, description = "inventory-service is not ready (`inventory_unavailable`), or too many requests are in progress (`overloaded`, with `Retry-After`)",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]

@@ -3,9 +3,13 @@
 //!
 //! Every handler validates first (path SKU, body, query) and only then forwards the
 //! request DTO, re-serialized, to inventory-service, whose answer is passed through.
+//! The routes that change stock take the [`Caller`] and check its scope before anything
+//! else, and forward on its behalf: its name goes on the movements and holds, and it may
+//! touch only its own holds. Reads are public.
 
 use std::fmt::Write;
 
+use access::{Caller, Scope};
 use axum::{extract::State, http::Method, response::Response};
 use contracts::inventory::{
     ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, ReleaseRequest,
@@ -14,7 +18,7 @@ use contracts::inventory::{
 use problem::{Json, Problem, Query};
 use tracing::{Span, field};
 
-use super::PathSku;
+use super::{PathSku, acting_as};
 use crate::{openapi::ProblemDocument, upstream::InventoryService};
 
 /// Creates the stock of a new SKU.
@@ -31,13 +35,20 @@ use crate::{openapi::ProblemDocument, upstream::InventoryService};
 )]
 #[tracing::instrument(skip_all, fields(sku = field::Empty))]
 pub async fn create(
+    caller: Caller,
     State(inventory): State<InventoryService>,
     Json(request): Json<CreateInventoryRequest>,
 ) -> Result<Response, Problem> {
+    caller.require(Scope::Stock)?;
     let command = request.validate()?;
     Span::current().record("sku", field::display(&command.sku));
     Ok(inventory
-        .forward(Method::POST, "/inventory", Some(&request))
+        .forward_for(
+            &acting_as(&caller)?,
+            Method::POST,
+            "/inventory",
+            Some(&request),
+        )
         .await?)
 }
 
@@ -80,14 +91,17 @@ pub async fn stock(
 )]
 #[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
 pub async fn reserve(
+    caller: Caller,
     State(inventory): State<InventoryService>,
     PathSku(sku): PathSku,
     Json(request): Json<ReserveRequest>,
 ) -> Result<Response, Problem> {
+    caller.require(Scope::Reserve)?;
     let command = request.validate()?;
     Span::current().record("order_id", field::display(&command.order_id));
     Ok(inventory
-        .forward(
+        .forward_for(
+            &acting_as(&caller)?,
             Method::POST,
             &format!("/inventory/{sku}/reserve"),
             Some(&request),
@@ -110,14 +124,17 @@ pub async fn reserve(
 )]
 #[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
 pub async fn release(
+    caller: Caller,
     State(inventory): State<InventoryService>,
     PathSku(sku): PathSku,
     Json(request): Json<ReleaseRequest>,
 ) -> Result<Response, Problem> {
+    caller.require(Scope::Reserve)?;
     let command = request.validate()?;
     Span::current().record("order_id", field::display(&command.order_id));
     Ok(inventory
-        .forward(
+        .forward_for(
+            &acting_as(&caller)?,
             Method::POST,
             &format!("/inventory/{sku}/release"),
             Some(&request),
@@ -142,14 +159,17 @@ pub async fn release(
 )]
 #[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
 pub async fn confirm(
+    caller: Caller,
     State(inventory): State<InventoryService>,
     PathSku(sku): PathSku,
     Json(request): Json<ConfirmRequest>,
 ) -> Result<Response, Problem> {
+    caller.require(Scope::Reserve)?;
     let order_id = request.validate()?;
     Span::current().record("order_id", field::display(&order_id));
     Ok(inventory
-        .forward(
+        .forward_for(
+            &acting_as(&caller)?,
             Method::POST,
             &format!("/inventory/{sku}/confirm"),
             Some(&request),
@@ -172,13 +192,16 @@ pub async fn confirm(
 )]
 #[tracing::instrument(skip_all, fields(sku = %sku))]
 pub async fn replenish(
+    caller: Caller,
     State(inventory): State<InventoryService>,
     PathSku(sku): PathSku,
     Json(request): Json<ReplenishRequest>,
 ) -> Result<Response, Problem> {
+    caller.require(Scope::Stock)?;
     request.validate()?;
     Ok(inventory
-        .forward(
+        .forward_for(
+            &acting_as(&caller)?,
             Method::POST,
             &format!("/inventory/{sku}/replenish"),
             Some(&request),

@@ -3,9 +3,9 @@
 
 use axum::{
     extract::{FromRequestParts, Path},
-    http::{StatusCode, request::Parts},
+    http::request::Parts,
 };
-use contracts::Sku;
+use contracts::{Sku, ValidationError};
 use problem::Problem;
 
 /// The SKU named in the path; exists only if it follows the SKU rule.
@@ -19,11 +19,15 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // A segment that is not even text (a percent-encoded byte that is not UTF-8) is
+        // as malformed a code as any other: the same 422, never axum's plain-text 400.
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|rejection| {
-                Problem::new(StatusCode::BAD_REQUEST, "invalid_path", "Invalid path")
-                    .with_detail(rejection.body_text())
+            .map_err(|_| {
+                Problem::from(ValidationError::new(
+                    "invalid_sku",
+                    "the SKU in the path is not valid text",
+                ))
             })?;
         Ok(Self(Sku::parse(&raw)?))
     }

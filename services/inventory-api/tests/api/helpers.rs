@@ -1,10 +1,7 @@
 //! Starts inventory-api on a free port against a given upstream, and the assertions
 //! the tests share.
 
-use std::time::Duration;
-
 use inventory_api::{config::Settings, startup::Application};
-use reqwest::Url;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
@@ -41,16 +38,9 @@ impl TestApp {
     }
 }
 
-/// Settings for a test: free port on loopback, generous timeouts.
+/// Settings for a test: free port on loopback, generous timeouts, no keys.
 pub fn settings(upstream: &str) -> Settings {
-    Settings {
-        bind_addr: [127, 0, 0, 1].into(),
-        port: 0,
-        inventory_service_url: Url::parse(upstream).expect("upstream URL"),
-        upstream_timeout: Duration::from_secs(2),
-        upstream_connect_timeout: Duration::from_millis(500),
-        body_limit_bytes: 16 * 1024,
-    }
+    Settings::for_tests(upstream)
 }
 
 pub async fn spawn_app(upstream: &str) -> TestApp {

@@ -29,16 +29,12 @@ async fn spawn_stack(services: usize) -> Stack {
         let stopped = stop.clone();
         tokio::spawn(service.run_until(async move { stopped.cancelled().await }));
     }
-    let settings = inventory_api::config::Settings {
-        bind_addr: [127, 0, 0, 1].into(),
-        port: 0,
-        inventory_service_url: format!("http://127.0.0.1:{}", upstream.unwrap())
-            .parse()
-            .unwrap(),
-        upstream_timeout: std::time::Duration::from_secs(10),
-        upstream_connect_timeout: std::time::Duration::from_secs(1),
-        body_limit_bytes: 16 * 1024,
-    };
+    let mut settings = inventory_api::config::Settings::for_tests(&format!(
+        "http://127.0.0.1:{}",
+        upstream.unwrap()
+    ));
+    settings.upstream_timeout = std::time::Duration::from_secs(10);
+    settings.upstream_connect_timeout = std::time::Duration::from_secs(1);
     let api = inventory_api::startup::Application::build(settings)
         .await
         .unwrap();

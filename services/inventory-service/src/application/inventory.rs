@@ -11,7 +11,7 @@ use super::ports::{
     StoreError,
 };
 use crate::domain::{
-    Actor, Denied, InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
+    Actor, InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
 };
 
 /// A use case failed: either the domain refused the command or the store failed.
@@ -85,27 +85,26 @@ impl<S: InventoryStore> Inventory<S> {
             ReserveOutcome::OrderCancelled => {
                 Err(InventoryError::OrderCancelled(hold.order_id).into())
             }
-            ReserveOutcome::AlreadyHeld { owner, .. } if hold.owner.may_touch(&owner).is_err() => {
-                let denied = hold
-                    .owner
-                    .may_touch(&owner)
-                    .err()
-                    .unwrap_or(Denied::OwnedByAnotherCaller);
-                Err(InventoryError::HoldNotYours {
+            ReserveOutcome::AlreadyHeld { requested, owner } => {
+                if let Err(denied) = hold.owner.may_touch(&owner) {
+                    return Err(InventoryError::HoldNotYours {
+                        order_id: hold.order_id,
+                        sku: hold.sku,
+                        denied,
+                    }
+                    .into());
+                }
+                if requested == hold.qty.get() {
+                    return Ok(());
+                }
+                Err(InventoryError::HoldConflict {
                     order_id: hold.order_id,
                     sku: hold.sku,
-                    denied,
+                    held_for: requested,
+                    requested: hold.qty.get(),
                 }
                 .into())
             }
-            ReserveOutcome::AlreadyHeld { requested, .. } if requested == hold.qty.get() => Ok(()),
-            ReserveOutcome::AlreadyHeld { requested, .. } => Err(InventoryError::HoldConflict {
-                order_id: hold.order_id,
-                sku: hold.sku,
-                held_for: requested,
-                requested: hold.qty.get(),
-            }
-            .into()),
             ReserveOutcome::Insufficient { available } => {
                 Err(InventoryError::InsufficientStock(vec![Shortage {
                     sku: hold.sku,

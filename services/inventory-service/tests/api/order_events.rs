@@ -236,7 +236,7 @@ async fn a_malformed_message_goes_to_the_dead_letter_queue_and_the_next_is_handl
     let listed: Value = app
         .client
         .get(format!("{}/admin/dlq", app.address))
-        .header("x-api-key", "test-admin-key")
+        .header("x-api-key", "test-admin-key-0123456789")
         .send()
         .await
         .unwrap()

@@ -22,4 +22,5 @@ pub fn table() -> Router<AppState> {
 }
 
 pub(crate) use checkout::__path_checkout;
+pub(crate) use health::{__path_alive, __path_ready};
 pub(crate) use orders::{__path_cancel, __path_get};

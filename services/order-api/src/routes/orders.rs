@@ -1,17 +1,23 @@
 //! `GET /orders/{id}` and `POST /orders/{id}/cancel`, forwarded to order-service.
+//!
+//! Both check the id (a UUID) and the cancel its caller's scope and its reason before
+//! anything is forwarded: what order-service would store is never refused there, as a
+//! 5xx or otherwise, for a rule this facade can check.
 
+use access::{Caller, Scope};
 use axum::{
     body::Bytes,
-    extract::{Path, State},
-    http::{HeaderMap, StatusCode},
+    extract::{FromRequestParts, Path, State, rejection::BytesRejection},
+    http::{StatusCode, request::Parts},
     response::Response,
 };
 use contracts::orders::{CancelOrderRequest, OrderView};
 use problem::Problem;
+use uuid::Uuid;
 
 use crate::openapi::ProblemDocument;
 use crate::startup::AppState;
-use crate::upstream::CallError;
+use crate::upstream::{Answer, CallError};
 
 /// An order: status, lines, history of its transitions (with the path that drove each).
 #[utoipa::path(
@@ -21,21 +27,20 @@ use crate::upstream::CallError;
     params(("id" = String, Path, description = "Order id (UUID)")),
     responses(
         (status = 200, description = "The order", body = OrderView),
-        (status = 404, description = "order_not_found", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "order_not_found (also for an id that is not a UUID)", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathOrderId(id): PathOrderId,
 ) -> Result<Response, Problem> {
-    let id = order_id(&id)?;
     let answer = state
         .checkout
         .orders
         .get(&format!("/orders/{id}"))
         .await
         .map_err(unavailable)?;
-    Ok(answer.into_response())
+    Ok(key_accepted(answer)?.into_response())
 }
 
 /// Cancels an order; the inventory releases every hold it has (compensation).
@@ -47,18 +52,19 @@ pub async fn get(
     request_body(content = Option<CancelOrderRequest>, description = "Optional reason"),
     responses(
         (status = 200, description = "The cancelled order", body = OrderView),
-        (status = 404, description = "order_not_found", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "order_not_found (also for an id that is not a UUID)", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 409, description = "invalid_transition: the order is confirmed", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "invalid_reason: the reason is empty, too long, or holds a control character", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 pub async fn cancel(
+    caller: Caller,
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
+    PathOrderId(id): PathOrderId,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    state.authorize(&headers)?;
-    let id = order_id(&id)?;
+    caller.require(Scope::Checkout)?;
+    let body = body.map_err(unreadable_body)?;
     let request: CancelOrderRequest = if body.iter().all(u8::is_ascii_whitespace) {
         CancelOrderRequest::default()
     } else {
@@ -67,22 +73,62 @@ pub async fn cancel(
                 .with_detail(e.to_string())
         })?
     };
+    request.validate()?;
     let answer = state
         .checkout
         .orders
         .post(&format!("/orders/{id}/cancel"), Some(&request), &[])
         .await
         .map_err(unavailable)?;
-    Ok(answer.into_response())
+    Ok(key_accepted(answer)?.into_response())
 }
 
-fn order_id(raw: &str) -> Result<uuid::Uuid, Problem> {
-    uuid::Uuid::parse_str(raw)
-        .map_err(|_| Problem::not_found("order_not_found", format!("no order {raw:?}")))
+/// The `{id}` path segment as an order id: anything that is not a UUID (including a
+/// segment that is not even text) names no order, so it is a 404 `order_not_found`
+/// problem, never forwarded.
+#[derive(Debug)]
+pub struct PathOrderId(Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathOrderId {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let not_found = || Problem::not_found("order_not_found", "no such order");
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| not_found())?;
+        // The raw id is not echoed: it may hold anything, control characters included.
+        Uuid::parse_str(&raw).map(Self).map_err(|_| not_found())
+    }
+}
+
+/// order-service's answer, unless it refused order-api's own key: that is this
+/// deployment's fault, which the client can do nothing about.
+fn key_accepted(answer: Answer) -> Result<Answer, Problem> {
+    if answer.refuses_our_key() {
+        tracing::error!(status = %answer.status, "order-service refused order-api's key: check ORDER_SERVICE_API_KEY");
+        return Err(unavailable_problem());
+    }
+    Ok(answer)
+}
+
+/// A body too large (413) or unreadable (400), as a problem.
+fn unreadable_body(rejection: BytesRejection) -> Problem {
+    let status = rejection.status();
+    let (code, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ("payload_too_large", "Payload too large")
+    } else {
+        ("malformed_json", "Malformed JSON")
+    };
+    Problem::new(status, code, title).with_detail(rejection.body_text())
 }
 
 fn unavailable(e: CallError) -> Problem {
     tracing::warn!(error = %e, "order-service unreachable");
+    unavailable_problem()
+}
+
+fn unavailable_problem() -> Problem {
     Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "order_service_unavailable",

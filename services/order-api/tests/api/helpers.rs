@@ -50,14 +50,12 @@ pub async fn start_order_service(settings: order_service::config::Settings) -> R
 }
 
 pub async fn start_inventory_api(inventory_service: &str) -> Running {
-    let settings = inventory_api::config::Settings {
-        bind_addr: [127, 0, 0, 1].into(),
-        port: 0,
-        inventory_service_url: inventory_service.parse().unwrap(),
-        upstream_timeout: Duration::from_secs(2),
-        upstream_connect_timeout: Duration::from_millis(300),
-        body_limit_bytes: 16 * 1024,
-    };
+    let mut settings = inventory_api::config::Settings::for_tests(inventory_service);
+    settings.upstream_connect_timeout = Duration::from_millis(300);
+    start_inventory_api_with(settings).await
+}
+
+pub async fn start_inventory_api_with(settings: inventory_api::config::Settings) -> Running {
     Running::start(|ready| async move {
         let app = inventory_api::startup::Application::build(settings)
             .await
@@ -167,15 +165,18 @@ impl System {
         r.json().await.unwrap()
     }
 
+    /// The order once it is CONFIRMED or CANCELLED: RESERVED is a step of the event path
+    /// (committing), not a decision.
     pub async fn decided(&self, order_id: &str) -> OrderView {
+        let mut last = self.order(order_id).await;
         for _ in 0..400 {
-            let order = self.order(order_id).await;
-            if order.status != "PENDING" {
-                return order;
+            if matches!(last.status.as_str(), "CONFIRMED" | "CANCELLED") {
+                return last;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+            last = self.order(order_id).await;
         }
-        panic!("order {order_id} stayed PENDING");
+        panic!("order {order_id} stayed {}", last.status);
     }
 }
 

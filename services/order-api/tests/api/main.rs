@@ -2,6 +2,7 @@
 //! inventory-api, order-service), and with wiremock standing in for inventory-api when
 //! the inventory path must fail in precise ways.
 
+mod access;
 mod checkout;
 mod helpers;
 mod inventory_failures;

@@ -4,4 +4,5 @@
 mod crash;
 mod helpers;
 mod orders;
+mod retention;
 mod saga;

@@ -3,13 +3,16 @@
 
 mod error;
 mod health;
+mod internal_access;
 mod orders;
 
 use std::sync::Arc;
 
+use access::ServiceKey;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
+    middleware,
     routing::{get, post},
 };
 use messaging::{
@@ -25,15 +28,27 @@ pub struct AppState {
     pub orders: Arc<Orders<PgOrderStore>>,
     pub broker: BrokerHealth,
     pub admin: Arc<Admin>,
+    /// `ORDER_SERVICE_API_KEY`: when set, the routes that change an order need it.
+    pub api_key: Option<ServiceKey>,
 }
 
 pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
-    let routes = Router::new()
+    let mut changes = Router::new()
         .route("/orders", post(orders::place))
-        .route("/orders/{id}", get(orders::get))
         .route("/orders/{id}/confirm", post(orders::confirm))
         .route("/orders/{id}/cancel", post(orders::cancel))
-        .route("/orders/{id}/handover", post(orders::hand_over))
+        .route("/orders/{id}/handover", post(orders::hand_over));
+    if let Some(key) = state.api_key.clone() {
+        // A route layer: it runs only for these routes, and before their extractors, so a
+        // refused request is never parsed.
+        changes = changes.route_layer(middleware::from_fn_with_state(
+            key,
+            internal_access::require_key,
+        ));
+    }
+    let routes = Router::new()
+        .route("/orders/{id}", get(orders::get))
+        .merge(changes)
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
         .merge(admin::router(state.admin.clone()));
