@@ -150,11 +150,13 @@ pub fn replay(page: &MovementPageView) -> (i64, i64) {
 
 /// Declares the whole system's queues under the test's prefix, as the broker's
 /// definitions do in a deployment: the events this service publishes have their
-/// consumers' queues to go to, though no order-service runs here.
+/// consumers' queues to go to, though no order-service runs here. A test that starts
+/// the service with its broker away on purpose declares nothing.
 async fn declare_topology(settings: &Settings) {
-    let connection = lapin::Connection::connect(&settings.amqp_url, Default::default())
-        .await
-        .expect("connect to the test broker");
+    let Ok(connection) = lapin::Connection::connect(&settings.amqp_url, Default::default()).await
+    else {
+        return;
+    };
     let channel = connection.create_channel().await.expect("a channel");
     messaging::topology::declare_system(
         &channel,
