@@ -18,9 +18,10 @@ down:
 status:
     infra/local/run.sh status
 
-# Run every test: unit tests in memory; adapter, API and saga tests against PostgreSQL and RabbitMQ; the end-to-end scenarios with the four binaries (docs/runbooks/e2e.md); the infra checks.
+# Run every test: unit tests in memory; adapter, API and saga tests against PostgreSQL and RabbitMQ; the end-to-end scenarios with the four binaries and the schemathesis fuzz of both facades (docs/runbooks/e2e.md); the infra checks.
 test:
     infra/local/drop-test-leftovers.sh
+    infra/local/fuzz-venv.sh >/dev/null
     infra/check.sh
     if cargo nextest --version >/dev/null 2>&1; then \
         cargo nextest run --workspace --no-fail-fast; \

@@ -85,7 +85,7 @@ pub async fn stock(
         (status = 204, description = "The units are held for the order"),
         (status = 404, description = "No such SKU (`unknown_sku`)",
             body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Not enough available stock (`insufficient_stock`)",
+        (status = 409, description = "Not enough available stock (`insufficient_stock`), another quantity already held (`reservation_conflict`), or the order's hold is not the caller's (`hold_owned_by_order`, `hold_owned_by_another_caller`)",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -120,6 +120,8 @@ pub async fn reserve(
         (status = 204, description = "The hold is released (or there was none)"),
         (status = 404, description = "No such SKU (`unknown_sku`)",
             body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The hold is not the caller's: the saga's (`hold_owned_by_order`) or another caller's (`hold_owned_by_another_caller`); nothing changed",
+            body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
@@ -153,7 +155,7 @@ pub async fn release(
         (status = 204, description = "The hold is committed"),
         (status = 404, description = "No such SKU or no hold for the order",
             body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The hold can no longer be committed",
+        (status = 409, description = "The hold can no longer be committed (`reservation_not_active`), or it is not the caller's (`hold_owned_by_order`, `hold_owned_by_another_caller`)",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]

@@ -74,6 +74,11 @@ pub async fn cancel(
         })?
     };
     request.validate()?;
+    // A client cancels for itself: only the saga names a cause (`stock_lost`).
+    let request = CancelOrderRequest {
+        cause: None,
+        ..request
+    };
     let answer = state
         .checkout
         .orders
