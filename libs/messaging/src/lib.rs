@@ -1,8 +1,9 @@
 //! Reliable messaging over PostgreSQL and RabbitMQ, shared by the domain services:
 //!
 //! - [`outbox`]: events written in the same transaction as the change that caused them;
-//! - [`relay`]: the worker that publishes outbox rows with publisher confirms, woken by
-//!   `LISTEN/NOTIFY`, claiming rows with `FOR UPDATE SKIP LOCKED`; every publish is
+//! - [`relay`]: the worker that publishes outbox rows with publisher confirms, woken
+//!   in-process by the store that committed them ([`OutboxWake`]) and polling
+//!   adaptively, claiming rows with `FOR UPDATE SKIP LOCKED`; every publish is
 //!   mandatory, and a row the broker cannot route stays in the outbox and is retried
 //!   with backoff, never dropped; every wait on the broker is bounded;
 //! - [`inbox`]: the record of handled event ids that makes a consumer idempotent;
@@ -27,7 +28,6 @@
 //!     payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
 //!     -- times the broker returned the row as unroutable, and when it may be tried again
 //!     attempts int NOT NULL DEFAULT 0, not_before timestamptz);
-//! -- plus a trigger that runs pg_notify('outbox', '') after each insert
 //! CREATE TABLE inbox (consumer text, event_id uuid, event_type text NOT NULL,
 //!     handled_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer, event_id));
 //! ```
@@ -45,5 +45,5 @@ pub mod topology;
 pub use broker::BrokerHealth;
 pub use consumer::{Consumer, HandleError, Handler};
 pub use outbox::OutboxMessage;
-pub use relay::{BatchOutcome, OutboxRelay};
+pub use relay::{BatchOutcome, OutboxRelay, OutboxWake};
 pub use topology::{ConsumerQueue, JournalQueue, Names};

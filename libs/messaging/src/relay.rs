@@ -1,8 +1,13 @@
 //! The outbox relay: publishes outbox rows to RabbitMQ and deletes them once the broker
 //! has confirmed them and routed them to a queue.
 //!
-//! - It wakes on `NOTIFY outbox` (sent by a trigger on insert), and also polls, so a
-//!   missed notification delays an event by one poll interval at most.
+//! - The service that commits outbox rows wakes its own relay in-process right after
+//!   the commit ([`OutboxWake`]), so an event leaves within one batch of its commit.
+//!   Without a wake the relay polls, adaptively: 10 ms after a busy batch, doubling while
+//!   the outbox stays empty up to `poll_interval`, so rows written by other instances
+//!   (or left by a crash) wait at most that long. There is no `NOTIFY`: PostgreSQL
+//!   serialises the commits of every transaction that notified, which would cap every
+//!   writer at about one commit per WAL flush.
 //! - Rows are claimed with `FOR UPDATE SKIP LOCKED` inside a transaction that stays
 //!   open until the broker has answered for every message of the batch: several relays
 //!   (several service instances) never publish one row concurrently, and a relay that
@@ -38,7 +43,7 @@
 //!   `type` = event type, and the `traceparent` of the request that wrote the row (the
 //!   publish span is a child of it), so the trace continues through the broker.
 
-use std::{collections::HashSet, future::Future, time::Duration};
+use std::{collections::HashSet, future::Future, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use lapin::{
@@ -47,8 +52,8 @@ use lapin::{
     options::{BasicPublishOptions, ConfirmSelectOptions},
     types::FieldTable,
 };
-use sqlx::{PgPool, postgres::PgListener};
-use tokio::time::Instant;
+use sqlx::PgPool;
+use tokio::{sync::Notify, time::Instant};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -59,8 +64,24 @@ use crate::{
     topology::{Names, declare_exchange, declare_journals},
 };
 
-/// Channel the outbox trigger notifies.
-pub const NOTIFY_CHANNEL: &str = "outbox";
+/// The shortest pause between two looks at the outbox, right after a busy batch.
+const MIN_POLL: Duration = Duration::from_millis(10);
+
+/// Wakes this process's relay: the store calls [`OutboxWake::wake`] right after
+/// committing a transaction that wrote outbox rows. A wake that comes while the relay
+/// is busy is kept (one permit), so none is lost; several collapse into one look.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxWake(Arc<Notify>);
+
+impl OutboxWake {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+
+    async fn woken(&self) {
+        self.0.notified().await;
+    }
+}
 
 /// How long the broker may take, by default, to take and confirm one batch.
 pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -81,8 +102,11 @@ pub struct OutboxRelay {
     pub names: Names,
     /// Most rows claimed per transaction.
     pub batch: i64,
-    /// Longest sleep between two looks at the outbox when no notification arrives.
+    /// Longest sleep between two looks at the outbox when nothing wakes the relay: the
+    /// most an event written by another instance waits.
     pub poll_interval: Duration,
+    /// Woken by this process's store after each commit that wrote outbox rows.
+    pub wake: OutboxWake,
     /// Logical names of the exchanges this service owns, declared with their journals
     /// on every connect.
     pub exchanges: Vec<&'static str>,
@@ -179,10 +203,7 @@ impl OutboxRelay {
         })
         .await?;
         self.health.set(true);
-        let mut listener = PgListener::connect_with(&self.pool)
-            .await
-            .context("listen connection")?;
-        listener.listen(NOTIFY_CHANNEL).await.context("LISTEN")?;
+        let mut pause = MIN_POLL;
         loop {
             // Dropping the batch rolls its transaction back: its rows stay for later.
             let outcome = tokio::select! {
@@ -192,10 +213,15 @@ impl OutboxRelay {
             if outcome.claimed as i64 >= self.batch {
                 continue;
             }
+            pause = if outcome.published > 0 {
+                MIN_POLL
+            } else {
+                (pause * 2).min(self.poll_interval.max(MIN_POLL))
+            };
             tokio::select! {
                 () = stop.cancelled() => return Ok(()),
-                notified = listener.recv() => { notified.context("NOTIFY")?; }
-                () = tokio::time::sleep(self.poll_interval) => {}
+                () = self.wake.woken() => pause = MIN_POLL,
+                () = tokio::time::sleep(pause) => {}
             }
         }
     }

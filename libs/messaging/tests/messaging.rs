@@ -192,6 +192,7 @@ async fn two_relays_on_one_outbox_publish_every_row_exactly_once() {
             names: Names::new(prefix.clone()),
             batch: 16,
             poll_interval: Duration::from_millis(200),
+            wake: Default::default(),
             exchanges: vec!["test_events"],
             health: BrokerHealth::default(),
         };

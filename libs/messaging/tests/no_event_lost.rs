@@ -2,7 +2,8 @@
 //! before its consumer queue exists stays in the outbox (counted as unroutable) and is
 //! delivered once the queue is declared; an event nobody consumes goes to its exchange's
 //! journal; with the whole topology declared (as the definitions file does), every
-//! event type is routed from the start; a broker that stops answering fails the batch within the publish timeout,
+//! event type is routed from the start; a relay woken by its store publishes without
+//! waiting for its poll, and one that is not finds the row by polling; a broker that stops answering fails the batch within the publish timeout,
 //! the rows stay and are published once it answers again; and a relay cancelled while
 //! it waits on the broker stops at once, leaving its rows.
 
@@ -81,6 +82,7 @@ fn relay(pool: &PgPool, names: &Names, url: String, exchanges: Vec<&'static str>
         names: names.clone(),
         batch: 16,
         poll_interval: Duration::from_millis(100),
+        wake: Default::default(),
         exchanges,
         health: BrokerHealth::default(),
     }
@@ -494,4 +496,65 @@ fn broker_address(url: &str) -> String {
     } else {
         format!("{host}:5672")
     }
+}
+
+/// Waits until the outbox is empty, or `within` passes; answers how long it took.
+async fn drained(pool: &PgPool, within: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if rows(pool).await == 0 {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_woken_relay_publishes_at_once_and_an_unwoken_row_waits_at_most_one_poll() {
+    let (pool, names) = outbox().await;
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    declare_system(
+        &channel,
+        &names,
+        &[Duration::from_secs(1)],
+        Some(Duration::from_secs(60)),
+    )
+    .await
+    .unwrap();
+    let mut relay = relay(&pool, &names, amqp_url(), vec![ORDER_EXCHANGE]);
+    // A long poll: only a wake can explain a quick delivery.
+    relay.poll_interval = Duration::from_secs(6);
+    let wake = relay.wake.clone();
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(relay.run(stop.clone()));
+    // Let the relay connect and settle into its longest pause.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+
+    enqueue::<OrderCreated>(&pool).await;
+    wake.wake();
+    let woken = drained(&pool, Duration::from_secs(4)).await;
+    assert!(woken.is_some(), "a woken relay waited for its poll");
+
+    // Written by "another instance": no wake, found by the poll.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    enqueue::<OrderCreated>(&pool).await;
+    let polled = drained(&pool, Duration::from_secs(8)).await;
+    assert!(
+        polled.is_some(),
+        "an unwoken row was not published within one poll"
+    );
+    stop.cancel();
+    running.await.unwrap();
+    for subscription in &SUBSCRIPTIONS {
+        let queue = names.queue(subscription.queue);
+        channel
+            .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+            .await
+            .ok();
+    }
+    connection.close(200, "done".into()).await.ok();
 }

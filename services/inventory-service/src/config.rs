@@ -35,7 +35,9 @@ pub struct Settings {
     /// `RETRY_DELAYS_MS` [1000,2000,4000]: backoff of a failed event before it is
     /// dead-lettered.
     pub retry_delays: Vec<Duration>,
-    /// `OUTBOX_POLL_INTERVAL_MS` [1000]: the relay's poll when no notification comes.
+    /// `OUTBOX_POLL_INTERVAL_MS` [250]: the longest pause of the relay's adaptive poll
+    /// (its own commits wake it at once; this bounds how long a row written by another
+    /// instance waits).
     pub outbox_poll_interval: Duration,
     /// `OUTBOX_BATCH` [256]: most events per relay transaction.
     pub outbox_batch: i64,
@@ -72,7 +74,7 @@ impl Settings {
             amqp_queue_expires: optional_millis("AMQP_QUEUE_EXPIRES_MS")?,
             consumer_prefetch: var("CONSUMER_PREFETCH", 32)?,
             retry_delays: millis_list("RETRY_DELAYS_MS", &[1000, 2000, 4000])?,
-            outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 1000)?,
+            outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 250)?,
             outbox_batch: var("OUTBOX_BATCH", 256)?,
             admin_api_key: secret("ADMIN_API_KEY")?,
             retention: days("RETENTION_DAYS", 7)?,

@@ -9,7 +9,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use messaging::{BrokerHealth, Consumer, ConsumerQueue, Names, OutboxRelay, admin::Admin};
+use messaging::{
+    BrokerHealth, Consumer, ConsumerQueue, Names, OutboxRelay, OutboxWake, admin::Admin,
+};
 
 use crate::adapters::{
     amqp::{self, OrderEventsHandler},
@@ -40,7 +42,10 @@ impl Application {
             postgres::connect(&settings.database_url, settings.database_max_connections).await?;
         inventory_metrics::describe();
         let ttl = chrono::Duration::from_std(settings.reservation_ttl).context("ttl")?;
-        let inventory = Arc::new(Inventory::new(PgInventoryStore::new(pool.clone()), ttl));
+        // The store wakes the relay right after each commit that wrote events.
+        let wake = OutboxWake::default();
+        let store = PgInventoryStore::new(pool.clone()).waking(wake.clone());
+        let inventory = Arc::new(Inventory::new(store, ttl));
         let names = Names::new(settings.amqp_name_prefix.clone());
         let queue: ConsumerQueue = amqp::order_events_queue(
             &names,
@@ -76,6 +81,7 @@ impl Application {
             names,
             batch: settings.outbox_batch,
             poll_interval: settings.outbox_poll_interval,
+            wake,
             exchanges: amqp::OWNED_EXCHANGES.to_vec(),
             health: broker,
         };

@@ -37,7 +37,9 @@ pub struct Settings {
     pub consumer_prefetch: u16,
     /// `RETRY_DELAYS_MS` [1000,2000,4000]
     pub retry_delays: Vec<Duration>,
-    /// `OUTBOX_POLL_INTERVAL_MS` [1000]
+    /// `OUTBOX_POLL_INTERVAL_MS` [250]: the longest pause of the relay's adaptive poll
+    /// (its own commits wake it at once; this bounds how long a row written by another
+    /// instance waits).
     pub outbox_poll_interval: Duration,
     /// `OUTBOX_BATCH` [256]
     pub outbox_batch: i64,
@@ -77,7 +79,7 @@ impl Settings {
             amqp_queue_expires: optional_millis("AMQP_QUEUE_EXPIRES_MS")?,
             consumer_prefetch: var("CONSUMER_PREFETCH", 32)?,
             retry_delays: millis_list("RETRY_DELAYS_MS", &[1000, 2000, 4000])?,
-            outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 1000)?,
+            outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 250)?,
             outbox_batch: var("OUTBOX_BATCH", 256)?,
             admin_api_key: secret("ADMIN_API_KEY")?,
             api_key: secret("ORDER_SERVICE_API_KEY")?

@@ -5,7 +5,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::Router;
-use messaging::{BrokerHealth, Consumer, Names, OutboxRelay, admin::Admin};
+use messaging::{BrokerHealth, Consumer, Names, OutboxRelay, OutboxWake, admin::Admin};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -36,8 +36,10 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool =
             postgres::connect(&settings.database_url, settings.database_max_connections).await?;
+        // The store wakes the relay right after each commit that wrote events.
+        let wake = OutboxWake::default();
         let orders = Arc::new(Orders::new(
-            PgOrderStore::new(pool.clone()),
+            PgOrderStore::new(pool.clone()).waking(wake.clone()),
             chrono::Duration::from_std(settings.handover_grace).context("grace")?,
             chrono::Duration::from_std(settings.saga_timeout).context("timeout")?,
         ));
@@ -85,6 +87,7 @@ impl Application {
                 names,
                 batch: settings.outbox_batch,
                 poll_interval: settings.outbox_poll_interval,
+                wake,
                 exchanges: amqp::OWNED_EXCHANGES.to_vec(),
                 health: broker,
             },

@@ -25,7 +25,7 @@ use contracts::events::{
     ProductInventoryReserved,
 };
 use contracts::inventory::MovementsPage;
-use messaging::{OutboxMessage, inbox, outbox};
+use messaging::{OutboxMessage, OutboxWake, inbox, outbox};
 use sqlx::{PgConnection, PgPool};
 
 use super::db_metrics::timed;
@@ -43,11 +43,20 @@ use crate::domain::{
 #[derive(Debug, Clone)]
 pub struct PgInventoryStore {
     pool: PgPool,
+    wake: OutboxWake,
 }
 
 impl PgInventoryStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            wake: OutboxWake::default(),
+        }
+    }
+
+    /// Wakes `wake`'s relay after every commit that wrote events.
+    pub fn waking(self, wake: OutboxWake) -> Self {
+        Self { wake, ..self }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -112,6 +121,7 @@ impl InventoryStore for PgInventoryStore {
                 .await
                 .context("enqueue events")?;
             tx.commit().await.context("commit")?;
+            self.wake.wake();
             Ok(CreateOutcome::Created { updated_at })
         })
         .await
@@ -134,6 +144,10 @@ impl InventoryStore for PgInventoryStore {
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
         let outcome = timed("reserve_one", self.place_hold(hold)).await?;
+        if outcome == ReserveOutcome::Reserved {
+            // The statement wrote the reservation's events with it.
+            self.wake.wake();
+        }
         inventory_metrics::reservation(ReservationAnswer::of_reserve_one(&outcome, hold.qty));
         Ok(outcome)
     }
@@ -155,6 +169,7 @@ impl InventoryStore for PgInventoryStore {
             let outcome = match outcome {
                 Ok((outcome, _answers)) => {
                     tx.commit().await.context("commit")?;
+                    self.wake.wake();
                     Ok(outcome)
                 }
                 Err(refusal) => {
@@ -193,6 +208,7 @@ impl InventoryStore for PgInventoryStore {
             // A refusal is an answer too: the inbox row commits, so the event is not
             // handled again.
             tx.commit().await.context("commit")?;
+            self.wake.wake();
             Ok((Handled::Done(outcome), answers))
         })
         .await?;

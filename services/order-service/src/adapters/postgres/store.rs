@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use messaging::{inbox, outbox};
+use messaging::{OutboxWake, inbox, outbox};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -16,11 +16,20 @@ use crate::domain::{Order, OrderError, OrderEvent};
 #[derive(Debug, Clone)]
 pub struct PgOrderStore {
     pool: PgPool,
+    wake: OutboxWake,
 }
 
 impl PgOrderStore {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            wake: OutboxWake::default(),
+        }
+    }
+
+    /// Wakes `wake`'s relay after every commit that wrote events.
+    pub fn waking(self, wake: OutboxWake) -> Self {
+        Self { wake, ..self }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -149,6 +158,9 @@ impl OrderStore for PgOrderStore {
                 .context("enqueue events")?;
         }
         tx.commit().await.context("commit")?;
+        if order.version != before {
+            self.wake.wake();
+        }
         if order.version != before && order.status.is_terminal() {
             saga_metrics::decided(&order);
         }
