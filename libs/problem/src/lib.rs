@@ -5,6 +5,8 @@
 //! Internal errors must be logged by the caller with their cause and rendered with
 //! [`Problem::internal`], which never leaks the cause to the client.
 
+pub mod openapi;
+
 use axum::{
     Json as AxumJson, Router,
     extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},

@@ -8,13 +8,13 @@
 
 use axum::Json;
 use contracts::inventory::Shortage;
+use problem::openapi::SharedProblem;
 use serde::Serialize;
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::{
-        self, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type,
+        self,
         path::{Operation, ParameterIn},
-        security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme},
     },
 };
 
@@ -98,90 +98,66 @@ pub async fn serve() -> Json<openapi::OpenApi> {
 /// access and load layers to every route.
 struct CommonProblems;
 
-/// One shared problem response: status, component name, description, and whether it
-/// carries `Retry-After`.
-struct Shared {
-    status: &'static str,
-    name: &'static str,
-    description: &'static str,
-    retry_after: bool,
-}
-
-const fn shared(status: &'static str, name: &'static str, description: &'static str) -> Shared {
-    Shared {
-        status,
-        name,
-        description,
-        retry_after: false,
-    }
-}
-
-const MALFORMED_JSON: Shared = shared(
+const MALFORMED_JSON: SharedProblem = SharedProblem::new(
     "400",
     "MalformedJson",
     "The body is not JSON (`malformed_json`), or the query string is unreadable (`invalid_query`)",
 );
-const UNAUTHORIZED: Shared = shared(
+const UNAUTHORIZED: SharedProblem = SharedProblem::new(
     "401",
     "Unauthorized",
     "No key, or an unknown one, in `x-api-key` (`unauthorized`, with a `WWW-Authenticate` challenge); nothing changed",
 );
-const FORBIDDEN: Shared = shared(
+const FORBIDDEN: SharedProblem = SharedProblem::new(
     "403",
     "Forbidden",
     "The caller's key lacks the scope this route needs (`forbidden`, with `scope`); nothing changed",
 );
-const PAYLOAD_TOO_LARGE: Shared = shared(
+const PAYLOAD_TOO_LARGE: SharedProblem = SharedProblem::new(
     "413",
     "PayloadTooLarge",
     "The body is larger than the limit (`payload_too_large`)",
 );
-const UNSUPPORTED_MEDIA_TYPE: Shared = shared(
+const UNSUPPORTED_MEDIA_TYPE: SharedProblem = SharedProblem::new(
     "415",
     "UnsupportedMediaType",
     "The body is not sent as application/json (`unsupported_media_type`)",
 );
-const INVALID_INPUT: Shared = shared(
+const INVALID_INPUT: SharedProblem = SharedProblem::new(
     "422",
     "InvalidInput",
     "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_query`, `invalid_body`)",
 );
-const RATE_LIMITED: Shared = Shared {
-    retry_after: true,
-    ..shared(
+const RATE_LIMITED: SharedProblem = SharedProblem::new(
         "429",
         "RateLimited",
         "The caller (by key, else by client address) is over `RATE_LIMIT_PER_SEC` (`rate_limited`); retry after `Retry-After` seconds",
-    )
-};
-const INVENTORY_UNAVAILABLE: Shared = Shared {
-    retry_after: true,
-    ..shared(
+)
+.with_retry_after();
+const INVENTORY_UNAVAILABLE: SharedProblem = SharedProblem::new(
         "503",
         "InventoryUnavailable",
         "inventory-service cannot be reached (`inventory_unavailable`), or this facade has too many requests in progress (`overloaded`, with `Retry-After`); nothing changed",
-    )
-};
-const OVERLOADED: Shared = Shared {
-    retry_after: true,
-    ..shared(
-        "503",
-        "Overloaded",
-        "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
-    )
-};
-const UPSTREAM_TIMEOUT: Shared = shared(
+)
+.with_retry_after();
+const OVERLOADED: SharedProblem = SharedProblem::new(
+    "503",
+    "Overloaded",
+    "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
+)
+.with_retry_after();
+const UPSTREAM_TIMEOUT: SharedProblem = SharedProblem::new(
     "504",
     "UpstreamTimeout",
     "inventory-service did not answer in time (`upstream_timeout`), or the request ran past `REQUEST_TIMEOUT_MS` (`request_timeout`); the outcome is unknown",
 );
-const REQUEST_TIMEOUT: Shared = shared(
+const REQUEST_TIMEOUT: SharedProblem = SharedProblem::new(
     "504",
     "RequestTimeout",
     "The request ran past `REQUEST_TIMEOUT_MS` (`request_timeout`)",
 );
 
-const ALL_SHARED: [&Shared; 11] = [
+const ALL_SHARED: [&SharedProblem; 11] = [
     &MALFORMED_JSON,
     &UNAUTHORIZED,
     &FORBIDDEN,
@@ -195,45 +171,19 @@ const ALL_SHARED: [&Shared; 11] = [
     &REQUEST_TIMEOUT,
 ];
 
-/// The security scheme of the routes that change stock.
-const API_KEY_SCHEME: &str = "api_key";
-
 /// Routes that answer by themselves, without forwarding.
 const LOCAL_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 
 impl Modify for CommonProblems {
     fn modify(&self, doc: &mut openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            API_KEY_SCHEME,
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                access::API_KEY_HEADER,
-                "A key of `API_KEYS` with the scope the route names. A facade on loopback \
-                 without `API_KEYS` needs none (every caller is `anonymous`).",
-            ))),
+        problem::openapi::add_api_key_scheme(
+            components,
+            access::API_KEY_HEADER,
+            "A key of `API_KEYS` with the scope the route names. A facade on loopback \
+             without `API_KEYS` needs none (every caller is `anonymous`).",
         );
-        for shared in ALL_SHARED {
-            let mut response = ResponseBuilder::new()
-                .description(shared.description)
-                .content(
-                    problem::CONTENT_TYPE,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ProblemDocument")))
-                        .build(),
-                );
-            if shared.retry_after {
-                response = response.header(
-                    "Retry-After",
-                    HeaderBuilder::new()
-                        .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                        .description(Some("Seconds to wait before retrying"))
-                        .build(),
-                );
-            }
-            components
-                .responses
-                .insert(shared.name.to_owned(), RefOr::T(response.build()));
-        }
+        problem::openapi::register(components, &ALL_SHARED);
 
         for (path, item) in doc.paths.paths.iter_mut() {
             let forwards = !LOCAL_ROUTES.contains(&path.as_str());
@@ -252,6 +202,7 @@ impl Modify for CommonProblems {
 fn add_common_problems(operation: &mut Operation, forwards: bool, needs_caller: bool) {
     let mut shared = Vec::new();
     let params = operation.parameters.as_deref().unwrap_or_default();
+    let takes_params = !params.is_empty();
     let takes_body = operation.request_body.is_some();
     let takes_query = params
         .iter()
@@ -261,12 +212,9 @@ fn add_common_problems(operation: &mut Operation, forwards: bool, needs_caller: 
     }
     if needs_caller {
         shared.extend([&UNAUTHORIZED, &FORBIDDEN]);
-        operation.security = Some(vec![SecurityRequirement::new(
-            API_KEY_SCHEME,
-            Vec::<String>::new(),
-        )]);
+        problem::openapi::require_api_key(operation);
     }
-    if forwards && (takes_body || !params.is_empty()) {
+    if forwards && (takes_body || takes_params) {
         shared.push(&INVALID_INPUT);
     }
     if takes_body {
@@ -278,13 +226,7 @@ fn add_common_problems(operation: &mut Operation, forwards: bool, needs_caller: 
     } else {
         shared.extend([&OVERLOADED, &REQUEST_TIMEOUT]);
     }
-    for Shared { status, name, .. } in shared {
-        operation
-            .responses
-            .responses
-            .entry((*status).to_owned())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
-    }
+    problem::openapi::answer(operation, &shared);
 }
 
 #[cfg(test)]
@@ -312,7 +254,7 @@ mod tests {
                     );
                 }
                 assert_eq!(
-                    post["security"][0][API_KEY_SCHEME],
+                    post["security"][0][problem::openapi::API_KEY_SCHEME],
                     serde_json::json!([]),
                     "{path}"
                 );
@@ -322,7 +264,7 @@ mod tests {
                 assert!(get.get("security").is_none(), "{path} is public");
             }
         }
-        let scheme = &doc["components"]["securitySchemes"][API_KEY_SCHEME];
+        let scheme = &doc["components"]["securitySchemes"][problem::openapi::API_KEY_SCHEME];
         assert_eq!(
             (&scheme["in"], &scheme["name"]),
             (&"header".into(), &"x-api-key".into())

@@ -11,15 +11,11 @@ use contracts::orders::{
     CancelOrderRequest, CheckoutView, CreateOrderRequest, OrderLineRequest, OrderView,
     TransitionView,
 };
+use problem::openapi::SharedProblem;
 use serde::Serialize;
 use utoipa::{
     Modify, OpenApi, ToSchema,
-    openapi::{
-        self, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder,
-        Type,
-        path::Operation,
-        security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme},
-    },
+    openapi::{self, Required, path::Operation},
 };
 
 /// An RFC 9457 problem, as every error of this API is.
@@ -83,85 +79,61 @@ pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
 /// 429, 503 and 504 from the access and load layers on every route.
 struct CommonProblems;
 
-/// One shared problem response: status, component name, description, and whether it
-/// carries `Retry-After`.
-struct Shared {
-    status: &'static str,
-    name: &'static str,
-    description: &'static str,
-    retry_after: bool,
-}
-
-const fn shared(status: &'static str, name: &'static str, description: &'static str) -> Shared {
-    Shared {
-        status,
-        name,
-        description,
-        retry_after: false,
-    }
-}
-
-const MALFORMED_JSON: Shared = shared(
+const MALFORMED_JSON: SharedProblem = SharedProblem::new(
     "400",
     "MalformedJson",
     "The body is not JSON (`malformed_json`)",
 );
-const UNAUTHORIZED: Shared = shared(
+const UNAUTHORIZED: SharedProblem = SharedProblem::new(
     "401",
     "Unauthorized",
     "No key, or an unknown one, in `x-api-key` (`unauthorized`, with a `WWW-Authenticate` challenge); nothing changed",
 );
-const FORBIDDEN: Shared = shared(
+const FORBIDDEN: SharedProblem = SharedProblem::new(
     "403",
     "Forbidden",
     "The caller's key lacks the scope this route needs (`forbidden`, with `scope`); nothing changed",
 );
-const PAYLOAD_TOO_LARGE: Shared = shared(
+const PAYLOAD_TOO_LARGE: SharedProblem = SharedProblem::new(
     "413",
     "PayloadTooLarge",
     "The body is larger than the limit (`payload_too_large`)",
 );
-const UNSUPPORTED_MEDIA_TYPE: Shared = shared(
+const UNSUPPORTED_MEDIA_TYPE: SharedProblem = SharedProblem::new(
     "415",
     "UnsupportedMediaType",
     "The body is not sent as application/json (`unsupported_media_type`)",
 );
-const INVALID_INPUT: Shared = shared(
+const INVALID_INPUT: SharedProblem = SharedProblem::new(
     "422",
     "InvalidInput",
     "A value breaks a rule (`invalid_body`, `invalid_customer_id`, `invalid_items`, `invalid_reason`, ...); nothing changed",
 );
-const RATE_LIMITED: Shared = Shared {
-    retry_after: true,
-    ..shared(
+const RATE_LIMITED: SharedProblem = SharedProblem::new(
         "429",
         "RateLimited",
         "The caller (by key, else by client address) is over `RATE_LIMIT_PER_SEC` (`rate_limited`); retry after `Retry-After` seconds",
-    )
-};
-const UNAVAILABLE: Shared = Shared {
-    retry_after: true,
-    ..shared(
+)
+.with_retry_after();
+const UNAVAILABLE: SharedProblem = SharedProblem::new(
         "503",
         "Unavailable",
         "order-service cannot be reached (`order_service_unavailable`), or this facade has too many requests in progress (`overloaded`, with `Retry-After`)",
-    )
-};
-const OVERLOADED: Shared = Shared {
-    retry_after: true,
-    ..shared(
-        "503",
-        "Overloaded",
-        "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
-    )
-};
-const REQUEST_TIMEOUT: Shared = shared(
+)
+.with_retry_after();
+const OVERLOADED: SharedProblem = SharedProblem::new(
+    "503",
+    "Overloaded",
+    "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
+)
+.with_retry_after();
+const REQUEST_TIMEOUT: SharedProblem = SharedProblem::new(
     "504",
     "RequestTimeout",
     "The request ran past `REQUEST_TIMEOUT_MS` (`request_timeout`); the outcome is unknown (a checkout retried with its Idempotency-Key finds its order)",
 );
 
-const ALL_SHARED: [&Shared; 10] = [
+const ALL_SHARED: [&SharedProblem; 10] = [
     &MALFORMED_JSON,
     &UNAUTHORIZED,
     &FORBIDDEN,
@@ -174,45 +146,19 @@ const ALL_SHARED: [&Shared; 10] = [
     &REQUEST_TIMEOUT,
 ];
 
-/// The security scheme of the routes that take a caller.
-const API_KEY_SCHEME: &str = "api_key";
-
 /// Routes that answer by themselves, without calling order-service.
 const LOCAL_ROUTES: [&str; 2] = ["/healthz", "/openapi.json"];
 
 impl Modify for CommonProblems {
     fn modify(&self, doc: &mut openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            API_KEY_SCHEME,
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                access::API_KEY_HEADER,
-                "A key of `API_KEYS` with the scope the route names. A facade on loopback \
-                 without `API_KEYS` needs none (every caller is `anonymous`).",
-            ))),
+        problem::openapi::add_api_key_scheme(
+            components,
+            access::API_KEY_HEADER,
+            "A key of `API_KEYS` with the scope the route names. A facade on loopback \
+             without `API_KEYS` needs none (every caller is `anonymous`).",
         );
-        for shared in ALL_SHARED {
-            let mut response = ResponseBuilder::new()
-                .description(shared.description)
-                .content(
-                    problem::CONTENT_TYPE,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ProblemDocument")))
-                        .build(),
-                );
-            if shared.retry_after {
-                response = response.header(
-                    "Retry-After",
-                    HeaderBuilder::new()
-                        .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                        .description(Some("Seconds to wait before retrying"))
-                        .build(),
-                );
-            }
-            components
-                .responses
-                .insert(shared.name.to_owned(), RefOr::T(response.build()));
-        }
+        problem::openapi::register(components, &ALL_SHARED);
 
         for (path, item) in doc.paths.paths.iter_mut() {
             let calls_order_service = !LOCAL_ROUTES.contains(&path.as_str());
@@ -232,10 +178,7 @@ fn add_common_problems(operation: &mut Operation, calls_order_service: bool, nee
     let mut shared = Vec::new();
     if needs_caller {
         shared.extend([&UNAUTHORIZED, &FORBIDDEN]);
-        operation.security = Some(vec![SecurityRequirement::new(
-            API_KEY_SCHEME,
-            Vec::<String>::new(),
-        )]);
+        problem::openapi::require_api_key(operation);
     }
     if let Some(body) = &operation.request_body {
         shared.extend([&MALFORMED_JSON, &PAYLOAD_TOO_LARGE, &INVALID_INPUT]);
@@ -251,13 +194,7 @@ fn add_common_problems(operation: &mut Operation, calls_order_service: bool, nee
         &OVERLOADED
     });
     shared.push(&REQUEST_TIMEOUT);
-    for Shared { status, name, .. } in shared {
-        operation
-            .responses
-            .responses
-            .entry((*status).to_owned())
-            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
-    }
+    problem::openapi::answer(operation, &shared);
 }
 
 #[cfg(test)]
@@ -298,7 +235,7 @@ mod tests {
         );
         for path in ["/checkout", "/orders/{id}/cancel"] {
             assert_eq!(
-                doc["paths"][path]["post"]["security"][0][API_KEY_SCHEME],
+                doc["paths"][path]["post"]["security"][0][problem::openapi::API_KEY_SCHEME],
                 json!([])
             );
         }

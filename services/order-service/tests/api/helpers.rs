@@ -172,6 +172,18 @@ impl Saga {
             .unwrap()
     }
 
+    /// order-service's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.orders.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn act(&self, order_id: &str, action: &str) -> reqwest::Response {
         self.client
             .post(format!(

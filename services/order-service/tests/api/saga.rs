@@ -279,15 +279,7 @@ async fn events_whose_lines_are_not_the_orders_move_nothing_and_the_right_ones_c
     };
     publish(&saga, &order.order_id, right).await;
     assert_eq!(saga.decided(&order.order_id).await.status, "CONFIRMED");
-    let metrics = saga
-        .client
-        .get(format!("{}/metrics", saga.orders.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = saga.metrics().await;
     assert!(
         metrics
             .lines()
@@ -318,15 +310,7 @@ async fn a_commit_that_fails_for_lost_stock_cancels_the_order_and_is_counted() {
     let decided = saga.decided(&order.order_id).await;
     assert_eq!(decided.status, "CANCELLED");
     assert_eq!(decided.history.last().unwrap().reason, "stock_lost");
-    let metrics = saga
-        .client
-        .get(format!("{}/metrics", saga.orders.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = saga.metrics().await;
     assert!(
         metrics
             .lines()

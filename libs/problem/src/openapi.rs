@@ -1,0 +1,109 @@
+//! The OpenAPI side of problems, shared by the facades' documents: the problem
+//! responses many routes answer (each registered once as a response component and
+//! referenced by its status from every route that answers it), the `Retry-After` header
+//! some of them carry, and the `x-api-key` security scheme. Which route answers which is
+//! each facade's to decide; this module only writes the document's parts the same way
+//! everywhere. Nothing here runs while serving requests.
+
+use utoipa::openapi::{
+    Components, ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type,
+    path::Operation,
+    security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme},
+};
+
+use crate::CONTENT_TYPE;
+
+/// The name of the security scheme of the routes that take a caller's key.
+pub const API_KEY_SCHEME: &str = "api_key";
+
+/// The schema every problem response refers to; each facade declares it.
+const PROBLEM_SCHEMA: &str = "ProblemDocument";
+
+/// One problem response many routes share.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedProblem {
+    /// The status it is answered with, e.g. `"503"`.
+    pub status: &'static str,
+    /// Its response component's name.
+    pub name: &'static str,
+    pub description: &'static str,
+    /// It carries `Retry-After` (seconds).
+    pub retry_after: bool,
+}
+
+impl SharedProblem {
+    pub const fn new(status: &'static str, name: &'static str, description: &'static str) -> Self {
+        Self {
+            status,
+            name,
+            description,
+            retry_after: false,
+        }
+    }
+
+    /// The same response, with a `Retry-After` header.
+    pub const fn with_retry_after(self) -> Self {
+        Self {
+            retry_after: true,
+            ..self
+        }
+    }
+}
+
+/// Registers each shared problem as a response component (a problem+json body of the
+/// `ProblemDocument` schema, and `Retry-After` where it has one).
+pub fn register(components: &mut Components, shared: &[&SharedProblem]) {
+    for problem in shared {
+        let mut response = ResponseBuilder::new()
+            .description(problem.description)
+            .content(
+                CONTENT_TYPE,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(PROBLEM_SCHEMA)))
+                    .build(),
+            );
+        if problem.retry_after {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        components
+            .responses
+            .insert(problem.name.to_owned(), RefOr::T(response.build()));
+    }
+}
+
+/// Adds the shared problems to an operation's answers, by reference; a status the route
+/// documents itself keeps its own description.
+pub fn answer(operation: &mut Operation, shared: &[&SharedProblem]) {
+    for SharedProblem { status, name, .. } in shared {
+        operation
+            .responses
+            .responses
+            .entry((*status).to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+    }
+}
+
+/// Declares the key header `header` as the security scheme [`API_KEY_SCHEME`].
+pub fn add_api_key_scheme(components: &mut Components, header: &str, description: &str) {
+    components.add_security_scheme(
+        API_KEY_SCHEME,
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+            header,
+            description,
+        ))),
+    );
+}
+
+/// Marks an operation as taking a caller's key.
+pub fn require_api_key(operation: &mut Operation) {
+    operation.security = Some(vec![SecurityRequirement::new(
+        API_KEY_SCHEME,
+        Vec::<String>::new(),
+    )]);
+}
