@@ -98,16 +98,27 @@ pub async fn restart_broker(down_for: Duration) -> anyhow::Result<()> {
     rabbitmqctl(&["await_startup"]).await
 }
 
+/// Longest wait for one `rabbitmqctl` command (a node start included).
+const RABBITMQCTL_WITHIN: Duration = Duration::from_secs(60);
+
 async fn rabbitmqctl(args: &[&str]) -> anyhow::Result<()> {
     let configured = std::env::var("RABBITMQCTL").unwrap_or_else(|_| "rabbitmqctl".to_owned());
     let mut words = configured.split_whitespace();
     let program = words.next().context("RABBITMQCTL is empty")?;
-    let output = Command::new(program)
+    let running = Command::new(program)
         .args(words)
         .arg("--quiet")
         .args(args)
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(RABBITMQCTL_WITHIN, running)
         .await
+        .with_context(|| {
+            format!(
+                "{configured} {} had no end within {RABBITMQCTL_WITHIN:?}",
+                args.join(" ")
+            )
+        })?
         .with_context(|| {
             format!("run {program} (the end-to-end suite drives RabbitMQ with it; set RABBITMQCTL)")
         })?;

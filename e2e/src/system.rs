@@ -218,6 +218,22 @@ impl System {
         report
     }
 
+    /// The last `lines` lines of every service's log, headed by its name and path.
+    pub fn log_tails(&self, lines: usize) -> String {
+        self.services
+            .iter()
+            .map(|s| {
+                format!(
+                    "--- {} ({})\n{}",
+                    s.name(),
+                    s.log_path().display(),
+                    s.log_tail(lines)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// Stops every service gracefully and deletes the virtual host. The databases stay
     /// for inspection (`just test` drops the leftovers of earlier runs).
     pub async fn shutdown(mut self) {

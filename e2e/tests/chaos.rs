@@ -12,6 +12,8 @@ use e2e::{
 
 const SETTLE: Duration = Duration::from_secs(90);
 const FAULTS: usize = 3;
+/// Every checkout of a storm has its answer within this, faults included.
+const STORM_WITHIN: Duration = Duration::from_secs(150);
 
 /// What breaks, each time a fault strikes.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +66,15 @@ async fn storm_with(label: &str, seed: u64, fault: Fault) {
         tokio::time::sleep(Duration::from_millis(rng.u64(200..900))).await;
         strike(&mut system, fault, &mut rng).await;
     }
-    let checkouts = storm.await.unwrap();
+    // Bounded, so a system that stops answering fails here with its logs rather than at
+    // the runner's timeout with nothing.
+    let checkouts = match tokio::time::timeout(STORM_WITHIN, storm).await {
+        Ok(checkouts) => checkouts.unwrap(),
+        Err(_) => panic!(
+            "[{label}] the storm had no end within {STORM_WITHIN:?}\n{}",
+            system.log_tails(30)
+        ),
+    };
     eprintln!("[{label}] 150 checkouts: {}", traffic::tally(&checkouts));
     let wrong =
         traffic::disagreements(&system.http, &system.url(Service::OrderApi), &checkouts).await;

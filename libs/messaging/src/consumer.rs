@@ -61,6 +61,10 @@ pub trait Handler: Send + Sync + 'static {
 const CONNECTION_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// How long handlers in flight may take to finish once consuming stops.
 const DRAIN_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+/// Longest wait for subscribing on a fresh connection (channels, declarations, consume).
+const SETUP_WITHIN: std::time::Duration = std::time::Duration::from_secs(15);
+/// Longest wait for the broker to acknowledge closing a connection.
+const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Debug)]
 pub struct Consumer<H> {
@@ -85,16 +89,19 @@ impl<H: Handler> Consumer<H> {
                     () = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
                 }
             }
-            let _ = connection.close(200, "consumer stopping".into()).await;
+            // Closing a connection the broker already dropped may never be answered.
+            let closing = connection.close(200, "consumer stopping".into());
+            let _ = tokio::time::timeout(CLOSE_WITHIN, closing).await;
         }
         tracing::info!(queue = %self.queue.name, "consumer stopped");
     }
 
-    async fn consume_until_failure(
+    /// Opens the consuming channel (queues declared, prefetch set) and the confirming
+    /// publisher channel for retries and dead letters, and starts consuming.
+    async fn subscribe(
         &self,
         connection: &Connection,
-        stop: &CancellationToken,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<(Channel, Channel, lapin::Consumer, String)> {
         let channel = connection.create_channel().await.context("open channel")?;
         self.queue
             .declare(&channel)
@@ -110,7 +117,7 @@ impl<H: Handler> Consumer<H> {
             .await
             .context("confirm mode")?;
         let tag = format!("{}-{}", self.queue.name, uuid::Uuid::now_v7().simple());
-        let mut deliveries = channel
+        let deliveries = channel
             .basic_consume(
                 self.queue.name.as_str().into(),
                 tag.as_str().into(),
@@ -119,6 +126,24 @@ impl<H: Handler> Consumer<H> {
             )
             .await
             .context("consume")?;
+        Ok((channel, publisher, deliveries, tag))
+    }
+
+    async fn consume_until_failure(
+        &self,
+        connection: &Connection,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<()> {
+        // Each setup step is bounded: a broker that is starting (or half gone) can take a
+        // request and never answer it, and a consumer stuck here would consume nothing.
+        let (channel, publisher, mut deliveries, tag) =
+            tokio::time::timeout(SETUP_WITHIN, self.subscribe(connection))
+                .await
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "no answer from the broker within {SETUP_WITHIN:?} while subscribing"
+                    )
+                })??;
         tracing::info!(queue = %self.queue.name, "consuming");
 
         let mut dlq_depth = DlqDepth::new(self.queue.dlq());
@@ -130,7 +155,8 @@ impl<H: Handler> Consumer<H> {
         let outcome = loop {
             tokio::select! {
                 () = stop.cancelled() => {
-                    let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
+                    let cancel = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default());
+                    let _ = tokio::time::timeout(SETUP_WITHIN, cancel).await;
                     break Ok(());
                 }
                 _ = watch_connection.tick() => {
