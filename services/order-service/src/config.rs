@@ -2,7 +2,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use access::ServiceKey;
+use access::{LoadLimits, ServiceKey};
 use anyhow::Context;
 use settings::{millis, millis_list, optional_millis, secret, var};
 
@@ -54,6 +54,9 @@ pub struct Settings {
     pub retention: Duration,
     /// `PRUNE_INTERVAL_SECS` [3600]: how often what outlived the retention is deleted.
     pub prune_interval: Duration,
+    /// `MAX_CONCURRENT_REQUESTS` [256] and `REQUEST_TIMEOUT_MS` [10000]: beyond them a
+    /// request is answered 503 or 504 at once instead of queueing.
+    pub load_limits: LoadLimits,
 }
 
 impl Settings {
@@ -88,6 +91,7 @@ impl Settings {
                 .context("ORDER_SERVICE_API_KEY")?,
             retention: days("RETENTION_DAYS", 7)?,
             prune_interval: Duration::from_secs(var("PRUNE_INTERVAL_SECS", 3600)?),
+            load_limits: LoadLimits::from_env()?,
         };
         anyhow::ensure!(
             settings.database_max_connections > 0,
@@ -146,6 +150,7 @@ impl Settings {
             api_key: None,
             retention: Duration::from_secs(7 * SECS_PER_DAY),
             prune_interval: Duration::from_secs(3600),
+            load_limits: LoadLimits::default(),
         }
     }
 }

@@ -62,6 +62,7 @@ impl Application {
                 api_key: settings.api_key.clone(),
             },
             settings.body_limit_bytes,
+            settings.load_limits,
         );
         let addr = SocketAddr::new(settings.bind_addr, settings.port);
         let listener = TcpListener::bind(addr)

@@ -29,8 +29,11 @@ pub enum Error {
 /// How an inventory event was taken.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reaction {
-    /// Applied (or a repeat, or a late event about a decided order: nothing to do).
+    /// Applied under the order's lock (or found without effect there).
     Taken,
+    /// Without effect on the order as it stands (decided, or driven by the HTTP path):
+    /// acknowledged with no write.
+    Ignored,
     /// Refused: the event's lines are not the order's (e.g. a hold made for the order's id
     /// outside the saga). The order did not move.
     LinesMismatch,
@@ -209,6 +212,7 @@ impl<S: OrderStore> Orders<S> {
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
         self.on_event(event_id, "ProductInventoryCommitFailed", id, move |o| {
+            let reason = reason.clone();
             o.apply(Trigger::CommitFailed { reason }, SagaPath::Event, now)
         })
         .await
@@ -230,6 +234,7 @@ impl<S: OrderStore> Orders<S> {
                 if !o.is_handed_over() {
                     return Ok(Vec::new());
                 }
+                let reason = reason.clone();
                 o.apply(Trigger::StockRefused { reason }, SagaPath::Event, now)
             },
         )
@@ -305,6 +310,17 @@ impl<S: OrderStore> Orders<S> {
         }
     }
 
+    /// Takes an inventory event. The decision is first tried on the order as read (one
+    /// plain read, no transaction): an event the state machine leaves without effect (a
+    /// decided order, an order the HTTP path still drives, lines that are not the
+    /// order's) is acknowledged with no write at all. Only one that moves the order
+    /// takes the order's lock, decides again on what it finds there, and records the
+    /// event in the inbox with the change.
+    ///
+    /// Skipping the inbox for those is safe because each stays without effect when
+    /// delivered again later: a decided order never moves, an order's lines never
+    /// change, and an order handed over to the event path is announced again
+    /// (`OrderCreated`), which makes the inventory announce its holds afresh.
     async fn on_event<F>(
         &self,
         event_id: Uuid,
@@ -313,18 +329,29 @@ impl<S: OrderStore> Orders<S> {
         decide: F,
     ) -> Result<Reaction, Error>
     where
-        F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
+        F: Fn(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send + Sync,
     {
+        // An event about an order this service does not know (e.g. a reservation made
+        // directly on the inventory) is not ours to act on.
+        let Some(mut order) = self.store.find(id).await? else {
+            return Ok(Reaction::NotOurs);
+        };
+        let version = order.version;
+        match decide(&mut order) {
+            Ok(events) if events.is_empty() && order.version == version => {
+                return Ok(Reaction::Ignored);
+            }
+            Err(OrderError::LinesMismatch { .. }) => return Ok(Reaction::LinesMismatch),
+            _ => {}
+        }
         let inbox = InboxEntry {
             consumer: CONSUMER,
             event_id,
             event_type,
         };
-        Ok(match self.store.change(id, Some(inbox), decide).await? {
+        Ok(match self.store.change(id, Some(inbox), &decide).await? {
             Changed::Done(Err(OrderError::LinesMismatch { .. })) => Reaction::LinesMismatch,
             Changed::Done(_) => Reaction::Taken,
-            // An event about an order this service does not know (e.g. a reservation
-            // made directly on the inventory) is not ours to act on.
             Changed::NotFound | Changed::Duplicate => Reaction::NotOurs,
         })
     }

@@ -153,3 +153,30 @@ async fn a_confirmation_must_name_exactly_the_orders_committed_lines() {
         ("PENDING", order.version)
     );
 }
+
+/// The service bounds its work as the facades do: a request that outlives
+/// `REQUEST_TIMEOUT_MS` is cut off with a 504 problem and counted.
+#[tokio::test]
+async fn a_request_past_the_time_limit_is_cut_off_with_a_problem() {
+    let saga = spawn_saga(
+        |orders| {
+            orders.load_limits =
+                access::LoadLimits::new(64, std::time::Duration::from_nanos(1)).unwrap();
+        },
+        |_| {},
+    )
+    .await;
+    let answer = saga
+        .client
+        .get(format!(
+            "{}/orders/0190b6a4-8d3c-7aa0-8000-000000000000",
+            saga.orders.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(answer.headers()["content-type"], "application/problem+json");
+    let body: Value = answer.json().await.unwrap();
+    assert_eq!(body["code"], "request_timeout");
+}

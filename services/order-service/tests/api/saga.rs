@@ -193,6 +193,73 @@ async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
     assert_eq!((stock.on_hand, stock.reserved), (9, 0));
 }
 
+/// Events the state machine leaves without effect are acknowledged with no write: an
+/// order the HTTP path still drives hearing its own `Reserved`, a decided order hearing
+/// `Committed` or `Reserved` again. One that moves an order is recorded in the inbox.
+#[tokio::test]
+async fn events_that_cannot_move_an_order_are_taken_without_a_write() {
+    let saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.create_stock("ABC-1234-AB", 10).await;
+    let db = sqlx::PgPool::connect(&saga.order_settings.database_url)
+        .await
+        .unwrap();
+    let inbox = || async {
+        sqlx::query_scalar::<_, String>("SELECT event_id::text FROM inbox")
+            .fetch_all(&db)
+            .await
+            .unwrap()
+    };
+
+    // Driven by the HTTP path (not handed over): its Reserved is the HTTP path's business.
+    let driven = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 1}])).await;
+    let heard = publish(
+        &saga,
+        &driven.order_id,
+        ProductInventoryReserved {
+            order_id: driven.order_id.clone(),
+            items: lines("ABC-1234-AB", 1),
+            expires_at: chrono::Utc::now(),
+        },
+    )
+    .await;
+    let after = settled(&saga, &driven.order_id).await;
+    assert_eq!(
+        (after.status.as_str(), after.version),
+        ("PENDING", driven.version)
+    );
+    assert!(
+        !inbox().await.contains(&heard),
+        "a no-op was written to the inbox"
+    );
+
+    // A decided order hears its Committed again.
+    let decided = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 1}])).await;
+    saga.act(&decided.order_id, "handover").await;
+    let confirmed = saga.decided(&decided.order_id).await;
+    assert_eq!(confirmed.status, "CONFIRMED");
+    let moved = inbox().await;
+    assert!(
+        !moved.is_empty(),
+        "the events that moved the order are in the inbox"
+    );
+    let late = publish(
+        &saga,
+        &decided.order_id,
+        ProductInventoryCommitted {
+            order_id: decided.order_id.clone(),
+            items: lines("ABC-1234-AB", 1),
+        },
+    )
+    .await;
+    let after = settled(&saga, &decided.order_id).await;
+    assert_eq!(after.version, confirmed.version);
+    assert!(
+        !inbox().await.contains(&late),
+        "a no-op was written to the inbox"
+    );
+    assert_eq!(inbox().await.len(), moved.len());
+}
+
 fn lines(sku: &str, qty: i64) -> Vec<EventLine> {
     vec![EventLine {
         sku: sku.into(),
@@ -205,7 +272,7 @@ async fn publish<T: EventType + serde::Serialize>(
     saga: &crate::helpers::Saga,
     order_id: &str,
     data: T,
-) {
+) -> String {
     let event = Envelope::new(
         "inventory-service",
         chrono::Utc::now(),
@@ -222,6 +289,7 @@ async fn publish<T: EventType + serde::Serialize>(
             &serde_json::to_vec(&event).unwrap(),
         )
         .await;
+    event.id.to_string()
 }
 
 /// The order, once the events published before have had time to be handled.

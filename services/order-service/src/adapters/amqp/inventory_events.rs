@@ -95,7 +95,7 @@ impl Handler for InventoryEventsHandler {
             other => return Err(HandleError::Reject(format!("unknown event type {other:?}"))),
         };
         match outcome {
-            Ok(Reaction::Taken | Reaction::NotOurs) => Ok(()),
+            Ok(Reaction::Taken | Reaction::Ignored | Reaction::NotOurs) => Ok(()),
             Ok(Reaction::LinesMismatch) => {
                 tracing::warn!(
                     event_type = %event_type,

@@ -8,7 +8,7 @@ mod orders;
 
 use std::sync::Arc;
 
-use access::ServiceKey;
+use access::{LoadLimits, ServiceKey};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
@@ -32,7 +32,7 @@ pub struct AppState {
     pub api_key: Option<ServiceKey>,
 }
 
-pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
+pub fn router(state: AppState, body_limit_bytes: usize, limits: LoadLimits) -> Router {
     let mut changes = Router::new()
         .route("/orders", post(orders::place))
         .route("/orders/{id}/confirm", post(orders::confirm))
@@ -54,6 +54,8 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(admin::router(state.admin.clone()));
     problem::with_fallbacks(routes)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        // Full: 503 at once; stuck: 504. Inside the metrics, so both are counted.
+        .layer(limits.layer())
         .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())
         // After the layers: a scrape is neither traced nor counted.
