@@ -66,6 +66,7 @@ SERVICE_METRICS = {
     "outbox_backlog", "outbox_oldest_age_seconds", "dlq_depth",
     "inventory_reservations_total", "inventory_replenishments_total",
     "inventory_replenished_units_total", "inventory_active_reservations",
+    "inventory_expiry_lag_seconds",
     "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
     "tokio_workers", "tokio_alive_tasks", "tokio_global_queue_depth",
     *hist("saga_duration_seconds"), "saga_compensations_total", "orders_by_status",

@@ -17,9 +17,12 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// `RESERVATION_TTL_SECS` [900]: lifetime of a hold whose request names none.
     pub reservation_ttl: Duration,
-    /// `EXPIRY_SWEEP_INTERVAL_MS` [1000]: how often due holds are looked for.
+    /// `EXPIRY_SWEEP_INTERVAL_MS` [500]: how often due holds are looked for; a round
+    /// that found a full batch is followed at once by the next. A hold is released at
+    /// most about this long after it falls due, as long as the sweeper keeps pace.
     pub expiry_sweep_interval: Duration,
-    /// `EXPIRY_SWEEP_BATCH` [100]: most holds expired per sweep round.
+    /// `EXPIRY_SWEEP_BATCH` [500]: most holds expired per sweep round, all in one
+    /// transaction that locks their products meanwhile (tens of milliseconds).
     pub expiry_sweep_batch: i64,
     /// `BODY_LIMIT_BYTES` [16384]
     pub body_limit_bytes: usize,
@@ -63,8 +66,8 @@ impl Settings {
             )?,
             database_max_connections: var("DATABASE_MAX_CONNECTIONS", 16)?,
             reservation_ttl: Duration::from_secs(var("RESERVATION_TTL_SECS", 900)?),
-            expiry_sweep_interval: millis("EXPIRY_SWEEP_INTERVAL_MS", 1000)?,
-            expiry_sweep_batch: var("EXPIRY_SWEEP_BATCH", 100)?,
+            expiry_sweep_interval: millis("EXPIRY_SWEEP_INTERVAL_MS", 500)?,
+            expiry_sweep_batch: var("EXPIRY_SWEEP_BATCH", 500)?,
             body_limit_bytes: var("BODY_LIMIT_BYTES", 16 * 1024)?,
             amqp_url: var(
                 "AMQP_URL",

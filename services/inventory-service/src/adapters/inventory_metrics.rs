@@ -9,8 +9,9 @@
 //!   the answer it commits with the event's inbox record.
 //! - `inventory_replenishments_total` and `inventory_replenished_units_total`: stock
 //!   received, counted by the replenish handler.
-//! - `inventory_active_reservations`: active holds, sampled by
-//!   [`StoreSampler`](super::postgres::StoreSampler).
+//! - `inventory_active_reservations`: active holds, and `inventory_expiry_lag_seconds`:
+//!   how long the oldest overdue hold has been waiting for the expiry sweeper, both
+//!   sampled by [`StoreSampler`](super::postgres::StoreSampler).
 
 use std::sync::Once;
 
@@ -23,6 +24,7 @@ const RESERVATIONS: &str = "inventory_reservations_total";
 const REPLENISHMENTS: &str = "inventory_replenishments_total";
 const REPLENISHED_UNITS: &str = "inventory_replenished_units_total";
 const ACTIVE_RESERVATIONS: &str = "inventory_active_reservations";
+const EXPIRY_LAG: &str = "inventory_expiry_lag_seconds";
 
 /// The answer to one reservation attempt, as a metric label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,12 @@ pub fn active_reservations(count: i64) {
     gauge!(ACTIVE_RESERVATIONS).set(count as f64);
 }
 
+/// Sets how late expiry runs: seconds since the oldest active hold fell due, 0 when none
+/// is overdue.
+pub fn expiry_lag(seconds: f64) {
+    gauge!(EXPIRY_LAG).set(seconds.max(0.0));
+}
+
 /// Gives the metrics their help text, once per process.
 pub fn describe() {
     static DESCRIBED: Once = Once::new();
@@ -120,6 +128,10 @@ pub fn describe() {
         describe_counter!(REPLENISHMENTS, "Replenishments of a SKU's stock.");
         describe_counter!(REPLENISHED_UNITS, "Units received by replenishments.");
         describe_gauge!(ACTIVE_RESERVATIONS, "Holds currently active (placed, not yet released, committed or expired).");
+        describe_gauge!(
+            EXPIRY_LAG,
+            "Seconds since the oldest still active hold fell due (its units shown reserved though nobody holds them); 0 when none is overdue."
+        );
     });
 }
 

@@ -8,10 +8,10 @@ use contracts::inventory::{
 
 use super::ports::{
     CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, Scope, StockRecord,
-    StoreError,
+    StoreError, Sweep,
 };
 use crate::domain::{
-    Actor, InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
+    self, Actor, InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
 };
 
 /// A use case failed: either the domain refused the command or the store failed.
@@ -208,24 +208,17 @@ impl<S: InventoryStore> Inventory<S> {
         Ok(movements)
     }
 
-    /// Expires up to `batch` due holds; returns how many expired. Safe to run from
-    /// several instances at once: a hold another instance expired first is skipped.
-    pub async fn expire_due(&self, now: DateTime<Utc>, batch: i64) -> Result<usize, Error> {
-        let mut expired = 0;
-        for (order_id, sku) in self.store.due_holds(now, batch).await? {
-            let target = sku.clone();
-            let done = self
-                .store
-                .change(
-                    Scope::Skus(std::slice::from_ref(&sku), Some(&order_id)),
-                    move |stock| stock.expire(&target, now),
-                )
-                .await?;
-            if done? {
-                expired += 1;
-            }
-        }
-        Ok(expired)
+    /// Expires the holds due at `now`, up to `batch` of them (the oldest first), in one
+    /// transaction; answers how many were due and how many expired. Safe to run from
+    /// several instances at once: a hold another instance expired first, or committed or
+    /// released since it fell due, is left alone.
+    pub async fn expire_due(&self, now: DateTime<Utc>, batch: i64) -> Result<Sweep, Error> {
+        Ok(self
+            .store
+            .change_due(now, batch, move |products, holds| {
+                domain::expire_due(products, holds, now)
+            })
+            .await??)
     }
 
     pub async fn ready(&self) -> Result<(), Error> {

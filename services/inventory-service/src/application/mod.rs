@@ -10,5 +10,5 @@ pub use inventory::{Error, Inventory};
 pub use order_events::EventOutcome;
 pub use ports::{
     CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
-    ReserveOutcome, Scope, StockRecord, StoreError,
+    ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::domain::{
     Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory,
-    Quantity, Sku,
+    Quantity, Reservation, Sku, StockChanges,
 };
 
 /// The store failed (connection, timeout, corrupt row): not the client's fault.
@@ -95,6 +95,16 @@ pub enum ReserveOutcome {
     UnknownSku,
 }
 
+/// What one expiry round found and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Holds found due (at most the round's limit): as many as the limit means more may
+    /// be waiting.
+    pub due: usize,
+    /// Holds expired: those of the due ones still active and due under the lock.
+    pub expired: usize,
+}
+
 pub trait InventoryStore: Send + Sync + 'static {
     /// Stores a new product with its `created` movement and its events.
     fn create(
@@ -150,12 +160,24 @@ pub trait InventoryStore: Send + Sync + 'static {
         page: MovementsPage,
     ) -> impl Future<Output = Result<Vec<MovementRecord>, StoreError>> + Send;
 
-    /// Active holds whose expiry has passed, oldest first.
-    fn due_holds(
+    /// Finds the active holds due at `now` (at most `limit`, oldest first), loads them
+    /// under lock with the products they hold, lets `expire` decide, and writes what it
+    /// changed with its movements and events in one transaction, however many holds.
+    ///
+    /// Lock order as in `change`: the products in SKU order, then the holds, read again
+    /// under the products' locks. Every change of a hold holds its product's lock, so a
+    /// hold committed, released or expired (by another instance too) since it was found
+    /// due is loaded as it now is, and `expire` leaves it alone: a hold expires once.
+    /// When `expire` refuses, nothing is written and the refusal is returned.
+    fn change_due<F>(
         &self,
         now: DateTime<Utc>,
         limit: i64,
-    ) -> impl Future<Output = Result<Vec<(OrderId, Sku)>, StoreError>> + Send;
+        expire: F,
+    ) -> impl Future<Output = Result<Result<Sweep, InventoryError>, StoreError>> + Send
+    where
+        F: FnOnce(Vec<ProductInventory>, Vec<Reservation>) -> Result<StockChanges, InventoryError>
+            + Send;
 
     /// The store answers.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -46,7 +46,7 @@ pub struct LockedStock {
 }
 
 /// What a change leaves for the store to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StockChanges {
     pub products: Vec<ProductInventory>,
     pub holds: Vec<Reservation>,

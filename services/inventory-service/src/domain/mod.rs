@@ -1,11 +1,12 @@
 //! The inventory's domain: value objects, the `ProductInventory` aggregate, holds
-//! (`Reservation`), the `Movement` trail, and `LockedStock`, the set of aggregates one
-//! command changes together.
+//! (`Reservation`), the `Movement` trail, `LockedStock`, the set of aggregates one
+//! command changes together, and `expire_due`, the expiry of many holds in one change.
 //!
 //! Pure rules: no I/O, no logging, no tracing, no clock (times come in as arguments).
 
 mod error;
 mod event;
+mod expiry;
 mod locked_stock;
 mod movement;
 mod product_inventory;
@@ -14,6 +15,7 @@ mod reservation;
 pub use contracts::{Actor, Denied, OrderId, Quantity, Sku, StockLevel};
 pub use error::{InventoryError, Shortage};
 pub use event::{CommitFailure, InventoryEvent, ReservationFailure};
+pub use expiry::expire_due;
 pub use locked_stock::{LockedStock, StockChanges};
 pub use movement::{Movement, MovementKind};
 pub use product_inventory::ProductInventory;

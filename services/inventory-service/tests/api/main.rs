@@ -4,6 +4,7 @@
 mod concurrency;
 mod events;
 mod expiry;
+mod expiry_batch;
 mod helpers;
 mod invalid_input;
 mod metrics;

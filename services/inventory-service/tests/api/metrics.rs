@@ -85,6 +85,7 @@ async fn metrics_expose_http_db_messaging_inventory_and_process_series_by_route_
             "\ninventory_replenishments_total ",
             "\ninventory_replenished_units_total ",
             "\ninventory_active_reservations ",
+            "\ninventory_expiry_lag_seconds ",
             // Process and runtime.
             "\nprocess_cpu_seconds_total ",
             "\nprocess_resident_memory_bytes ",

@@ -4,10 +4,12 @@
 //!   after the `InventoryStore` method (`reserve_one`, `change`, ...), from the first
 //!   statement to the commit, failures included: a timeout is a slow query too;
 //! - `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections`: the
-//!   pool, and `inventory_active_reservations`, sampled by [`StoreSampler`].
+//!   pool, and `inventory_active_reservations` and `inventory_expiry_lag_seconds`,
+//!   sampled by [`StoreSampler`].
 
 use std::{future::Future, sync::Once, time::Duration, time::Instant};
 
+use chrono::{DateTime, Utc};
 use metrics::{Unit, describe_gauge, describe_histogram, gauge, histogram};
 use sqlx::PgPool;
 use tokio::time::{self, MissedTickBehavior};
@@ -27,9 +29,9 @@ pub(super) async fn timed<T>(operation: &'static str, work: impl Future<Output =
     outcome
 }
 
-/// The worker that samples the pool and the number of active holds every few seconds
-/// (the first time at once), until stopped. A failed count is logged at `DEBUG` and the
-/// gauge keeps its last value: the next sample will tell.
+/// The worker that samples the pool, the number of active holds and the expiry lag
+/// every few seconds (the first time at once), until stopped. A failed query is logged
+/// at `DEBUG` and its gauge keeps its last value: the next sample will tell.
 #[derive(Debug)]
 pub struct StoreSampler {
     pub pool: PgPool,
@@ -51,6 +53,7 @@ impl StoreSampler {
             }
             self.sample_pool();
             self.sample_active_reservations().await;
+            self.sample_expiry_lag().await;
         }
     }
 
@@ -75,6 +78,30 @@ impl StoreSampler {
             Ok(count) => inventory_metrics::active_reservations(count),
             Err(e) => tracing::debug!(error = %e, "active reservations sample failed"),
         }
+    }
+
+    async fn sample_expiry_lag(&self) {
+        match self.expiry_lag(Utc::now()).await {
+            Ok(lag) => inventory_metrics::expiry_lag(lag),
+            Err(e) => tracing::debug!(error = %e, "expiry lag sample failed"),
+        }
+    }
+
+    /// How late expiry runs at `now`: seconds since the oldest hold still active fell
+    /// due, 0 when none is overdue. A sweeper that keeps pace keeps it under its
+    /// interval; a lag that grows means holds fall due faster than they are expired, and
+    /// their units stay reserved for nobody. One read of the due-holds index.
+    pub async fn expiry_lag(&self, now: DateTime<Utc>) -> sqlx::Result<f64> {
+        // `EXTRACT` answers `numeric`; the cast keeps the driver to plain floats.
+        let lag: f64 = sqlx::query_scalar(
+            "SELECT COALESCE(EXTRACT(EPOCH FROM $1::timestamptz - min(expires_at)), 0)::float8
+               FROM reservations
+              WHERE status = 'active' AND expires_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(lag.max(0.0))
     }
 }
 

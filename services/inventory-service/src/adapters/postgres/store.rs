@@ -1,6 +1,6 @@
 //! `PgInventoryStore`: the `InventoryStore` port over PostgreSQL.
 //!
-//! Two ways to change stock, both atomic:
+//! Three ways to change stock, all atomic:
 //! - `reserve_one`, the hot path, is ONE statement (a data-modifying CTE): the
 //!   conditional update `available >= qty`, the hold and the movement commit together
 //!   in a single round trip. The row lock of the update serializes reservations of one
@@ -11,6 +11,9 @@
 //!   cannot deadlock), then the order's holds; lets the domain decide in memory; and
 //!   writes what changed, its movements and its events (to the outbox) with set-based
 //!   statements before committing.
+//! - `change_due`, the expiry sweeper's, is `change` for many orders at once: the
+//!   products of a batch of due holds are locked in SKU order, the holds read again
+//!   under those locks, and all of them expired and written in one transaction.
 //!
 //! Every change writes its events to the outbox in its own transaction.
 //!
@@ -34,10 +37,11 @@ use crate::adapters::events::{SOURCE, outbox_messages};
 use crate::adapters::inventory_metrics::{self, ReservationAnswer};
 use crate::application::{
     CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
-    ReserveOutcome, Scope, StockRecord, StoreError,
+    ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };
 use crate::domain::{
-    Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory, Sku,
+    Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory,
+    Reservation, Sku, StockChanges,
 };
 
 #[derive(Debug, Clone)]
@@ -246,26 +250,38 @@ impl InventoryStore for PgInventoryStore {
         .await
     }
 
-    async fn due_holds(
+    async fn change_due<F>(
         &self,
         now: DateTime<Utc>,
         limit: i64,
-    ) -> Result<Vec<(OrderId, Sku)>, StoreError> {
-        timed("due_holds", async {
-            let rows: Vec<(String, String)> = sqlx::query_as(
-                "SELECT order_id, sku FROM reservations
-                  WHERE status = 'active' AND expires_at <= $1
-                  ORDER BY expires_at LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .context("select due holds")?;
-            Ok(rows
-                .into_iter()
-                .map(|(o, s)| Ok((OrderId::parse(&o)?, Sku::parse(&s)?)))
-                .collect::<anyhow::Result<_>>()?)
+        expire: F,
+    ) -> Result<Result<Sweep, InventoryError>, StoreError>
+    where
+        F: FnOnce(Vec<ProductInventory>, Vec<Reservation>) -> Result<StockChanges, InventoryError>
+            + Send,
+    {
+        timed("change_due", async {
+            let due = due_holds(&self.pool, now, limit).await?;
+            if due.is_empty() {
+                // The usual answer of an idle round: no transaction for it.
+                return Ok(Ok(Sweep::default()));
+            }
+            let mut tx = database::begin(&self.pool).await.context("begin")?;
+            let expired = match expire_in(&mut tx, &due, expire).await? {
+                Ok(expired) => expired,
+                Err(refusal) => {
+                    tx.rollback().await.context("rollback")?;
+                    return Ok(Err(refusal));
+                }
+            };
+            tx.commit().await.context("commit")?;
+            if expired > 0 {
+                self.wake.wake();
+            }
+            Ok(Ok(Sweep {
+                due: due.len(),
+                expired,
+            }))
         })
         .await
     }
@@ -410,15 +426,7 @@ where
     skus.sort_unstable();
     skus.dedup();
 
-    let products: Vec<ProductRow> = sqlx::query_as(
-        "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
-           FROM product_inventory WHERE sku = ANY($1)
-          ORDER BY sku FOR UPDATE",
-    )
-    .bind(&skus)
-    .fetch_all(&mut *tx)
-    .await
-    .context("lock products")?;
+    let products = lock_products(tx, &skus).await?;
     let holds: Vec<HoldRow> = match order_id {
         Some(order_id) => sqlx::query_as(
             "SELECT order_id, sku, requested, held, status, expires_at, owner, saga
@@ -433,10 +441,6 @@ where
         None => Vec::new(),
     };
 
-    let products = products
-        .into_iter()
-        .map(|r| r.into_record().map(|r| r.product))
-        .collect::<anyhow::Result<Vec<_>>>()?;
     let holds = holds
         .into_iter()
         .map(HoldRow::into_domain)
@@ -447,8 +451,96 @@ where
         Ok(outcome) => outcome,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let answers = write_changes(tx, stock).await?;
+    let answers = write_changes(tx, stock.into_changes()).await?;
     Ok(Ok((outcome, answers)))
+}
+
+/// Locks the products of `skus` (sorted, without duplicates: the lock order of every
+/// change) and loads them.
+async fn lock_products(
+    tx: &mut PgConnection,
+    skus: &[String],
+) -> anyhow::Result<Vec<ProductInventory>> {
+    let rows: Vec<ProductRow> = sqlx::query_as(
+        "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
+           FROM product_inventory WHERE sku = ANY($1)
+          ORDER BY sku FOR UPDATE",
+    )
+    .bind(skus)
+    .fetch_all(&mut *tx)
+    .await
+    .context("lock products")?;
+    rows.into_iter()
+        .map(|r| r.into_record().map(|r| r.product))
+        .collect()
+}
+
+/// The active holds due at `now`, oldest first, at most `limit`, as (order, SKU). Read
+/// without a lock: `expire_in` reads them again under their products' locks.
+async fn due_holds(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> anyhow::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT order_id, sku FROM reservations
+          WHERE status = 'active' AND expires_at <= $1
+          ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .context("select due holds")
+}
+
+/// Expires the `due` holds in `tx`: locks their products, reads the holds again under
+/// those locks (as they are now, whatever happened to them since they were found due),
+/// lets `expire` decide, writes what it changed. Answers how many holds expired.
+///
+/// No order row is locked: expiry depends on no order, and every other change of a hold
+/// holds its product's lock, which this one takes first. The hold rows are locked after
+/// the products, as `change` does, so no cycle of waits can form with it.
+async fn expire_in<F>(
+    tx: &mut PgConnection,
+    due: &[(String, String)],
+    expire: F,
+) -> anyhow::Result<Result<usize, InventoryError>>
+where
+    F: FnOnce(Vec<ProductInventory>, Vec<Reservation>) -> Result<StockChanges, InventoryError>,
+{
+    let mut skus: Vec<String> = due.iter().map(|(_, sku)| sku.clone()).collect();
+    skus.sort_unstable();
+    skus.dedup();
+    let products = lock_products(tx, &skus).await?;
+    let holds: Vec<HoldRow> = sqlx::query_as(
+        "SELECT r.order_id, r.sku, r.requested, r.held, r.status, r.expires_at, r.owner, r.saga
+           FROM reservations AS r
+           JOIN unnest($1::text[], $2::text[]) AS d(order_id, sku)
+             ON r.order_id = d.order_id AND r.sku = d.sku
+          ORDER BY r.expires_at, r.order_id, r.sku
+            FOR UPDATE OF r",
+    )
+    .bind(
+        due.iter()
+            .map(|(order_id, _)| order_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(due.iter().map(|(_, sku)| sku.as_str()).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await
+    .context("lock due holds")?;
+    let holds = holds
+        .into_iter()
+        .map(HoldRow::into_domain)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let changes = match expire(products, holds) {
+        Ok(changes) => changes,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let expired = changes.holds.len();
+    write_changes(tx, changes).await?;
+    Ok(Ok(expired))
 }
 
 /// The three events a single-SKU reservation may cause, built ahead of the statement
@@ -508,9 +600,8 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
 /// events, one statement each. Answers the reservation answers among the events.
 async fn write_changes(
     tx: &mut PgConnection,
-    stock: LockedStock,
+    changes: StockChanges,
 ) -> anyhow::Result<Vec<ReservationAnswer>> {
-    let changes = stock.into_changes();
     let answers = changes
         .events
         .iter()
