@@ -9,11 +9,18 @@
 //!
 //! A latency goal is judged only at its own rate, and only on a run without errors: a
 //! fast p99 of the few requests that succeeded is not a goal met.
+//!
+//! Beside them, the service levels (SLA) the system promises, a p99 bound per path with
+//! no rate named: reserve (inventory-api) < 50 ms, order (checkout, order-api) < 80 ms,
+//! event hop < 30 ms. Each is read on every fixed-rate run of its path, so the report
+//! shows up to which load it holds; closed loops are left out, their latencies hide
+//! queueing.
 
 use serde::Serialize;
 
 use crate::{
     comparison::Comparison,
+    facade_hop,
     report::{Mode, RunFigures},
     scenario::Scenario,
 };
@@ -132,6 +139,119 @@ fn judge_p99(run: &RunFigures, p99_ms: f64, rate_per_sec: f64) -> (Option<bool>,
     (Some(run.latency_ms.p99 <= p99_ms), None)
 }
 
+/// A service level: the p99 of a path stays under a bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceLevel {
+    pub work: &'static str,
+    pub p99_below_ms: f64,
+    /// The runs of the path.
+    scenarios: &'static [Scenario],
+}
+
+impl ServiceLevel {
+    pub fn describe(&self) -> String {
+        format!("{} p99 < {} ms", self.work, self.p99_below_ms)
+    }
+
+    /// A fixed-rate run of this path through its public door (not the facade hop's
+    /// direct run, which skips inventory-api).
+    fn applies_to(&self, run: &RunFigures) -> bool {
+        self.scenarios.contains(&run.scenario)
+            && matches!(run.mode, Mode::OpenLoop { .. })
+            && run.via != Some(facade_hop::DIRECT)
+    }
+}
+
+pub const SERVICE_LEVELS: [ServiceLevel; 3] = [
+    ServiceLevel {
+        work: "reserve",
+        p99_below_ms: 50.0,
+        scenarios: &[Scenario::HotReservations, Scenario::SpreadReservations],
+    },
+    ServiceLevel {
+        work: "order (checkout)",
+        p99_below_ms: 80.0,
+        scenarios: &[Scenario::Checkout],
+    },
+    ServiceLevel {
+        work: "event hop",
+        p99_below_ms: 30.0,
+        scenarios: &[Scenario::EventHop],
+    },
+];
+
+/// A service level read on one run, or found with no run to read it on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceLevelCheck {
+    pub level: String,
+    /// The run's label; `None`: no run of the path was measured.
+    pub run: Option<String>,
+    pub p99_ms: Option<f64>,
+    pub errors: u64,
+    /// `None`: not measured.
+    pub met: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ServiceLevelCheck {
+    /// `met`, `not met`, `not met (3 errors)` or `not measured`.
+    pub fn verdict(&self) -> String {
+        let verdict = match self.met {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not measured",
+        };
+        match &self.reason {
+            Some(reason) => format!("{verdict} ({reason})"),
+            None => verdict.to_owned(),
+        }
+    }
+}
+
+/// Every service level against every run it applies to, in the runs' order.
+pub fn check_service_levels(results: &[RunFigures]) -> Vec<ServiceLevelCheck> {
+    let mut checks = Vec::new();
+    for level in SERVICE_LEVELS {
+        let before = checks.len();
+        for run in results.iter().filter(|run| level.applies_to(run)) {
+            let (met, reason) = judge_below(run, level.p99_below_ms);
+            checks.push(ServiceLevelCheck {
+                level: level.describe(),
+                run: Some(run.label()),
+                p99_ms: Some(run.latency_ms.p99),
+                errors: run.errors,
+                met: Some(met),
+                reason,
+            });
+        }
+        if checks.len() == before {
+            checks.push(ServiceLevelCheck {
+                level: level.describe(),
+                run: None,
+                p99_ms: None,
+                errors: 0,
+                met: None,
+                reason: None,
+            });
+        }
+    }
+    checks
+}
+
+/// Strictly under the bound, with no errors: as the goals, a fast p99 of the few
+/// requests that succeeded is not a level kept.
+fn judge_below(run: &RunFigures, p99_below_ms: f64) -> (bool, Option<String>) {
+    if run.successes == 0 {
+        return (false, Some("no successes".to_owned()));
+    }
+    if run.errors > 0 {
+        return (false, Some(format!("{} errors", run.errors)));
+    }
+    (run.latency_ms.p99 < p99_below_ms, None)
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -216,6 +336,43 @@ mod tests {
         assert_eq!(hop.unwrap().describe(), "p99 ≤ 5 ms at 1000/s");
         let saga = goal_for(Scenario::EventSaga, Mode::OpenLoop { rate_per_sec: 1.0 });
         assert_eq!(saga.unwrap().describe(), "p99 ≤ 50 ms at 200/s");
+    }
+
+    #[test]
+    fn service_levels_are_read_on_every_fixed_rate_run_of_their_path() {
+        let open = |rate_per_sec| Mode::OpenLoop { rate_per_sec };
+        let mut direct = run(Scenario::SpreadReservations, open(500.0), 1_000, 0);
+        direct.via = Some(facade_hop::DIRECT);
+        let results = [
+            run(
+                Scenario::SpreadReservations,
+                Mode::ClosedLoop { concurrency: 4 },
+                1_000,
+                0,
+            ),
+            run(Scenario::SpreadReservations, open(2000.0), 60_000, 0),
+            run(Scenario::HotReservations, open(2000.0), 10_000, 7),
+            direct,
+            run(Scenario::Checkout, open(300.0), 79_000, 0),
+        ];
+        let checks = check_service_levels(&results);
+        let verdicts: Vec<(String, String)> = checks
+            .iter()
+            .map(|c| (c.level.clone(), c.verdict()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("reserve p99 < 50 ms".into(), "not met".into()),
+                ("reserve p99 < 50 ms".into(), "not met (7 errors)".into()),
+                ("order (checkout) p99 < 80 ms".into(), "met".into()),
+                ("event hop p99 < 30 ms".into(), "not measured".into()),
+            ]
+        );
+        assert_eq!(
+            checks[0].run.as_deref(),
+            Some("spread_reservations, open loop, 2000/s")
+        );
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! bench: drives the services with their workloads (stock reads; reservations on one hot
 //! SKU and spread over 10,000 SKUs, at several concurrencies and at a fixed rate;
 //! the event hop from a reservation's commit to a consumer; HTTP-first checkouts; the
-//! event-driven saga), measures on the same machine what PostgreSQL (pgbench) and
+//! event-driven saga; the facade hop, through inventory-api and straight to
+//! inventory-service), measures on the same machine what PostgreSQL (pgbench) and
 //! RabbitMQ alone sustain for the same work, and writes both side by side, each run
-//! read against its limit and its goal, to `bench/results/` and stdout.
+//! read against its limit, its goal and the service levels (SLA), with how quiet the
+//! system was when it started and what its processes used, to `bench/results/` and
+//! stdout.
 //!
 //! It talks HTTP to a running system; start it first (`just bench` does). The limits
 //! alone (`--only limits`) need PostgreSQL and RabbitMQ but no service.
@@ -11,13 +14,16 @@
 mod closed_loop;
 mod comparison;
 mod event_hop;
+mod facade_hop;
 mod goal;
 mod limits;
 mod open_loop;
 mod options;
+mod process_use;
 mod report;
 mod saga;
 mod scenario;
+mod sections;
 mod settle;
 mod stock_setup;
 mod subscription;
@@ -31,6 +37,7 @@ use anyhow::Context;
 use options::{Invocation, Options};
 use report::Report;
 use reqwest::Client;
+use settle::Settler;
 
 /// No single request waits longer: a hung request is a transport error, not a hang.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,19 +53,21 @@ async fn main() -> anyhow::Result<()> {
     };
     let client = http_client(&options)?;
     let mut report = Report::new(&options, chrono::Utc::now());
+    let mut settler = Settler::new(&options);
 
     if options.only.runs_system() {
-        system_runs::run(&client, &options, &mut report).await?;
+        system_runs::run(&client, &options, &mut settler, &mut report).await?;
     }
     if options.only.runs_limits() {
         if options.only.runs_system() {
             // The limits are taken on a quiet machine, as the services' runs are.
-            settle::settle(&client, &options.amqp_url).await;
+            report.limits_quiet_start = Some(settler.settle().await);
         }
         let limits = limits::measure(&options).await;
         report.limits = limits.figures;
         report.notes.extend(limits.notes);
     }
+    report.notes.extend(settler.problems());
     report.conclude();
 
     let written = report.write(&options.out_dir)?;

@@ -25,14 +25,22 @@ USAGE: bench [FLAGS]
   --checkout-target URL order-api base URL            [BENCH_CHECKOUT_TARGET, http://127.0.0.1:3000]
   --checkout-rate N     checkouts/s, HTTP-first       [BENCH_CHECKOUT_RATE, 300]
   --saga-rate N         orders/s placed for the event-driven saga [BENCH_SAGA_RATE, 200]
-  --amqp-url URL        broker the event-hop consumer reads       [AMQP_URL, amqp://guest:guest@127.0.0.1:5672/%2f]
+  --service-target URL  inventory-service base URL: the facade hop's direct path
+                                                      [BENCH_SERVICE_TARGET, http://127.0.0.1:3003]
+  --hop-rate N          reads/s and reservations/s of the facade hop runs [BENCH_HOP_RATE, 500]
+  --inventory-db-url URL  inventory-service's database, read for the quiet start
+                                                      [INVENTORY_DATABASE_URL, <pg-url>/inventory]
+  --orders-db-url URL   order-service's database, read for the quiet start
+                                                      [ORDER_DATABASE_URL, <pg-url>/orders]
+  --quiet-wait-secs N   longest wait for a quiet system before each run [BENCH_QUIET_WAIT_SECS, 120]
+  --amqp-url URL        broker the event-hop consumer and the quiet start read [AMQP_URL, amqp://guest:guest@127.0.0.1:5672/%2f]
   --pg-url URL          PostgreSQL server for the pgbench limits (a throwaway database
                         is created there and dropped) [BENCH_PG_URL, postgres://postgres@127.0.0.1:5432]
   --pgbench PATH        pgbench binary; psql is looked up beside it [BENCH_PGBENCH, pgbench]
   --only WHAT           all | system (services only) | limits (pgbench and broker only,
                         no service needed)            [BENCH_ONLY, all]
   --out-dir PATH        where figures are written     [BENCH_OUT_DIR, bench/results]
-  --quick               smoke run: 2 s runs, 1 s warm-up
+  --quick               smoke run: 2 s runs, 1 s warm-up, at most 30 s of quiet wait
   --help                this text
 ";
 
@@ -52,6 +60,13 @@ pub struct Options {
     pub checkout_target: String,
     pub checkout_rate: f64,
     pub saga_rate: f64,
+    pub service_target: String,
+    pub hop_rate: f64,
+    /// `None`: the `inventory` database of `pg_url`, as `just up` names it.
+    pub inventory_db_url: Option<String>,
+    /// `None`: the `orders` database of `pg_url`.
+    pub orders_db_url: Option<String>,
+    pub quiet_wait: Duration,
     pub pg_url: String,
     pub pgbench: PathBuf,
     pub only: Only,
@@ -114,6 +129,11 @@ impl Options {
             checkout_target: "http://127.0.0.1:3000".into(),
             checkout_rate: 300.0,
             saga_rate: 200.0,
+            service_target: "http://127.0.0.1:3003".into(),
+            hop_rate: 500.0,
+            inventory_db_url: None,
+            orders_db_url: None,
+            quiet_wait: Duration::from_secs(120),
             pg_url: "postgres://postgres@127.0.0.1:5432".into(),
             pgbench: PathBuf::from("pgbench"),
             only: Only::All,
@@ -169,6 +189,11 @@ impl Options {
             ("--checkout-target", "BENCH_CHECKOUT_TARGET"),
             ("--checkout-rate", "BENCH_CHECKOUT_RATE"),
             ("--saga-rate", "BENCH_SAGA_RATE"),
+            ("--service-target", "BENCH_SERVICE_TARGET"),
+            ("--hop-rate", "BENCH_HOP_RATE"),
+            ("--inventory-db-url", "INVENTORY_DATABASE_URL"),
+            ("--orders-db-url", "ORDER_DATABASE_URL"),
+            ("--quiet-wait-secs", "BENCH_QUIET_WAIT_SECS"),
             ("--pg-url", "BENCH_PG_URL"),
             ("--pgbench", "BENCH_PGBENCH"),
             ("--only", "BENCH_ONLY"),
@@ -183,6 +208,7 @@ impl Options {
         if quick {
             options.duration = Duration::from_secs(2);
             options.warmup = Duration::from_secs(1);
+            options.quiet_wait = options.quiet_wait.min(Duration::from_secs(30));
         }
         for (name, value) in &flags {
             options.set(name, value)?;
@@ -218,6 +244,13 @@ impl Options {
             "--checkout-target" => self.checkout_target = value.trim_end_matches('/').to_owned(),
             "--checkout-rate" => self.checkout_rate = number(value)?,
             "--saga-rate" => self.saga_rate = number(value)?,
+            "--service-target" => self.service_target = value.trim_end_matches('/').to_owned(),
+            "--hop-rate" => self.hop_rate = number(value)?,
+            "--inventory-db-url" => self.inventory_db_url = Some(value.to_owned()),
+            "--orders-db-url" => self.orders_db_url = Some(value.to_owned()),
+            "--quiet-wait-secs" => {
+                self.quiet_wait = Duration::from_secs_f64(number(value)?.max(0.0));
+            }
             "--pg-url" => self.pg_url = value.trim_end_matches('/').to_owned(),
             "--pgbench" => self.pgbench = PathBuf::from(value),
             "--only" => self.only = value.parse()?,
@@ -237,10 +270,29 @@ impl Options {
         if self.concurrencies.is_empty() || self.concurrencies.contains(&0) {
             bail!("--concurrencies must list at least one number, each at least 1");
         }
-        if !(self.read_rate > 0.0 && self.reserve_rate > 0.0 && self.event_rate > 0.0) {
-            bail!("--read-rate, --reserve-rate and --event-rate must be positive");
+        if !(self.read_rate > 0.0
+            && self.reserve_rate > 0.0
+            && self.event_rate > 0.0
+            && self.hop_rate > 0.0)
+        {
+            bail!("--read-rate, --reserve-rate, --event-rate and --hop-rate must be positive");
         }
         Ok(())
+    }
+
+    /// inventory-service's database: the flag, `INVENTORY_DATABASE_URL`, or the
+    /// `inventory` database of the PostgreSQL server the limits use.
+    pub fn inventory_db_url(&self) -> String {
+        self.inventory_db_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/inventory", self.pg_url))
+    }
+
+    /// order-service's database, likewise (`ORDER_DATABASE_URL`, else `orders`).
+    pub fn orders_db_url(&self) -> String {
+        self.orders_db_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/orders", self.pg_url))
     }
 
     /// The most workers any closed-loop run uses: what the HTTP pool must hold.
@@ -301,6 +353,27 @@ mod tests {
         assert_eq!(run(&["--quick"], &[]).duration, Duration::from_secs(2));
         let o = run(&["--duration-secs", "5", "--quick"], &[]);
         assert_eq!(o.duration, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_databases_follow_the_server_unless_named() {
+        let o = run(&["--pg-url", "postgres://pg@db:5432/"], &[]);
+        assert_eq!(o.inventory_db_url(), "postgres://pg@db:5432/inventory");
+        assert_eq!(o.orders_db_url(), "postgres://pg@db:5432/orders");
+        let o = run(
+            &["--orders-db-url", "postgres://o@x/ord"],
+            &[("INVENTORY_DATABASE_URL", "postgres://i@y/inv")],
+        );
+        assert_eq!(o.inventory_db_url(), "postgres://i@y/inv");
+        assert_eq!(o.orders_db_url(), "postgres://o@x/ord");
+    }
+
+    #[test]
+    fn quick_bounds_the_quiet_wait() {
+        assert_eq!(run(&[], &[]).quiet_wait, Duration::from_secs(120));
+        assert_eq!(run(&["--quick"], &[]).quiet_wait, Duration::from_secs(30));
+        let o = run(&["--quick", "--quiet-wait-secs", "5"], &[]);
+        assert_eq!(o.quiet_wait, Duration::from_secs(5));
     }
 
     #[test]

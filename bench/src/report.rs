@@ -3,7 +3,9 @@
 //!
 //! The services' runs and the reference limits measured on the same machine sit in the
 //! same report, so that every run is read against what PostgreSQL or RabbitMQ alone
-//! manage there (see `comparison` and `goal`).
+//! manage there (see `comparison` and `goal`). Each run also carries how quiet the
+//! system was when it started (`settle`) and what the processes used over it
+//! (`process_use`), so a figure can be told from the conditions it was taken in.
 
 use std::{path::Path, process::Command, time::Duration};
 
@@ -14,10 +16,13 @@ use serde::Serialize;
 
 use crate::{
     comparison::{self, Comparison},
-    goal::GoalCheck,
+    facade_hop::{self, HopCost},
+    goal::{self, GoalCheck, ServiceLevelCheck},
     limits::LimitFigures,
     options::Options,
+    process_use::Resources,
     scenario::Scenario,
+    settle::QuietStart,
     tally::Measurement,
 };
 
@@ -85,6 +90,9 @@ impl Latency {
 pub struct RunFigures {
     pub scenario: Scenario,
     pub mode: Mode,
+    /// The service the requests went to, where the facade hop names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'static str>,
     pub requests: u64,
     pub successes: u64,
     /// Non-2xx answers and transport errors.
@@ -104,6 +112,12 @@ pub struct RunFigures {
     /// The goal the specification sets for this run, where it sets one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub goal: Option<GoalCheck>,
+    /// How long the wait for a quiet system took before the run, and what it found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiet_start: Option<QuietStart>,
+    /// CPU and memory of the system's processes over the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
 }
 
 impl RunFigures {
@@ -113,6 +127,7 @@ impl RunFigures {
         Self {
             scenario,
             mode,
+            via: None,
             requests: tally.successes + tally.error_count(),
             successes: tally.successes,
             errors: tally.error_count(),
@@ -123,7 +138,29 @@ impl RunFigures {
             schedule_lag_max_ms: measured.schedule_lag_max.map(duration_millis),
             vs_limit: None,
             goal: None,
+            quiet_start: None,
+            resources: None,
         }
+    }
+
+    /// With how the run started and what it used.
+    pub fn under(mut self, quiet_start: QuietStart, resources: Resources) -> Self {
+        self.quiet_start = Some(quiet_start);
+        self.resources = Some(resources);
+        self
+    }
+
+    /// The scenario, and the service it went to when named: `stock_reads via inventory-api`.
+    pub fn work(&self) -> String {
+        match self.via {
+            Some(via) => format!("{} via {via}", self.scenario),
+            None => self.scenario.to_string(),
+        }
+    }
+
+    /// `spread_reservations, open loop, 2000/s`.
+    pub fn label(&self) -> String {
+        format!("{}, {}", self.work(), self.mode.label())
     }
 }
 
@@ -156,6 +193,16 @@ pub struct Report {
     pub limits: Vec<LimitFigures>,
     /// Per scenario, its best closed-loop throughput.
     pub peaks: Vec<Peak>,
+    /// The service levels (SLA), read on every fixed-rate run of their paths.
+    pub service_levels: Vec<ServiceLevelCheck>,
+    /// What inventory-api's hop costs, from the facade hop's pairs of runs.
+    pub facade_hops: Vec<HopCost>,
+    /// The processes at rest before any load (after the first quiet start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle: Option<Resources>,
+    /// The wait for quiet before the reference limits, when the services ran first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits_quiet_start: Option<QuietStart>,
     /// What could not be measured, and how the limits were taken.
     pub notes: Vec<String>,
 }
@@ -173,15 +220,24 @@ impl Report {
             results: Vec::new(),
             limits: Vec::new(),
             peaks: Vec::new(),
+            service_levels: Vec::new(),
+            facade_hops: Vec::new(),
+            idle: None,
+            limits_quiet_start: None,
             notes: Vec::new(),
         }
     }
 
-    /// Reads every run against its limit and its goal, and finds the peaks. Call once
-    /// all figures are in.
+    /// Reads every run against its limit, its goal and its service level, finds the
+    /// peaks and the facade hop's cost. Call once all figures are in.
     pub fn conclude(&mut self) {
         comparison::annotate(&mut self.results, &self.limits);
         self.peaks = peaks(&self.results);
+        // With no run of the services (`--only limits`) there is nothing to read them on.
+        if !self.results.is_empty() {
+            self.service_levels = goal::check_service_levels(&self.results);
+        }
+        self.facade_hops = facade_hop::costs(&self.results);
     }
 
     /// Writes `inventory-<timestamp>.{json,md}` and `latest.{json,md}` into `dir`;

@@ -1,84 +1,126 @@
 //! The services' runs, in order: stock reads (closed loop at the reads' concurrency, then
 //! open loop), hot-SKU and spread reservations (closed loop at each of the reservation
-//! concurrencies, then open loop), the event hop, HTTP-first checkouts and the
-//! event-driven saga. Before each run it waits for the system to be quiet (`settle`).
+//! concurrencies, then open loop), the facade hop (reads and reservations at one rate,
+//! through inventory-api and straight to inventory-service), the event hop, HTTP-first
+//! checkouts and the event-driven saga.
+//!
+//! Before each run it waits for the system to be quiet (`settle`); over each measured
+//! window it follows the processes' CPU and memory (`process_use`), and before any load
+//! it takes them at rest once.
 
 use std::time::Duration;
 
 use reqwest::Client;
 
 use crate::{
-    closed_loop, event_hop, open_loop,
+    closed_loop, event_hop,
+    facade_hop::{self, DIRECT, THROUGH_FACADE},
+    open_loop,
     options::Options,
+    process_use,
     report::{Mode, Report, RunFigures},
     saga,
     scenario::Scenario,
-    settle, stock_setup,
+    settle::{QuietStart, Settler},
+    stock_setup,
     tally::Measurement,
 };
 
+/// How long the processes are watched at rest before any load.
+const IDLE_WINDOW: Duration = Duration::from_secs(1);
+
 /// Creates the SKUs, then measures every run of the services into `report`.
-pub async fn run(client: &Client, options: &Options, report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    client: &Client,
+    options: &Options,
+    settler: &mut Settler,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     stock_setup::check_reachable(client, &options.target).await?;
+    // At rest means before the SKUs are created: that alone is 10,001 writes and events.
+    let waited = settler.settle().await;
+    eprintln!(
+        "(quiet after {:.1} s) idle, {IDLE_WINDOW:?}",
+        waited.waited_secs
+    );
+    report.idle = Some(process_use::idle(IDLE_WINDOW).await);
     stock_setup::create_skus(client, &options.target).await?;
 
     for scenario in Scenario::ALL {
         for mode in modes(scenario, options) {
-            announce(client, options, scenario, mode).await;
-            if !options.warmup.is_zero() {
-                measure(client, &options.target, scenario, mode, options.warmup).await?;
-            }
-            let measured =
-                measure(client, &options.target, scenario, mode, options.duration).await?;
-            report
-                .results
-                .push(RunFigures::new(scenario, mode, &measured));
+            let run = http_run(client, options, settler, &options.target, scenario, mode).await?;
+            report.results.push(run);
         }
     }
+
+    facade_hop_runs(client, options, settler, report).await?;
 
     let hop = open(options.event_rate);
-    announce(client, options, Scenario::EventHop, hop).await;
-    let measured = event_hop::run(client, options, options.event_rate).await?;
+    let quiet = announce(settler, options, Scenario::EventHop, hop).await;
+    let (measured, used) =
+        process_use::during(event_hop::run(client, options, options.event_rate)).await;
     report
         .results
-        .push(RunFigures::new(Scenario::EventHop, hop, &measured));
+        .push(RunFigures::new(Scenario::EventHop, hop, &measured?).under(quiet, used));
 
     let checkout = open(options.checkout_rate);
-    announce(client, options, Scenario::Checkout, checkout).await;
     let target = &options.checkout_target;
-    if !options.warmup.is_zero() {
-        open_loop::run(
-            client,
-            target,
-            Scenario::Checkout,
-            options.checkout_rate,
-            options.warmup,
-        )
-        .await?;
-    }
-    let measured = open_loop::run(
+    let run = http_run(
         client,
+        options,
+        settler,
         target,
         Scenario::Checkout,
-        options.checkout_rate,
-        options.duration,
+        checkout,
     )
     .await?;
-    report
-        .results
-        .push(RunFigures::new(Scenario::Checkout, checkout, &measured));
+    report.results.push(run);
 
     let placing = open(options.saga_rate);
-    announce(client, options, Scenario::EventSaga, placing).await;
-    match saga::run(client, options, options.saga_rate).await {
-        Ok(measured) => {
-            report
-                .results
-                .push(RunFigures::new(Scenario::EventSaga, placing, &measured))
-        }
-        Err(e) => {
+    let quiet = announce(settler, options, Scenario::EventSaga, placing).await;
+    match process_use::during(saga::run(client, options, options.saga_rate)).await {
+        (Ok(measured), used) => report
+            .results
+            .push(RunFigures::new(Scenario::EventSaga, placing, &measured).under(quiet, used)),
+        (Err(e), _) => {
             eprintln!("event saga skipped: {e:#}");
             report.notes.push(format!("event saga not measured: {e:#}"));
+        }
+    }
+    Ok(())
+}
+
+/// The facade hop's runs: each of its scenarios at `--hop-rate`, through inventory-api,
+/// then straight to inventory-service. Skipped, with a note, when inventory-service
+/// does not answer (the Compose stack publishes only the facades).
+async fn facade_hop_runs(
+    client: &Client,
+    options: &Options,
+    settler: &mut Settler,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let health = format!("{}/healthz", options.service_target);
+    if let Err(e) = client
+        .get(&health)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+    {
+        let why = format!("inventory-service does not answer at {health} ({e})");
+        eprintln!("facade hop skipped: {why}");
+        report.notes.push(format!("facade hop not measured: {why}"));
+        return Ok(());
+    }
+    let mode = open(options.hop_rate);
+    for scenario in facade_hop::SCENARIOS {
+        for (via, target) in [
+            (THROUGH_FACADE, &options.target),
+            (DIRECT, &options.service_target),
+        ] {
+            eprintln!("facade hop: via {via}");
+            let mut run = http_run(client, options, settler, target, scenario, mode).await?;
+            run.via = Some(via);
+            report.results.push(run);
         }
     }
     Ok(())
@@ -103,15 +145,43 @@ fn open(rate_per_sec: f64) -> Mode {
     Mode::OpenLoop { rate_per_sec }
 }
 
-/// Waits for quiet, then says what comes.
-async fn announce(client: &Client, options: &Options, scenario: Scenario, mode: Mode) {
-    let waited = settle::settle(client, &options.amqp_url).await;
+/// One run of HTTP requests to `target`: the wait for quiet, the warm-up, then the
+/// measured window with the processes' use over it.
+async fn http_run(
+    client: &Client,
+    options: &Options,
+    settler: &mut Settler,
+    target: &str,
+    scenario: Scenario,
+    mode: Mode,
+) -> anyhow::Result<RunFigures> {
+    let quiet = announce(settler, options, scenario, mode).await;
+    if !options.warmup.is_zero() {
+        measure(client, target, scenario, mode, options.warmup).await?;
+    }
+    let (measured, used) =
+        process_use::during(measure(client, target, scenario, mode, options.duration)).await;
+    Ok(RunFigures::new(scenario, mode, &measured?).under(quiet, used))
+}
+
+/// Waits for quiet, then says what comes and how quiet it was.
+async fn announce(
+    settler: &mut Settler,
+    options: &Options,
+    scenario: Scenario,
+    mode: Mode,
+) -> QuietStart {
+    let quiet = settler.settle().await;
     eprintln!(
-        "(settled in {waited:.1?}) {scenario}, {}: {:?} warm-up, {:?} measured",
+        "(waited {:.1} s, found {}, {}) {scenario}, {}: {:?} warm-up, {:?} measured",
+        quiet.waited_secs,
+        quiet.found.describe(),
+        quiet.outcome(),
         mode.label(),
         options.warmup,
         options.duration
     );
+    quiet
 }
 
 async fn measure(

@@ -1,13 +1,15 @@
 //! The report as markdown: a header with the machine's core count, one table in which
 //! each run of the services is followed by the reference limit it is read against (so
-//! the two sit side by side), then the peaks and the notes. The same text is printed
-//! to stdout and written to `bench/results/`.
+//! the two sit side by side), then the service levels and the facade hop (`sections`),
+//! the peaks, every run's quiet start and the processes' CPU and memory, and the notes.
+//! The same text is printed to stdout and written to `bench/results/`.
 
 use std::fmt::Write as _;
 
 use crate::{
     limits::LimitFigures,
     report::{Latency, Mode, Report, RunFigures},
+    sections,
 };
 
 const COLUMNS: &str = "| scenario | mode | throughput (ok/s) | p50 ms | p95 ms | p99 ms | max ms | errors | generator lag max ms | vs limit | goal | met? |\n\
@@ -46,13 +48,18 @@ impl Report {
         for line in interleave(&self.results, &self.limits) {
             md.push_str(&row(line));
         }
-        self.peaks_and_notes(&mut md);
+        sections::service_levels(self, &mut md);
+        sections::facade_hop(self, &mut md);
+        self.write_peaks(&mut md);
+        sections::quiet_starts(self, &mut md);
+        sections::resources(self, &mut md);
+        self.write_notes(&mut md);
         md.push('\n');
         md.push_str(HOW_TO_READ);
         md
     }
 
-    fn peaks_and_notes(&self, md: &mut String) {
+    fn write_peaks(&self, md: &mut String) {
         if !self.peaks.is_empty() {
             md.push_str("\nBest closed-loop throughput:\n");
             for peak in &self.peaks {
@@ -63,6 +70,9 @@ impl Report {
                 );
             }
         }
+    }
+
+    fn write_notes(&self, md: &mut String) {
         let notes = notes(self);
         if !notes.is_empty() {
             md.push_str("\nNotes:\n");
@@ -104,7 +114,7 @@ pub fn interleave<'a>(results: &'a [RunFigures], limits: &'a [LimitFigures]) -> 
 fn row(line: Line<'_>) -> String {
     match line {
         Line::Run(run) => cells(&[
-            run.scenario.to_string(),
+            run.work(),
             run.mode.label(),
             format!("{:.2}", run.throughput_per_sec),
             latency_cells(Some(&run.latency_ms)),
@@ -264,7 +274,11 @@ mod tests {
     fn the_header_names_the_cores_and_each_run_sits_beside_its_limit() {
         let md = report().markdown();
         assert!(md.contains("2 cores (available parallelism), commit abc1234"));
-        let lines: Vec<&str> = md.lines().filter(|l| l.starts_with("| ")).collect();
+        let table = md
+            .split("\n\n")
+            .find(|block| block.starts_with("| scenario |"))
+            .unwrap();
+        let lines: Vec<&str> = table.lines().filter(|l| l.starts_with("| ")).collect();
         assert_eq!(lines.len(), 6, "{md}");
         assert!(
             lines[1].starts_with("| hot_sku_reservations | closed loop, 16 workers | 600.00 |")
@@ -278,6 +292,21 @@ mod tests {
             lines[4]
         );
         assert!(lines[5].starts_with("| limit: broker publish → consume | flat out, 512 unconfirmed | n/a | n/a | n/a | n/a | n/a | - |"));
+    }
+
+    #[test]
+    fn the_service_levels_follow_the_table_with_a_verdict_each() {
+        let md = report().markdown();
+        assert!(md.contains(
+            "| reserve p99 < 50 ms | hot_sku_reservations, open loop, 2000/s | 2.00 | 0 | met |"
+        ));
+        assert!(md.contains(
+            "| order (checkout) p99 < 80 ms | checkout_http_first, open loop, 300/s | 2.00 | 0 | met |"
+        ));
+        assert!(md.contains("| event hop p99 < 30 ms | - | - | 0 | not measured |"));
+        // No run here has a quiet start or resources, nor a facade hop pair.
+        assert!(!md.contains("Quiet start of each run"));
+        assert!(!md.contains("Facade hop cost"));
     }
 
     #[test]

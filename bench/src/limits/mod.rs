@@ -20,6 +20,9 @@ mod pgbench_scripts;
 mod raw_broker;
 mod scratch_database;
 
+/// psql is found beside pgbench; the quiet start reads the services' databases with it.
+pub use scratch_database::Tools;
+
 use serde::Serialize;
 
 use crate::{
