@@ -1,6 +1,7 @@
 //! The event hop: how long a reservation's event takes from its commit to a consumer.
 //!
-//! A consumer on an exclusive queue bound to `product.inventory.reserved` reads every
+//! A consumer on an exclusive queue bound to `product.inventory.reserved.direct` (the
+//! bench's holds are a client's own, not the saga's) reads every
 //! `ProductInventoryReserved` while spread reservations run open-loop at a fixed rate;
 //! each event's latency is its arrival time minus its `occurredAt` (stamped just before
 //! the statement that commits it, so the figure includes that statement). Only events
@@ -9,6 +10,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use contracts::events::{HoldEvent, ProductInventoryReserved};
 use futures::StreamExt;
 use reqwest::Client;
 use tokio::sync::oneshot;
@@ -22,7 +24,7 @@ use crate::{
 };
 
 const EXCHANGE: &str = "inventory_events";
-const ROUTING_KEY: &str = "product.inventory.reserved";
+const ROUTING_KEY: &str = <ProductInventoryReserved as HoldEvent>::DIRECT_ROUTING_KEY;
 
 pub async fn run(client: &Client, options: &Options, rate: f64) -> anyhow::Result<Measurement> {
     let (connection, mut deliveries) = subscription::subscribe(

@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use contracts::events::{
-    ALL_EVENT_TYPES, EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled,
+    ALL_EVENT_TYPES, EventType, HoldEvent, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled,
     OrderCommitRequested, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
     ProductInventoryCommitFailed, ProductInventoryCommitted, ProductInventoryCreated,
     ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
@@ -44,9 +44,53 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str)> {
     routes
 }
 
+/// (event type, exchange, direct routing key) of every hold event: a hold a client made
+/// straight on the inventory.
+fn direct_routes() -> Vec<(&'static str, &'static str, &'static str)> {
+    fn direct<T: HoldEvent>() -> (&'static str, &'static str, &'static str) {
+        (T::TYPE, T::EXCHANGE, T::DIRECT_ROUTING_KEY)
+    }
+    vec![
+        direct::<ProductInventoryReserved>(),
+        direct::<ProductInventoryReservationFailed>(),
+        direct::<ProductInventoryReleased>(),
+        direct::<ProductInventoryCommitted>(),
+        direct::<ProductInventoryReservationExpired>(),
+    ]
+}
+
+/// Every (event type, exchange, routing key) an event can be published under.
+fn all_routes() -> Vec<(&'static str, &'static str, &'static str)> {
+    routes().into_iter().chain(direct_routes()).collect()
+}
+
+#[test]
+fn a_direct_hold_key_is_the_plain_key_ending_in_direct() {
+    for (event_type, _, direct) in direct_routes() {
+        let (_, _, plain) = routes()
+            .into_iter()
+            .find(|(t, _, _)| *t == event_type)
+            .unwrap();
+        assert_eq!(direct, format!("{plain}.direct"));
+    }
+}
+
+/// The saga acts only on its own holds: order-service is never sent a client's.
+#[test]
+fn no_consumer_queue_binds_a_direct_hold_key() {
+    for (event_type, exchange, key) in direct_routes() {
+        assert!(
+            SUBSCRIPTIONS
+                .iter()
+                .all(|s| !(s.exchange == exchange && s.routing_keys.contains(&key))),
+            "{event_type} {key} is consumed"
+        );
+    }
+}
+
 #[test]
 fn every_event_is_bound_to_some_queue() {
-    for (event_type, exchange, key) in routes() {
+    for (event_type, exchange, key) in all_routes() {
         assert!(
             !queues_bound_to(exchange, key).is_empty(),
             "{event_type} ({exchange} {key}) would be returned for ever"
@@ -56,7 +100,7 @@ fn every_event_is_bound_to_some_queue() {
 
 #[test]
 fn an_event_goes_to_its_consumers_or_to_the_journal_never_both() {
-    for (event_type, exchange, key) in routes() {
+    for (event_type, exchange, key) in all_routes() {
         let consumed = SUBSCRIPTIONS
             .iter()
             .any(|s| s.exchange == exchange && s.routing_keys.contains(&key));
@@ -112,6 +156,11 @@ fn the_journals_take_exactly_what_nobody_consumes() {
             "product.inventory.replenished",
             "product.inventory.depleted",
             "product.inventory.below_safety_stock",
+            "product.inventory.reserved.direct",
+            "product.inventory.reservation_failed.direct",
+            "product.inventory.released.direct",
+            "product.inventory.committed.direct",
+            "product.inventory.expired.direct",
         ]
     );
     assert_eq!(
@@ -141,7 +190,7 @@ fn queues_are_named_after_their_consumer_or_exchange() {
 /// whose consumer queue is missing, which the mandatory flag must see.
 #[test]
 fn every_bound_key_is_an_events_routing_key_on_its_exchange_without_wildcards() {
-    let known: BTreeSet<(&str, &str)> = routes().into_iter().map(|(_, x, k)| (x, k)).collect();
+    let known: BTreeSet<(&str, &str)> = all_routes().into_iter().map(|(_, x, k)| (x, k)).collect();
     let bound = SUBSCRIPTIONS
         .iter()
         .flat_map(|s| {

@@ -130,7 +130,7 @@ const PARAMETERS: [&str; 21] = [
     "(now() + interval '3600 seconds')",
     "gen_random_uuid()",
     "'inventory_events'",
-    "'product.inventory.reserved'",
+    "'product.inventory.reserved.direct'",
     "'ProductInventoryReserved'",
     ":reserved_payload::jsonb",
     "gen_random_uuid()",

@@ -18,6 +18,24 @@ pub trait EventType: Serialize + DeserializeOwned + JsonSchema {
     const ROUTING_KEY: &'static str;
 }
 
+/// An event about a hold. Published under [`EventType::ROUTING_KEY`] when the hold is the
+/// saga's, and under [`HoldEvent::DIRECT_ROUTING_KEY`] (the same key ending in
+/// `.direct`) when a client made it straight on the inventory. The saga binds only the
+/// plain keys, so order-service never receives, decodes and acknowledges a hold it
+/// cannot act on; a follower of every hold binds both (or `product.inventory.#`).
+pub trait HoldEvent: EventType {
+    const DIRECT_ROUTING_KEY: &'static str;
+}
+
+/// The routing key of a hold event: direct unless the hold is the saga's.
+pub fn hold_routing_key<T: HoldEvent>(saga: bool) -> &'static str {
+    if saga {
+        T::ROUTING_KEY
+    } else {
+        T::DIRECT_ROUTING_KEY
+    }
+}
+
 /// An event with its metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]

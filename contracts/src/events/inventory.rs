@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{EventLine, EventShortage, EventType, INVENTORY_EXCHANGE};
+use super::{EventLine, EventShortage, EventType, HoldEvent, INVENTORY_EXCHANGE};
 
 macro_rules! inventory_event {
     ($name:ident, $key:literal) => {
@@ -13,6 +13,12 @@ macro_rules! inventory_event {
             const VERSION: u32 = 1;
             const EXCHANGE: &'static str = INVENTORY_EXCHANGE;
             const ROUTING_KEY: &'static str = $key;
+        }
+    };
+    ($name:ident, $key:literal, hold) => {
+        inventory_event!($name, $key);
+        impl HoldEvent for $name {
+            const DIRECT_ROUTING_KEY: &'static str = concat!($key, ".direct");
         }
     };
 }
@@ -35,7 +41,7 @@ pub struct ProductInventoryReserved {
     pub items: Vec<EventLine>,
     pub expires_at: DateTime<Utc>,
 }
-inventory_event!(ProductInventoryReserved, "product.inventory.reserved");
+inventory_event!(ProductInventoryReserved, "product.inventory.reserved", hold);
 
 /// Why a reservation for an order was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -62,7 +68,8 @@ pub struct ProductInventoryReservationFailed {
 }
 inventory_event!(
     ProductInventoryReservationFailed,
-    "product.inventory.reservation_failed"
+    "product.inventory.reservation_failed",
+    hold
 );
 
 /// Held units went back to available stock.
@@ -72,7 +79,7 @@ pub struct ProductInventoryReleased {
     pub order_id: String,
     pub items: Vec<EventLine>,
 }
-inventory_event!(ProductInventoryReleased, "product.inventory.released");
+inventory_event!(ProductInventoryReleased, "product.inventory.released", hold);
 
 /// Units of an order left the stock for good: exactly the lines the saga asked to commit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -81,7 +88,11 @@ pub struct ProductInventoryCommitted {
     pub order_id: String,
     pub items: Vec<EventLine>,
 }
-inventory_event!(ProductInventoryCommitted, "product.inventory.committed");
+inventory_event!(
+    ProductInventoryCommitted,
+    "product.inventory.committed",
+    hold
+);
 
 /// Why an order's lines could not be committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -131,7 +142,8 @@ pub struct ProductInventoryReservationExpired {
 }
 inventory_event!(
     ProductInventoryReservationExpired,
-    "product.inventory.expired"
+    "product.inventory.expired",
+    hold
 );
 
 /// Available stock of a SKU reached zero.

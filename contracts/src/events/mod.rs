@@ -11,7 +11,7 @@ mod order;
 mod schemas;
 pub mod subscriptions;
 
-pub use envelope::{Envelope, EventType, RawEnvelope};
+pub use envelope::{Envelope, EventType, HoldEvent, RawEnvelope, hold_routing_key};
 pub use inventory::{
     CommitFailureReason, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
     ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,

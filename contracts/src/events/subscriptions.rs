@@ -23,7 +23,7 @@
 use std::time::Duration;
 
 use super::{
-    EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled, OrderCommitRequested,
+    EventType, HoldEvent, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled, OrderCommitRequested,
     OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
     ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
     ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
@@ -105,6 +105,12 @@ pub const INVENTORY_JOURNAL: Journal = Journal {
         ProductInventoryReplenished::ROUTING_KEY,
         ProductInventoryDepleted::ROUTING_KEY,
         ProductInventoryBelowSafetyStock::ROUTING_KEY,
+        // Holds made straight on the inventory: nobody consumes them yet.
+        ProductInventoryReserved::DIRECT_ROUTING_KEY,
+        ProductInventoryReservationFailed::DIRECT_ROUTING_KEY,
+        ProductInventoryReleased::DIRECT_ROUTING_KEY,
+        ProductInventoryCommitted::DIRECT_ROUTING_KEY,
+        ProductInventoryReservationExpired::DIRECT_ROUTING_KEY,
     ],
     max_length: JOURNAL_MAX_LENGTH,
     message_ttl: JOURNAL_MESSAGE_TTL,

@@ -32,6 +32,16 @@ impl OutboxMessage {
             traceparent,
         }
     }
+
+    /// The same message under another routing key of its exchange (a hold's
+    /// direct key: `contracts::events::hold_routing_key`).
+    #[must_use]
+    pub fn routed(self, routing_key: &'static str) -> Self {
+        Self {
+            routing_key,
+            ..self
+        }
+    }
 }
 
 /// Writes messages into the outbox within the caller's transaction.

@@ -10,8 +10,10 @@
 
 pub mod broker;
 mod running;
+mod stalled;
 
 pub use running::Running;
+pub use stalled::StalledRequest;
 
 use std::path::Path;
 

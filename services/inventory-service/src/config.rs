@@ -3,6 +3,7 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use access::LoadLimits;
 use settings::{millis, millis_list, optional_millis, secret, var};
 
 #[derive(Debug, Clone)]
@@ -53,6 +54,9 @@ pub struct Settings {
     pub retention: Duration,
     /// `PRUNE_INTERVAL_SECS` [3600]: how often what outlived the retention is deleted.
     pub prune_interval: Duration,
+    /// `MAX_CONCURRENT_REQUESTS` [256] and `REQUEST_TIMEOUT_MS` [10000]: beyond them a
+    /// request is answered 503 or 504 at once instead of queueing.
+    pub load_limits: LoadLimits,
 }
 
 impl Settings {
@@ -82,6 +86,7 @@ impl Settings {
             admin_api_key: secret("ADMIN_API_KEY")?,
             retention: days("RETENTION_DAYS", 7)?,
             prune_interval: Duration::from_secs(var("PRUNE_INTERVAL_SECS", 3600)?),
+            load_limits: LoadLimits::from_env()?,
         };
         settings.validate()?;
         Ok(settings)
@@ -115,6 +120,7 @@ impl Settings {
             admin_api_key: Some("test-admin-key-0123456789".to_owned()),
             retention: Duration::from_secs(7 * SECS_PER_DAY),
             prune_interval: Duration::from_secs(3600),
+            load_limits: LoadLimits::default(),
         }
     }
 

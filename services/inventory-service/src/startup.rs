@@ -64,6 +64,7 @@ impl Application {
                 }),
             },
             settings.body_limit_bytes,
+            settings.load_limits,
         );
         let store_sampler = StoreSampler {
             pool: pool.clone(),

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use contracts::events::{
-    CommitFailureReason, Envelope, EventLine, EventShortage, EventType,
+    CommitFailureReason, Envelope, EventLine, EventShortage, EventType, HoldEvent,
     ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
     ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
     ProductInventoryReplenished, ProductInventoryReservationExpired,
     ProductInventoryReservationFailed, ProductInventoryReserved, ReservationFailureReason,
+    hold_routing_key,
 };
 use messaging::OutboxMessage;
 
@@ -48,6 +49,16 @@ fn to_message(
         );
         OutboxMessage::new(&envelope, tp)
     }
+    /// About a hold: under its direct routing key unless the hold is the saga's.
+    fn about_hold<T: HoldEvent>(
+        order_id: &OrderId,
+        data: T,
+        saga: bool,
+        now: DateTime<Utc>,
+        tp: Option<String>,
+    ) -> OutboxMessage {
+        about_order(order_id, data, now, tp).routed(hold_routing_key::<T>(saga))
+    }
     fn about_sku<T: EventType>(
         sku: &Sku,
         data: T,
@@ -75,17 +86,23 @@ fn to_message(
             order_id,
             items,
             expires_at,
-        } => about_order(
+            saga,
+        } => about_hold(
             order_id,
             ProductInventoryReserved {
                 order_id: order_id.to_string(),
                 items: lines(items),
                 expires_at: *expires_at,
             },
+            *saga,
             now,
             traceparent,
         ),
-        InventoryEvent::ReservationFailed { order_id, reason } => {
+        InventoryEvent::ReservationFailed {
+            order_id,
+            reason,
+            saga,
+        } => {
             let (reason, shortages, unknown_skus) = match reason {
                 ReservationFailure::Insufficient(s) => (
                     ReservationFailureReason::InsufficientStock,
@@ -114,7 +131,7 @@ fn to_message(
                     Vec::new(),
                 ),
             };
-            about_order(
+            about_hold(
                 order_id,
                 ProductInventoryReservationFailed {
                     order_id: order_id.to_string(),
@@ -122,25 +139,36 @@ fn to_message(
                     shortages,
                     unknown_skus,
                 },
+                *saga,
                 now,
                 traceparent,
             )
         }
-        InventoryEvent::Released { order_id, items } => about_order(
+        InventoryEvent::Released {
+            order_id,
+            items,
+            saga,
+        } => about_hold(
             order_id,
             ProductInventoryReleased {
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
+            *saga,
             now,
             traceparent,
         ),
-        InventoryEvent::Committed { order_id, items } => about_order(
+        InventoryEvent::Committed {
+            order_id,
+            items,
+            saga,
+        } => about_hold(
             order_id,
             ProductInventoryCommitted {
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
+            *saga,
             now,
             traceparent,
         ),
@@ -171,12 +199,17 @@ fn to_message(
                 traceparent,
             )
         }
-        InventoryEvent::ReservationExpired { order_id, items } => about_order(
+        InventoryEvent::ReservationExpired {
+            order_id,
+            items,
+            saga,
+        } => about_hold(
             order_id,
             ProductInventoryReservationExpired {
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
+            *saga,
             now,
             traceparent,
         ),

@@ -23,6 +23,9 @@ pub enum CommitFailure {
     UnknownSku,
 }
 
+/// A fact about a hold says whose hold it is (`saga`): the saga's holds are announced to
+/// the saga, a client's own holds under their direct routing key (see
+/// `contracts::events::HoldEvent`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InventoryEvent {
     Created {
@@ -34,18 +37,22 @@ pub enum InventoryEvent {
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
         expires_at: DateTime<Utc>,
+        saga: bool,
     },
     ReservationFailed {
         order_id: OrderId,
         reason: ReservationFailure,
+        saga: bool,
     },
     Released {
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
+        saga: bool,
     },
     Committed {
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
+        saga: bool,
     },
     CommitFailed {
         order_id: OrderId,
@@ -60,6 +67,7 @@ pub enum InventoryEvent {
     ReservationExpired {
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
+        saga: bool,
     },
     /// Available stock reached zero.
     Depleted {

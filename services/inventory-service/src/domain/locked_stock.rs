@@ -181,7 +181,7 @@ impl LockedStock {
             .map(|(sku, _)| self.holds[sku].clone())
             .collect();
         if !to_reserve.is_empty() {
-            self.announce_reserved(&holds);
+            self.announce_reserved(&holds, actor.is_saga());
         }
         self.events.extend(thresholds);
         Ok(holds)
@@ -214,21 +214,21 @@ impl LockedStock {
                     sku: gone.sku.clone(),
                     status: gone.status,
                 };
-                self.announce_failure(&refusal);
+                self.announce_failure(&refusal, saga.is_saga());
             }
             Ok(holds) => {
                 let announced = self.events[before..]
                     .iter()
                     .any(|e| matches!(e, InventoryEvent::Reserved { .. }));
                 if !announced {
-                    self.announce_reserved(&holds);
+                    self.announce_reserved(&holds, saga.is_saga());
                 }
             }
-            Err(refusal) => self.announce_failure(&refusal),
+            Err(refusal) => self.announce_failure(&refusal, saga.is_saga()),
         }
     }
 
-    fn announce_reserved(&mut self, holds: &[Reservation]) {
+    fn announce_reserved(&mut self, holds: &[Reservation], saga: bool) {
         let Some(order_id) = self.order_id.clone() else {
             return;
         };
@@ -240,10 +240,11 @@ impl LockedStock {
                 .map(|h| (h.sku.clone(), h.requested.get()))
                 .collect(),
             expires_at,
+            saga,
         });
     }
 
-    fn announce_failure(&mut self, refusal: &InventoryError) {
+    fn announce_failure(&mut self, refusal: &InventoryError, saga: bool) {
         let Some(order_id) = self.order_id.clone() else {
             return;
         };
@@ -255,8 +256,11 @@ impl LockedStock {
             InventoryError::OrderCancelled(_) => ReservationFailure::OrderCancelled,
             _ => ReservationFailure::Conflict,
         };
-        self.events
-            .push(InventoryEvent::ReservationFailed { order_id, reason });
+        self.events.push(InventoryEvent::ReservationFailed {
+            order_id,
+            reason,
+            saga,
+        });
     }
 
     /// Releases up to `up_to` units of the order's hold on `sku` (all when `None`).
@@ -275,6 +279,7 @@ impl LockedStock {
             self.events.push(InventoryEvent::Released {
                 order_id,
                 items: vec![(sku.clone(), qty)],
+                saga: actor.is_saga(),
             });
         }
         Ok(())
@@ -308,8 +313,11 @@ impl LockedStock {
         }
         let total = items.iter().map(|(_, q)| q).sum();
         if !items.is_empty() {
-            self.events
-                .push(InventoryEvent::Released { order_id, items });
+            self.events.push(InventoryEvent::Released {
+                order_id,
+                items,
+                saga: saga.is_saga(),
+            });
         }
         Ok(total)
     }
@@ -332,6 +340,7 @@ impl LockedStock {
                 self.events.push(InventoryEvent::Committed {
                     order_id,
                     items: vec![(sku.clone(), qty)],
+                    saga: actor.is_saga(),
                 });
                 Ok(())
             }
@@ -437,6 +446,7 @@ impl LockedStock {
             self.events.push(InventoryEvent::Committed {
                 order_id,
                 items: lines.iter().map(|(s, q)| (s.clone(), q.get())).collect(),
+                saga: saga.is_saga(),
             });
         }
         self.events.extend(thresholds);
@@ -461,8 +471,11 @@ impl LockedStock {
                     .iter()
                     .any(|e| matches!(e, InventoryEvent::Committed { .. }));
                 if !announced {
-                    self.events
-                        .push(InventoryEvent::Committed { order_id, items });
+                    self.events.push(InventoryEvent::Committed {
+                        order_id,
+                        items,
+                        saga: saga.is_saga(),
+                    });
                 }
             }
             Err(refusal) => {
@@ -489,6 +502,7 @@ impl LockedStock {
         hold.held = 0;
         hold.status = HoldStatus::Expired;
         let order_id = hold.order_id.clone();
+        let saga = hold.owner.is_saga();
         self.changed_holds.insert(sku.clone());
         let product = self.products.get_mut(sku).expect("known");
         let movement = product.unreserve(qty, MovementKind::Expired, &order_id);
@@ -497,6 +511,7 @@ impl LockedStock {
         self.events.push(InventoryEvent::ReservationExpired {
             order_id,
             items: vec![(sku.clone(), qty)],
+            saga,
         });
         Ok(true)
     }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use contracts::events::{EventType, ProductInventoryReserved, RawEnvelope};
+use contracts::events::{EventType, HoldEvent, ProductInventoryReserved, RawEnvelope};
 use reqwest::StatusCode;
 use serde_json::json;
 use testkit::broker::EventTap;
@@ -26,11 +26,17 @@ async fn a_reservation_over_http_publishes_exactly_one_reserved_event() {
     app.reserve("ABC-1234-AB", "order-001", 4).await;
 
     let seen = tap.collect(QUIET, LIMIT).await;
+    // A client's own hold: under the direct key, which the saga does not bind.
     let reserved: Vec<_> = seen
         .iter()
-        .filter(|m| m.routing_key == ProductInventoryReserved::ROUTING_KEY)
+        .filter(|m| m.routing_key == ProductInventoryReserved::DIRECT_ROUTING_KEY)
         .collect();
     assert_eq!(reserved.len(), 1, "{seen:#?}");
+    assert!(
+        seen.iter()
+            .all(|m| m.routing_key != ProductInventoryReserved::ROUTING_KEY),
+        "{seen:#?}"
+    );
     let message = reserved[0];
     let envelope: RawEnvelope = serde_json::from_value(message.body.clone()).unwrap();
     assert_eq!(
@@ -52,6 +58,81 @@ async fn a_reservation_over_http_publishes_exactly_one_reserved_event() {
     assert!(
         seen.iter()
             .any(|m| m.routing_key == "product.inventory.created")
+    );
+}
+
+/// The saga's holds are announced under the plain keys the saga binds; a client's under
+/// the direct keys: reserved and committed (released: see the order events' tests).
+#[tokio::test]
+async fn the_sagas_holds_go_under_the_plain_keys_and_a_clients_under_the_direct_ones() {
+    let app = spawn_app().await;
+    let mut tap = EventTap::start(&app.broker_name("inventory_events")).await;
+    app.create("ABC-1234-AB", 10).await;
+    let as_saga = |path: &str, body: serde_json::Value| {
+        app.client
+            .post(format!("{}{path}", app.address))
+            .header(contracts::actor::CALLER_HEADER, "order-api")
+            .header(contracts::actor::SAGA_HEADER, "true")
+            .json(&body)
+            .send()
+    };
+    // The saga holds through the whole-order routes, as order-api does.
+    for order in ["saga-1", "saga-2"] {
+        let answer = as_saga(
+            "/reservations",
+            serde_json::json!({"orderId": order, "items": [{"sku": "ABC-1234-AB", "qty": 1}]}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status(), StatusCode::CREATED);
+    }
+    let committed = as_saga(
+        "/reservations/saga-2/commit",
+        serde_json::json!({"items": [{"sku": "ABC-1234-AB", "qty": 1}]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(committed.status(), StatusCode::OK);
+    for order in ["own-1", "own-2"] {
+        app.reserve("ABC-1234-AB", order, 1).await;
+    }
+    app.post(
+        "/inventory/ABC-1234-AB/release",
+        serde_json::json!({"orderId": "own-1"}),
+    )
+    .await;
+    app.post(
+        "/inventory/ABC-1234-AB/confirm",
+        serde_json::json!({"orderId": "own-2"}),
+    )
+    .await;
+
+    let seen = tap.collect(QUIET, LIMIT).await;
+    let key_of = |order: &str, event: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|m| m.body["orderId"] == order && m.body["type"] == event)
+            .map(|m| m.routing_key.clone())
+            .collect()
+    };
+    assert_eq!(
+        key_of("saga-1", "ProductInventoryReserved"),
+        ["product.inventory.reserved"]
+    );
+    assert_eq!(
+        key_of("saga-2", "ProductInventoryCommitted"),
+        ["product.inventory.committed"]
+    );
+    assert_eq!(
+        key_of("own-1", "ProductInventoryReserved"),
+        ["product.inventory.reserved.direct"]
+    );
+    assert_eq!(
+        key_of("own-1", "ProductInventoryReleased"),
+        ["product.inventory.released.direct"]
+    );
+    assert_eq!(
+        key_of("own-2", "ProductInventoryCommitted"),
+        ["product.inventory.committed.direct"]
     );
 }
 
@@ -80,9 +161,10 @@ async fn every_change_publishes_its_event_under_its_routing_key() {
         keys,
         [
             "product.inventory.created",
-            "product.inventory.reserved",
-            "product.inventory.released",
-            "product.inventory.committed",
+            // A client's own hold: the direct keys.
+            "product.inventory.reserved.direct",
+            "product.inventory.released.direct",
+            "product.inventory.committed.direct",
             "product.inventory.replenished",
         ]
     );

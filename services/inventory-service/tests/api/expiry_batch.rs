@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use contracts::events::{EventType, ProductInventoryReservationExpired};
+use contracts::events::{HoldEvent, ProductInventoryReservationExpired};
 use contracts::inventory::{Release, ReserveAll};
 use contracts::{Actor, OrderId, Quantity, Sku, StockLevel};
 use futures::{StreamExt, stream};
@@ -138,10 +138,11 @@ async fn replayed_expiries(service: &Service, sku: &Sku) -> Vec<(String, i64)> {
 }
 
 /// The `ReservationExpired` events in the outbox, as (order, SKU, qty), one per line.
+/// These holds are a client's own: under the direct routing key.
 async fn expiry_events(service: &Service) -> Vec<(String, String, i64)> {
     let payloads: Vec<serde_json::Value> =
         sqlx::query_scalar("SELECT payload FROM outbox WHERE routing_key = $1 ORDER BY seq")
-            .bind(ProductInventoryReservationExpired::ROUTING_KEY)
+            .bind(ProductInventoryReservationExpired::DIRECT_ROUTING_KEY)
             .fetch_all(pool(service))
             .await
             .unwrap();

@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use inventory_service::config::Settings;
+
+use crate::helpers::{TestApp, assert_problem, broker_prefix, spawn_app, spawn_with};
 
 async fn snapshot(app: &TestApp) -> (contracts::inventory::StockView, usize) {
     (
@@ -226,4 +228,30 @@ async fn malformed_json_missing_content_type_and_oversized_bodies_are_refused() 
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_sku").await;
 
     assert_eq!(snapshot(&app).await, before);
+}
+
+/// The service bounds its work as the facades do: with every slot taken, a request is
+/// refused at once (503 `overloaded`, `Retry-After`), and one that outlives
+/// `REQUEST_TIMEOUT_MS` is cut off (504); neither changes anything.
+#[tokio::test]
+async fn beyond_its_limits_a_request_is_refused_at_once_or_cut_off() {
+    let db = testkit::fresh_database("inventory").await;
+    let mut settings = Settings::for_tests(&db.url, &broker_prefix(&db.name));
+    settings.load_limits =
+        access::LoadLimits::new(1, std::time::Duration::from_millis(500)).unwrap();
+    let app = spawn_with(settings, &db).await;
+    let stalled = testkit::StalledRequest::start(&app.address, "/inventory").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let refused = app
+        .post("/inventory", json!({"sku": "ABC-1234-AB", "qty": 5}))
+        .await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "overloaded");
+    assert_eq!(stalled.status().await, 504);
+    assert_eq!(
+        app.get("/inventory/ABC-1234-AB").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }

@@ -154,19 +154,22 @@ async fn a_confirmation_must_name_exactly_the_orders_committed_lines() {
     );
 }
 
-/// The service bounds its work as the facades do: a request that outlives
-/// `REQUEST_TIMEOUT_MS` is cut off with a 504 problem and counted.
+/// The service bounds its work as the facades do: with every slot taken, a request is
+/// refused at once (503 `overloaded`, `Retry-After`), and one that outlives
+/// `REQUEST_TIMEOUT_MS` is cut off (504).
 #[tokio::test]
-async fn a_request_past_the_time_limit_is_cut_off_with_a_problem() {
+async fn beyond_its_limits_a_request_is_refused_at_once_or_cut_off() {
     let saga = spawn_saga(
         |orders| {
             orders.load_limits =
-                access::LoadLimits::new(64, std::time::Duration::from_nanos(1)).unwrap();
+                access::LoadLimits::new(1, std::time::Duration::from_millis(500)).unwrap();
         },
         |_| {},
     )
     .await;
-    let answer = saga
+    let stalled = testkit::StalledRequest::start(&saga.orders.address, "/orders").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let refused = saga
         .client
         .get(format!(
             "{}/orders/0190b6a4-8d3c-7aa0-8000-000000000000",
@@ -175,8 +178,9 @@ async fn a_request_past_the_time_limit_is_cut_off_with_a_problem() {
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.status(), StatusCode::GATEWAY_TIMEOUT);
-    assert_eq!(answer.headers()["content-type"], "application/problem+json");
-    let body: Value = answer.json().await.unwrap();
-    assert_eq!(body["code"], "request_timeout");
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "overloaded");
+    assert_eq!(stalled.status().await, 504);
 }

@@ -10,6 +10,7 @@ mod views;
 
 use std::sync::Arc;
 
+use access::LoadLimits;
 use axum::{
     Router,
     extract::DefaultBodyLimit,
@@ -32,7 +33,7 @@ pub struct AppState {
     pub admin: Arc<Admin>,
 }
 
-pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
+pub fn router(state: AppState, body_limit_bytes: usize, limits: LoadLimits) -> Router {
     let routes = Router::new()
         .route("/inventory", post(inventory::create))
         .route("/inventory/{sku}", get(inventory::stock))
@@ -51,6 +52,8 @@ pub fn router(state: AppState, body_limit_bytes: usize) -> Router {
         .merge(admin::router(state.admin.clone()));
     problem::with_fallbacks(routes)
         .layer(DefaultBodyLimit::max(body_limit_bytes))
+        // Full: 503 at once; stuck: 504. Inside the metrics, so both are counted.
+        .layer(limits.layer())
         .layer(telemetry::metrics::http_metrics_layer())
         .layer(telemetry::http_trace_layer())
         // After the layers, which wrap only the routes added before them: a scrape is

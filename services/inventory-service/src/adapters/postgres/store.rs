@@ -25,7 +25,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use contracts::events::{
     Envelope, EventType, ProductInventoryBelowSafetyStock, ProductInventoryDepleted,
-    ProductInventoryReserved,
+    ProductInventoryReserved, hold_routing_key,
 };
 use contracts::inventory::MovementsPage;
 use messaging::{OutboxMessage, OutboxWake, inbox, outbox};
@@ -590,7 +590,9 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
         ProductInventoryDepleted::EXCHANGE
     );
     [
-        OutboxMessage::new(&reserved, traceparent.clone()),
+        OutboxMessage::new(&reserved, traceparent.clone()).routed(hold_routing_key::<
+            ProductInventoryReserved,
+        >(hold.owner.is_saga())),
         OutboxMessage::new(&below, traceparent.clone()),
         OutboxMessage::new(&depleted, traceparent),
     ]
