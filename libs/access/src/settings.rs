@@ -71,6 +71,11 @@ impl AccessSettings {
     pub fn load_limits(&self) -> Result<LoadLimits, LimitsError> {
         LoadLimits::from_lookup(|name| self.get(name))
     }
+
+    /// The load limits, `defaults` where the variables are unset.
+    pub fn load_limits_or(&self, defaults: LoadLimits) -> Result<LoadLimits, LimitsError> {
+        defaults.overridden_by(|name| self.get(name))
+    }
 }
 
 impl fmt::Debug for AccessSettings {
@@ -117,6 +122,20 @@ mod tests {
             Err(AccessError::KeysRequired { .. })
         ));
         assert_eq!(settings.load_limits().unwrap(), LoadLimits::default());
+    }
+
+    #[test]
+    fn a_services_own_default_limits_give_way_to_the_variables() {
+        let own = LoadLimits::new(16, std::time::Duration::from_secs(10)).unwrap();
+        assert_eq!(AccessSettings::default().load_limits_or(own).unwrap(), own);
+        let set = AccessSettings::default().with("MAX_CONCURRENT_REQUESTS", "40");
+        let limits = set.load_limits_or(own).unwrap();
+        assert_eq!(
+            (limits.max_concurrent_requests(), limits.request_timeout()),
+            (40, own.request_timeout())
+        );
+        let bad = AccessSettings::default().with("MAX_CONCURRENT_REQUESTS", "0");
+        assert!(bad.load_limits_or(own).is_err());
     }
 
     #[test]

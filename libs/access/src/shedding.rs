@@ -22,11 +22,12 @@ use tower::{
     timeout::{Timeout, error::Elapsed},
 };
 
-/// `MAX_CONCURRENT_REQUESTS` default. A facade request holds one upstream call at a time
-/// and each domain service has 16 database connections: at the ~10 ms a reservation
-/// takes, 256 in flight is already far more than the services behind can finish within
-/// any client's patience, while staying well above the 64 concurrent clients the
-/// benchmarks drive. Past it, more waiting requests only add latency.
+/// `MAX_CONCURRENT_REQUESTS` default of the domain services, which serve what their
+/// facades admitted: well above what the facades let through, so a domain service sheds
+/// only when something else than its facade floods it. Each facade sets its own, lower
+/// default from what it can finish in about 100 ms (Little's law: requests in flight =
+/// throughput × latency, so past the throughput the machine sustains, every request more
+/// in flight only adds latency to all the others).
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
 
 /// `REQUEST_TIMEOUT_MS` default: above every upstream timeout of the facades (2 s per
@@ -84,9 +85,18 @@ impl LoadLimits {
     /// Same as [`LoadLimits::from_env`], reading variables through `lookup`. Blank values
     /// count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, LimitsError> {
+        Self::default().overridden_by(lookup)
+    }
+
+    /// These limits, with whatever `MAX_CONCURRENT_REQUESTS` and `REQUEST_TIMEOUT_MS`
+    /// say through `lookup` in their place: a service with defaults of its own.
+    pub fn overridden_by(
+        self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, LimitsError> {
         let read = |name: &str| lookup(name).filter(|raw| !raw.trim().is_empty());
         let positive = |raw: &str| raw.trim().parse::<u64>().ok().filter(|n| *n > 0);
-        let mut limits = Self::default();
+        let mut limits = self;
         if let Some(raw) = read("MAX_CONCURRENT_REQUESTS") {
             limits.max_concurrent_requests = positive(&raw)
                 .and_then(|n| usize::try_from(n).ok())
