@@ -34,7 +34,11 @@ use lapin::{Connection, ConnectionProperties, options::QueueDeclareOptions, type
 use serde::Serialize;
 use tokio::process::Command;
 
-use crate::{limits::Tools, options::Options, report::round2};
+use crate::{
+    limits::{Tools, run_psql},
+    options::Options,
+    report::round2,
+};
 
 const POLL: Duration = Duration::from_millis(250);
 /// No smaller backlog for this long: it will not drain by waiting.
@@ -242,32 +246,8 @@ impl Settler {
 
 /// Runs `query` in the database at `url`; the numbers of its one row.
 async fn counts(psql: &Path, url: &str, query: &str) -> anyhow::Result<Vec<u64>> {
-    let output = Command::new(psql)
-        .args([
-            "-X",
-            "-A",
-            "-t",
-            "-F",
-            " ",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-d",
-            url,
-            "-c",
-            query,
-        ])
-        .env("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_SECS)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .with_context(|| format!("running {}", psql.display()))?;
-    if !output.status.success() {
-        bail!(
-            "psql failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    parse_counts(&String::from_utf8_lossy(&output.stdout))
+    let args = ["-A", "-t", "-F", " ", "-c", query];
+    parse_counts(&run_psql(psql, url, CONNECT_TIMEOUT_SECS, &args).await?)
 }
 
 fn parse_counts(text: &str) -> anyhow::Result<Vec<u64>> {

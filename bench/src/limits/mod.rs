@@ -22,6 +22,7 @@ mod scratch_database;
 
 /// psql is found beside pgbench; the quiet start reads the services' databases with it.
 pub use scratch_database::Tools;
+pub(crate) use scratch_database::run_psql;
 
 use serde::Serialize;
 

@@ -155,10 +155,23 @@ pub fn migration_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 
 /// Runs psql quietly, stopping at the first error, and reports its error text.
 async fn psql(psql: &Path, url: &str, args: &[&str]) -> anyhow::Result<()> {
+    let quiet: Vec<&str> = std::iter::once("-q").chain(args.iter().copied()).collect();
+    run_psql(psql, url, CONNECT_TIMEOUT_SECS, &quiet).await?;
+    Ok(())
+}
+
+/// Runs psql on `url` with `args` (no startup file, stopping at the first error, giving
+/// up connecting after `connect_timeout_secs`); its output, or its error text.
+pub(crate) async fn run_psql(
+    psql: &Path,
+    url: &str,
+    connect_timeout_secs: &str,
+    args: &[&str],
+) -> anyhow::Result<String> {
     let output = Command::new(psql)
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url])
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-d", url])
         .args(args)
-        .env("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_SECS)
+        .env("PGCONNECT_TIMEOUT", connect_timeout_secs)
         .stdin(Stdio::null())
         .output()
         .await
@@ -169,7 +182,7 @@ async fn psql(psql: &Path, url: &str, args: &[&str]) -> anyhow::Result<()> {
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 #[cfg(test)]
