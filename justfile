@@ -14,12 +14,17 @@ up:
 down:
     infra/local/run.sh down
 
+# Install what is missing and start what is stopped: PostgreSQL, RabbitMQ and, for `test`, Python's venv (`up` and `test` run it themselves).
+deps MODE="test":
+    infra/local/deps.sh {{MODE}}
+
 # What runs, and where.
 status:
     infra/local/run.sh status
 
 # Run every test: unit tests in memory; adapter, API and saga tests against PostgreSQL and RabbitMQ; the end-to-end scenarios with the four binaries and the schemathesis fuzz of both facades (docs/runbooks/e2e.md); the infra checks.
 test:
+    infra/local/deps.sh test
     infra/local/drop-test-leftovers.sh
     infra/local/fuzz-venv.sh >/dev/null
     infra/check.sh
@@ -34,7 +39,8 @@ test:
 
 # Benchmark the running system and, in the same run, the PostgreSQL (pgbench) and RabbitMQ limits it is read against; figures go to bench/results/. Pass flags, e.g. `just bench --quick`.
 bench *ARGS: up
-    cargo run --release -p bench -- {{ARGS}}
+    infra/local/run.sh build >/dev/null
+    "${CARGO_TARGET_DIR:-target}/release/bench" {{ARGS}}
 
 # Formatting and lints, as CI wants them.
 lint:

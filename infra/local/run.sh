@@ -10,6 +10,7 @@
 #                  /readyz, print the URLs
 #   run.sh down    stop what `up` started (SIGTERM, then SIGKILL after 10 s)
 #   run.sh status  what runs, with its pid and URL
+#   run.sh build   build the binaries `up` runs and the bench (what `up` builds first)
 #
 # Local processes: pids and logs live under .run/ (git-ignored); every variable of the
 # calling environment (OTEL_*, RUST_LOG, LOG_FORMAT, RESERVATION_TTL_SECS, ...) reaches
@@ -28,9 +29,11 @@ INVENTORY_SERVICE_PORT="${INVENTORY_SERVICE_PORT:-3003}"
 INVENTORY_API_PORT="${INVENTORY_API_PORT:-3001}"
 ORDER_SERVICE_PORT="${ORDER_SERVICE_PORT:-3002}"
 ORDER_API_PORT="${ORDER_API_PORT:-3000}"
-# Only the services: building the whole workspace would also resolve the test fixtures'
-# features (Testcontainers' TLS) into the services' binaries.
-SERVICE_PACKAGES="-p inventory-service -p inventory-api -p order-service -p order-api"
+# The services and the bench, in one selection: one resolution of features, so `just up`
+# and `just bench` share one build and neither compiles a dependency the other did. Not
+# the whole workspace: that would also resolve the test fixtures' features
+# (Testcontainers' TLS) into the services' binaries.
+BUILD_PACKAGES="-p inventory-service -p inventory-api -p order-service -p order-api -p bench"
 # Fixed: prometheus.local.yml scrapes Prometheus itself there.
 PROMETHEUS_PORT=9090
 COMPOSE_FILE="$ROOT/infra/docker-compose.yml"
@@ -83,14 +86,13 @@ wait_ready() {
     return 1
 }
 
-check_backends() {
-    local pg_host_port="${PG_URL#*@}"
-    pg_host_port="${pg_host_port%%/*}"
-    if ! (exec 3<>"/dev/tcp/${pg_host_port%:*}/${pg_host_port#*:}") 2>/dev/null; then
-        say "!! PostgreSQL does not answer at $pg_host_port."
-        say "   Start it (Debian: pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start)"
-        say "   or point PG_URL at one, then run this again."
-        exit 1
+build() {
+    say "-- building ($PROFILE)"
+    # shellcheck disable=SC2086 # the package flags are split on purpose
+    if [[ "$PROFILE" == "release" ]]; then
+        cargo build --release $BUILD_PACKAGES --manifest-path "$ROOT/Cargo.toml"
+    else
+        cargo build $BUILD_PACKAGES --manifest-path "$ROOT/Cargo.toml"
     fi
 }
 
@@ -233,14 +235,10 @@ up() {
     if [[ -S /var/run/docker.sock ]] || [[ -n "${DOCKER_HOST:-}" ]]; then
         say "-- a Docker engine is configured but \`docker info\` or \`docker compose\` fails: running local processes."
     fi
-    check_backends
+    # PostgreSQL and RabbitMQ: started if stopped, installed if missing (where allowed).
+    "$ROOT/infra/local/deps.sh" up
     mkdir -p "$RUN_DIR/logs"
-    say "-- building ($PROFILE)"
-    if [[ "$PROFILE" == "release" ]]; then
-        cargo build --release $SERVICE_PACKAGES --manifest-path "$ROOT/Cargo.toml"
-    else
-        cargo build $SERVICE_PACKAGES --manifest-path "$ROOT/Cargo.toml"
-    fi
+    build
     local target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
     local bin_dir="$target_dir/$([[ "$PROFILE" == "release" ]] && echo release || echo debug)"
     apply_definitions
@@ -313,5 +311,6 @@ case "${1:-}" in
     up) up ;;
     down) down ;;
     status) status ;;
-    *) say "usage: $0 up|down|status"; exit 2 ;;
+    build) build ;;
+    *) say "usage: $0 up|down|status|build"; exit 2 ;;
 esac

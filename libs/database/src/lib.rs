@@ -1,7 +1,7 @@
 //! PostgreSQL plumbing the domain services share.
 //!
 //! - [`connect`] (and [`connect_with`]): create the service's database if it is
-//!   missing, run the service's migrations (under the migrator's advisory lock, so
+//!   missing, run the migrations (the messaging library's, then the service's) (under the migrator's advisory lock, so
 //!   instances starting together are safe), open the pool.
 //! - Every pooled connection is bounded ([`PoolLimits`]): PostgreSQL cancels a statement
 //!   that runs longer than `statement_timeout` (lock waits included) and closes the
@@ -87,21 +87,22 @@ fn as_server_millis(d: Duration) -> String {
     format!("{ms}ms")
 }
 
-/// Creates the database if it does not exist yet, runs `migrator`, and opens the pool
-/// with the default [`PoolLimits`].
+/// Creates the database if it does not exist yet, runs `migrators` in order (each keeps
+/// its own history table: the messaging library's, then the service's), and opens the
+/// pool with the default [`PoolLimits`].
 pub async fn connect(
     url: &str,
     max_connections: u32,
-    migrator: &Migrator,
+    migrators: &[&Migrator],
 ) -> anyhow::Result<PgPool> {
-    connect_with(url, max_connections, migrator, &PoolLimits::DEFAULT).await
+    connect_with(url, max_connections, migrators, &PoolLimits::DEFAULT).await
 }
 
 /// [`connect`], with the pool's connections bounded by `limits`.
 pub async fn connect_with(
     url: &str,
     max_connections: u32,
-    migrator: &Migrator,
+    migrators: &[&Migrator],
     limits: &PoolLimits,
 ) -> anyhow::Result<PgPool> {
     if !Postgres::database_exists(url).await.unwrap_or(true)
@@ -122,7 +123,13 @@ pub async fn connect_with(
         .connect_with(options.clone())
         .await
         .context("connect to PostgreSQL to migrate")?;
-    let migrated = migrator.run(&migrating).await.context("run migrations");
+    let mut migrated = Ok(());
+    for migrator in migrators {
+        migrated = migrator.run(&migrating).await.context("run migrations");
+        if migrated.is_err() {
+            break;
+        }
+    }
     migrating.close().await;
     migrated?;
 

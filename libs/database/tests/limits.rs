@@ -19,7 +19,7 @@ const TIGHT: PoolLimits = PoolLimits {
 
 async fn tight_pool(label: &str) -> PgPool {
     let db = testkit::fresh_database(label).await;
-    database::connect_with(&db.url, 2, &SLOW_MIGRATOR, &TIGHT)
+    database::connect_with(&db.url, 2, &[&SLOW_MIGRATOR], &TIGHT)
         .await
         .expect("connect and migrate")
 }
@@ -35,7 +35,7 @@ async fn show(pool: &PgPool, setting: &str) -> String {
 async fn connect_bounds_every_connection_with_the_default_limits() {
     let db = testkit::fresh_database("database_defaults").await;
     // In a task of its own, as services start it: `connect` must stay `Send`.
-    let pool = tokio::spawn(async move { database::connect(&db.url, 2, &SLOW_MIGRATOR).await })
+    let pool = tokio::spawn(async move { database::connect(&db.url, 2, &[&SLOW_MIGRATOR]).await })
         .await
         .unwrap()
         .unwrap();

@@ -9,6 +9,23 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+/// An event being handled: its id goes into the inbox in the transaction of the change
+/// it causes, so a redelivery finds it and changes nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct InboxEntry<'a> {
+    /// The consuming service's name: each consumer keeps its own record.
+    pub consumer: &'a str,
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+}
+
+impl InboxEntry<'_> {
+    /// Records the entry in `conn`'s transaction; false when it was handled before.
+    pub async fn record(&self, conn: &mut PgConnection) -> sqlx::Result<bool> {
+        first_time(conn, self.consumer, self.event_id, self.event_type).await
+    }
+}
+
 /// Records that `consumer` handles `event_id` now; false when it already did.
 pub async fn first_time(
     conn: &mut PgConnection,

@@ -6,7 +6,9 @@
 //!   adaptively, claiming rows with `FOR UPDATE SKIP LOCKED`; every publish is
 //!   mandatory, and a row the broker cannot route stays in the outbox and is retried
 //!   with backoff, never dropped; every wait on the broker is bounded;
-//! - [`inbox`]: the record of handled event ids that makes a consumer idempotent;
+//! - [`inbox`]: the record of handled event ids that makes a consumer idempotent, and
+//!   [`retention`], which deletes them (and a service's other settled rows) once past
+//!   their retention;
 //! - [`consumer`]: the consuming loop with manual acks, bounded prefetch, retries with
 //!   backoff through TTL queues, and dead letters;
 //! - [`dead_letters`]: listing and replaying a dead-letter queue, and [`admin`], the
@@ -19,18 +21,9 @@
 //! - [`metrics`]: published, unroutable and consumed events, outbox backlog and DLQ
 //!   depth.
 //!
-//! The tables it expects (each service creates them in its own migrations):
-//!
-//! ```sql
-//! CREATE TABLE outbox (
-//!     seq bigint GENERATED ALWAYS AS IDENTITY, id uuid PRIMARY KEY,
-//!     exchange text NOT NULL, routing_key text NOT NULL, event_type text NOT NULL,
-//!     payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
-//!     -- times the broker returned the row as unroutable, and when it may be tried again
-//!     attempts int NOT NULL DEFAULT 0, not_before timestamptz);
-//! CREATE TABLE inbox (consumer text, event_id uuid, event_type text NOT NULL,
-//!     handled_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (consumer, event_id));
-//! ```
+//! - [`schema`]: the `outbox` and `inbox` tables, as migrations each service runs into
+//!   its own database (`migrations/`), and [`StoreError`], [`InboxEntry`], the types a
+//!   service's store shares with it.
 
 pub mod admin;
 pub mod broker;
@@ -40,10 +33,26 @@ pub mod inbox;
 pub mod metrics;
 pub mod outbox;
 pub mod relay;
+pub mod retention;
+pub mod schema;
 pub mod topology;
 
 pub use broker::BrokerHealth;
 pub use consumer::{Consumer, HandleError, Handler};
+pub use inbox::InboxEntry;
 pub use outbox::OutboxMessage;
 pub use relay::{BatchOutcome, OutboxRelay, OutboxWake};
 pub use topology::{ConsumerQueue, JournalQueue, Names};
+
+/// A store (outbox, inbox and the service's own tables, in one database) failed: the
+/// database was unreachable, a statement failed, or a row could not be read back. The
+/// cause is kept for the logs; callers retry or answer 503.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StoreError(#[from] pub anyhow::Error);
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        Self(error.into())
+    }
+}

@@ -13,7 +13,6 @@ use std::{
     path::{Path, PathBuf},
     process::Command,
     sync::OnceLock,
-    time::Duration,
 };
 
 use contracts::events::{
@@ -60,29 +59,6 @@ fn committed() -> Option<String> {
 fn the_committed_definitions_are_the_codes() {
     let expected = render(&definitions(&DEFAULT_RETRY_DELAYS));
     assert!(committed() == Some(expected), "{STALE}");
-}
-
-#[test]
-fn the_definitions_use_the_services_default_retry_delays() {
-    let expected: Vec<u128> = DEFAULT_RETRY_DELAYS
-        .iter()
-        .map(Duration::as_millis)
-        .collect();
-    for service in ["inventory-service", "order-service"] {
-        let config =
-            std::fs::read_to_string(root().join(format!("services/{service}/src/config.rs")))
-                .expect("the service's settings are readable");
-        let list = config
-            .split_once("millis_list(\"RETRY_DELAYS_MS\", &[")
-            .and_then(|(_, rest)| rest.split_once(']'))
-            .unwrap_or_else(|| panic!("{service} reads RETRY_DELAYS_MS with a default list"))
-            .0;
-        let defaults: Vec<u128> = list
-            .split(',')
-            .map(|ms| ms.trim().replace('_', "").parse().expect("milliseconds"))
-            .collect();
-        assert_eq!(defaults, expected, "{service}: regenerate the definitions");
-    }
 }
 
 #[test]

@@ -160,16 +160,7 @@ async fn a_failing_message_is_retried_three_times_then_dead_lettered_and_replays
 async fn two_relays_on_one_outbox_publish_every_row_exactly_once() {
     let db = testkit::fresh_database("messaging").await;
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE outbox (
-            seq bigint GENERATED ALWAYS AS IDENTITY, id uuid PRIMARY KEY,
-            exchange text NOT NULL, routing_key text NOT NULL, event_type text NOT NULL,
-            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
-            attempts int NOT NULL DEFAULT 0, not_before timestamptz);",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    messaging::schema::migrator().run(&pool).await.unwrap();
     let prefix = format!("{}.", db.name);
     let mut tap = EventTap::start(&format!("{prefix}test_events")).await;
     let ids: Vec<Uuid> = (0..400).map(|_| Uuid::now_v7()).collect();

@@ -121,13 +121,9 @@ async fn confirmed_events_are_counted_and_the_outbox_backlog_is_sampled() {
     telemetry::init_for_tests();
     let db = testkit::fresh_database("messaging").await;
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    messaging::schema::migrator().run(&pool).await.unwrap();
     sqlx::raw_sql(
-        "CREATE TABLE outbox (
-            seq bigint GENERATED ALWAYS AS IDENTITY, id uuid PRIMARY KEY,
-            exchange text NOT NULL, routing_key text NOT NULL, event_type text NOT NULL,
-            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
-            attempts int NOT NULL DEFAULT 0, not_before timestamptz);
-         INSERT INTO outbox (id, exchange, routing_key, event_type, payload)
+        "INSERT INTO outbox (id, exchange, routing_key, event_type, payload)
          VALUES (gen_random_uuid(), 'test_events', 'test.row', 'MetricRow', '{}');",
     )
     .execute(&pool)

@@ -41,20 +41,11 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// A fresh database with the outbox the services create, and broker names of its own.
+/// A fresh database with the messaging tables, and broker names of its own.
 async fn outbox() -> (PgPool, Names) {
     let db = testkit::fresh_database("messaging").await;
     let pool = PgPool::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE outbox (
-            seq bigint GENERATED ALWAYS AS IDENTITY, id uuid PRIMARY KEY,
-            exchange text NOT NULL, routing_key text NOT NULL, event_type text NOT NULL,
-            payload jsonb NOT NULL, traceparent text, created_at timestamptz NOT NULL DEFAULT now(),
-            attempts int NOT NULL DEFAULT 0, not_before timestamptz);",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    messaging::schema::migrator().run(&pool).await.unwrap();
     (pool, Names::new(format!("{}.", db.name)))
 }
 

@@ -12,8 +12,22 @@ where
     T: FromStr,
     T::Err: std::error::Error + Send + Sync + 'static,
 {
-    match std::env::var(name) {
-        Ok(raw) if !raw.trim().is_empty() => raw
+    read(&|name| std::env::var(name).ok(), name, default)
+}
+
+/// [`var`], looking variables up through `lookup` (a test's map, say) instead of the
+/// process environment.
+pub fn read<T>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    match lookup(name) {
+        Some(raw) if !raw.trim().is_empty() => raw
             .trim()
             .parse()
             .with_context(|| format!("{name}={raw:?} is not valid")),
@@ -35,13 +49,10 @@ pub fn optional_millis(name: &str) -> anyhow::Result<Option<Duration>> {
 }
 
 /// `name` as a comma-separated list of milliseconds, e.g. `1000,2000,4000`.
-pub fn millis_list(name: &str, default_ms: &[u64]) -> anyhow::Result<Vec<Duration>> {
+pub fn millis_list(name: &str, default: &[Duration]) -> anyhow::Result<Vec<Duration>> {
     let raw: String = var(name, String::new())?;
     if raw.trim().is_empty() {
-        return Ok(default_ms
-            .iter()
-            .map(|ms| Duration::from_millis(*ms))
-            .collect());
+        return Ok(default.to_vec());
     }
     raw.split(',')
         .map(|part| {

@@ -40,6 +40,22 @@ impl Running {
         }
     }
 
+    /// Builds a service with `build` on a runtime of its own and serves it until it is
+    /// killed or dropped. (A service that needs no killing runs on the test's own
+    /// runtime: [`service::Service::spawn`].)
+    pub async fn service<F, Fut>(build: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<service::Service>> + Send + 'static,
+    {
+        Self::start(|ready| async move {
+            let service = build().await.expect("build the service");
+            let _ = ready.send(service.port());
+            let _ = service.run_until(std::future::pending()).await;
+        })
+        .await
+    }
+
     /// Kills it: every task stops where it is.
     pub fn kill(mut self) {
         if let Some(runtime) = self.runtime.take() {

@@ -1,11 +1,13 @@
 //! Typed settings, read once from the environment at start-up, with defaults that work
 //! on one machine. The only place in the crate that looks at environment variables.
 
-use std::{net::IpAddr, str::FromStr, time::Duration};
+use std::time::Duration;
 
 use access::AccessSettings;
 use anyhow::{Context, bail};
 use reqwest::Url;
+use service::settings::Http;
+use settings::read;
 
 /// Everything inventory-api needs to start. Fields are public so tests can build one
 /// directly (port 0 binds a free port).
@@ -13,18 +15,15 @@ use reqwest::Url;
 pub struct Settings {
     /// `BIND_ADDR` [127.0.0.1]: loopback unless told otherwise, because without
     /// `API_KEYS` the facade serves anyone who reaches it (and refuses to start on any
-    /// other address).
-    pub bind_addr: IpAddr,
-    /// `PORT` [3001]
-    pub port: u16,
+    /// other address); `PORT` [3001]; `BODY_LIMIT_BYTES` [16384]: larger request bodies
+    /// are refused with 413.
+    pub http: Http,
     /// `INVENTORY_SERVICE_URL` [http://127.0.0.1:3003]: base URL of inventory-service.
     pub inventory_service_url: Url,
     /// `UPSTREAM_TIMEOUT_MS` [2000]: whole call to inventory-service, body included.
     pub upstream_timeout: Duration,
     /// `UPSTREAM_CONNECT_TIMEOUT_MS` [500]: establishing a connection to inventory-service.
     pub upstream_connect_timeout: Duration,
-    /// `BODY_LIMIT_BYTES` [16384]: larger request bodies are refused with 413.
-    pub body_limit_bytes: usize,
     /// `API_KEYS`, `ADMIN_API_KEY`, `RATE_LIMIT_PER_SEC`, `MAX_CONCURRENT_REQUESTS`,
     /// `REQUEST_TIMEOUT_MS`: who may call what, and how much at once (libs/access). Checked
     /// when the application is built, against `bind_addr`.
@@ -41,8 +40,7 @@ impl Settings {
     /// Same as [`Settings::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let settings = Self {
-            bind_addr: read(&lookup, "BIND_ADDR", IpAddr::from([127, 0, 0, 1]))?,
-            port: read(&lookup, "PORT", 3001)?,
+            http: Http::from_lookup(&lookup, [127, 0, 0, 1].into(), 3001)?,
             inventory_service_url: read(
                 &lookup,
                 "INVENTORY_SERVICE_URL",
@@ -54,7 +52,6 @@ impl Settings {
                 "UPSTREAM_CONNECT_TIMEOUT_MS",
                 500,
             )?),
-            body_limit_bytes: read(&lookup, "BODY_LIMIT_BYTES", 16 * 1024)?,
             access: AccessSettings::from_lookup(&lookup),
         };
         settings.check()?;
@@ -65,12 +62,10 @@ impl Settings {
     /// no keys (so every caller is `anonymous`).
     pub fn for_tests(upstream: &str) -> Self {
         Self {
-            bind_addr: [127, 0, 0, 1].into(),
-            port: 0,
+            http: Http::for_tests(),
             inventory_service_url: Url::parse(upstream).expect("upstream URL"),
             upstream_timeout: Duration::from_secs(2),
             upstream_connect_timeout: Duration::from_millis(500),
-            body_limit_bytes: 16 * 1024,
             access: AccessSettings::default(),
         }
     }
@@ -82,24 +77,10 @@ impl Settings {
         if self.upstream_timeout.is_zero() || self.upstream_connect_timeout.is_zero() {
             bail!("UPSTREAM_TIMEOUT_MS and UPSTREAM_CONNECT_TIMEOUT_MS must be positive");
         }
-        if self.body_limit_bytes == 0 {
+        if self.http.body_limit_bytes == 0 {
             bail!("BODY_LIMIT_BYTES must be positive");
         }
         Ok(())
-    }
-}
-
-fn read<T>(lookup: &impl Fn(&str) -> Option<String>, name: &str, default: T) -> anyhow::Result<T>
-where
-    T: FromStr,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    match lookup(name) {
-        None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .with_context(|| format!("{name} has an invalid value {raw:?}")),
     }
 }
 
@@ -120,12 +101,12 @@ mod tests {
     #[test]
     fn defaults_work_on_one_machine() {
         let s = settings(&[]).unwrap();
-        assert_eq!(s.port, 3001);
-        assert_eq!(s.bind_addr.to_string(), "127.0.0.1");
+        assert_eq!(s.http.port, 3001);
+        assert_eq!(s.http.bind_addr.to_string(), "127.0.0.1");
         assert_eq!(s.inventory_service_url.as_str(), "http://127.0.0.1:3003/");
         assert_eq!(s.upstream_timeout, Duration::from_millis(2000));
         assert_eq!(s.upstream_connect_timeout, Duration::from_millis(500));
-        assert_eq!(s.body_limit_bytes, 16384);
+        assert_eq!(s.http.body_limit_bytes, 16384);
     }
 
     #[test]
@@ -138,13 +119,13 @@ mod tests {
             ("RATE_LIMIT_PER_SEC", "5"),
         ])
         .unwrap();
-        assert_eq!(s.port, 4001);
+        assert_eq!(s.http.port, 4001);
         assert_eq!(
             s.inventory_service_url.host_str(),
             Some("inventory-service")
         );
         assert_eq!(s.upstream_timeout, Duration::from_millis(750));
-        assert_eq!(s.body_limit_bytes, 1024);
+        assert_eq!(s.http.body_limit_bytes, 1024);
         assert_eq!(s.access.get("RATE_LIMIT_PER_SEC").as_deref(), Some("5"));
     }
 

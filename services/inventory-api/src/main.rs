@@ -1,13 +1,12 @@
 //! Starts inventory-api: telemetry, settings from the environment, serve until a
 //! shutdown signal.
 
-use inventory_api::{config::Settings, startup::Application};
+use inventory_api::{config::Settings, startup};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init("inventory-api");
-    let settings = Settings::from_env()?;
-    Application::build(settings)
+    startup::build(Settings::from_env()?)
         .await?
         .run_until_stopped()
         .await

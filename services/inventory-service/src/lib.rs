@@ -5,16 +5,15 @@
 //!
 //! - [`domain`]: value objects, `ProductInventory`, `Reservation`, `Movement`; pure rules.
 //! - [`application`]: use cases and the ports they need.
-//! - [`adapters`]: PostgreSQL store and HTTP API.
+//! - [`adapters`]: PostgreSQL store (measured), HTTP API, consumer of order events.
 //! - [`expiry_sweeper`]: the worker that releases expired holds.
-//! - [`retention`]: the worker that deletes handled-event ids and settled order records
-//!   once past their retention.
-//! - [`config`], [`startup`]: settings and wiring.
+//! - [`config`], [`startup`]: settings, and the wiring onto the shared runtime
+//!   (`service`), which also runs the outbox relay, the consumer and the retention of
+//!   handled events and settled order records.
 
 pub mod adapters;
 pub mod application;
 pub mod config;
 pub mod domain;
 pub mod expiry_sweeper;
-pub mod retention;
 pub mod startup;

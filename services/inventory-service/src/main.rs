@@ -1,10 +1,9 @@
-use inventory_service::{config::Settings, startup::Application};
+use inventory_service::{config::Settings, startup};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init("inventory-service");
-    let settings = Settings::from_env()?;
-    Application::build(settings)
+    startup::build(Settings::from_env()?)
         .await?
         .run_until_stopped()
         .await

@@ -1,340 +1,175 @@
-//! The HTTP-first checkout saga: create the order (idempotent per key), reserve every
-//! line at once, commit exactly those lines in the inventory, and only then confirm the
-//! order: a client told 201 has its units out of stock for good. On a refusal the order
-//! is cancelled (the inventory gives back whatever it holds). When the inventory path
-//! fails (timeout, 5xx, any answer that is not one of the inventory's own refusals,
-//! refused connection, open breaker), the order is handed over to the event path and the
-//! answer is "pending". No branch loses an order or leaves it half done: if even the
-//! handover fails, order-service's grace period picks the order up, and a commit made
-//! just before a crash confirms the order through its `ProductInventoryCommitted`.
+//! The HTTP-first checkout saga, over the [`Orders`] and [`Inventory`] ports: place the
+//! order (idempotent per key), reserve every line at once, commit exactly those lines in
+//! the inventory, and only then confirm the order: a client told "confirmed" has its units
+//! out of stock for good.
+//!
+//! - reserve: done, on to the commit; refused by the inventory, the order is cancelled
+//!   and the answer says why; no decisive answer, [`handover`].
+//! - commit, the pivot: done, on to the confirmation; refused, cancelled as above; no
+//!   decisive answer (the commit may have happened), [`handover`].
+//! - confirm: done, "confirmed"; refused (409), the answer is what order-service decided
+//!   meanwhile, or [`handover`] of an order still open; anything else, "pending": the
+//!   commit's event confirms the order.
+//!
+//! No branch loses an order or leaves it half done: the inventory gives back whatever it
+//! holds for a cancelled order, the event path finishes a handed-over one, and a commit
+//! made just before a crash confirms the order through its `ProductInventoryCommitted`.
+//! The saga decides nothing order-service has not decided: every answer is the order as
+//! order-service shows it.
 
 use access::CallerName;
-use contracts::inventory::{
-    CommitReservationRequest, CommitView, CreateReservationRequest, ReservationLineRequest,
-    ReservationView, Shortage,
-};
-use contracts::orders::{
-    CancelCause, CancelOrderRequest, ConfirmOrderRequest, CreateOrderRequest, OrderLineRequest,
-    OrderView,
-};
-use serde_json::Value;
+use axum::http::StatusCode;
+use contracts::Sku;
+use contracts::inventory::Shortage;
+use contracts::orders::{CancelCause, CancelOrderRequest, CreateOrder};
 
-use crate::breaker::InventoryBreaker;
-use crate::upstream::{Answer, CallError, Peer};
+use crate::handover::{self, Reason};
+use crate::idempotency::IdempotencyKey;
+use crate::order::{Order, OrderLine, OrderStatus};
+use crate::ports::{Inventory, InventoryError, InventoryRefusal, Orders, OrdersError};
 
-#[derive(Debug, Clone)]
-pub struct Checkout {
-    pub orders: Peer,
-    pub inventory: Peer,
-    pub breaker: InventoryBreaker,
+/// The saga, with the two peers it runs over.
+#[derive(Debug)]
+pub struct Checkout<O, I> {
+    orders: O,
+    inventory: I,
 }
 
-/// How a checkout ended.
+/// How a checkout ended, once the order exists.
 #[derive(Debug)]
 pub enum Outcome {
-    Confirmed(OrderView),
+    Confirmed(Order),
     /// Left to the event path.
-    Pending(OrderView),
+    Pending(Order),
     /// Some lines could not be reserved; the order is cancelled, nothing is held.
     InsufficientStock {
-        order: OrderView,
+        order: Order,
         shortages: Vec<Shortage>,
     },
+    /// Some SKUs have no stock; the order is cancelled, nothing is held.
     UnknownSku {
-        order: OrderView,
-        skus: Vec<String>,
+        order: Order,
+        skus: Vec<Sku>,
     },
     /// The lines were reserved but their units were gone by the time of the commit (a
     /// hold expired meanwhile); the order is cancelled, nothing is held.
     StockLost {
-        order: OrderView,
+        order: Order,
         shortages: Vec<Shortage>,
     },
     /// The order was cancelled before the checkout could finish it.
-    Cancelled(OrderView),
-    /// order-service answered something this flow does not expect; passed through.
-    Refused(Answer),
-    /// order-service could not be reached: nothing was created (or a retry with the same
-    /// key will find it).
-    OrderServiceUnavailable,
+    Cancelled(Order),
 }
 
-/// What happened on a step of the inventory path.
-enum Step<T> {
-    Done(T),
-    /// One of the inventory's own refusals (see [`is_refusal`]).
-    Refused(Answer),
-    /// Timeout, 5xx, transport failure, any other answer, or the breaker is open.
-    Unavailable,
-}
-
-impl Step<Answer> {
-    /// Reads a success's body; one this flow cannot read is no proof of anything: the
-    /// event path asks again, idempotently, and finds out.
-    fn and_then<U>(self, read: impl FnOnce(Answer) -> Option<U>) -> Step<U> {
-        match self {
-            Step::Done(answer) => read(answer).map_or_else(
-                || {
-                    tracing::warn!("the inventory answered a body this flow cannot read");
-                    Step::Unavailable
-                },
-                Step::Done,
-            ),
-            Step::Refused(answer) => Step::Refused(answer),
-            Step::Unavailable => Step::Unavailable,
-        }
+impl<O: Orders, I: Inventory> Checkout<O, I> {
+    pub fn new(orders: O, inventory: I) -> Self {
+        Self { orders, inventory }
     }
-}
 
-/// The codes with which the inventory refuses a reservation or a commit. Only these (and
-/// input it found invalid) mean "no"; any other answer (a 404 of a wrong URL, a 408, 413
-/// or 429 of a proxy, a 401 of a missing key) says nothing about the stock and is treated
-/// as the inventory being unavailable.
-const REFUSALS: [&str; 8] = [
-    "insufficient_stock",
-    "unknown_sku",
-    "order_cancelled",
-    "reservation_conflict",
-    "hold_owned_by_order",
-    "hold_owned_by_another_caller",
-    "stock_lost",
-    "duplicate_sku",
-];
-
-/// Whether `answer` is one of the inventory's domain refusals.
-fn is_refusal(answer: &Answer) -> bool {
-    let problem: Value = answer.json().unwrap_or_default();
-    let code = problem["code"].as_str().unwrap_or_default();
-    let validation = answer.status == axum::http::StatusCode::UNPROCESSABLE_ENTITY
-        && code.starts_with("invalid_");
-    matches!(answer.status.as_u16(), 404 | 409 | 422) && (REFUSALS.contains(&code) || validation)
-}
-
-impl Checkout {
-    /// Runs the saga for `caller` (the facade's caller, named on the span: who checked out
-    /// is in every log line of the checkout).
+    /// Runs the saga for `caller` (named on the span: who checked out is in every log
+    /// line of the checkout). Fails only when order-service placed no order: nothing
+    /// else happened then, and a retry with the same key finds the order if there is one.
     #[tracing::instrument(skip_all, fields(caller = %caller, order_id = tracing::field::Empty, path = tracing::field::Empty))]
     pub async fn run(
         &self,
-        request: &CreateOrderRequest,
-        key: Option<&str>,
+        request: &CreateOrder,
+        key: Option<&IdempotencyKey>,
         caller: &CallerName,
-    ) -> Outcome {
-        let headers: Vec<(&str, &str)> = key.map(|k| ("idempotency-key", k)).into_iter().collect();
-        let created = match self.orders.post("/orders", Some(request), &headers).await {
-            Ok(answer) if answer.status.is_success() => answer,
-            Ok(answer) if answer.refuses_our_key() => {
-                tracing::error!(status = %answer.status, "order-service refused order-api's key: check ORDER_SERVICE_API_KEY");
-                return Outcome::OrderServiceUnavailable;
-            }
-            Ok(answer) if answer.status.is_client_error() => return Outcome::Refused(answer),
-            Ok(_) | Err(_) => return Outcome::OrderServiceUnavailable,
-        };
-        let Some(order) = created.json::<OrderView>() else {
-            return Outcome::OrderServiceUnavailable;
-        };
-        tracing::Span::current().record("order_id", order.order_id.as_str());
+    ) -> Result<Outcome, OrdersError> {
+        let order = self.orders.place(request, key).await?;
+        tracing::Span::current().record("order_id", order.id().as_str());
         // A retried checkout finds its order where the first attempt left it.
-        match order.status.as_str() {
-            "CONFIRMED" => return Outcome::Confirmed(order),
-            "CANCELLED" => return Outcome::Cancelled(order),
-            _ if order.handed_over || order.status == "RESERVED" => {
-                return Outcome::Pending(order);
-            }
-            _ => {}
-        }
-
-        match self.reserve(&order).await {
-            Step::Done(()) => {}
-            Step::Refused(answer) => return self.refused(order, answer).await,
-            Step::Unavailable => return self.hand_over(order).await,
-        }
-        match self.commit(&order).await {
-            Step::Done(committed) => self.confirm(order, committed).await,
-            Step::Refused(answer) => self.refused(order, answer).await,
-            // The commit may or may not have happened: the event path asks again (the
-            // commit is idempotent) and confirms on its answer.
-            Step::Unavailable => self.hand_over(order).await,
-        }
-    }
-
-    async fn reserve(&self, order: &OrderView) -> Step<()> {
-        let body = CreateReservationRequest {
-            order_id: order.order_id.clone(),
-            items: order
-                .items
-                .iter()
-                .map(|l| ReservationLineRequest {
-                    sku: l.sku.clone(),
-                    qty: l.qty,
-                })
-                .collect(),
-            ttl_seconds: None,
-        };
-        self.call_inventory("/reservations", &body)
-            .await
-            .and_then(|answer| answer.json::<ReservationView>().map(drop))
-    }
-
-    /// Commits exactly the order's lines: the pivot of the saga. Answers the lines the
-    /// inventory committed.
-    async fn commit(&self, order: &OrderView) -> Step<Vec<OrderLineRequest>> {
-        let body = CommitReservationRequest {
-            items: order
-                .items
-                .iter()
-                .map(|l| ReservationLineRequest {
-                    sku: l.sku.clone(),
-                    qty: l.qty,
-                })
-                .collect(),
-        };
-        let path = format!("/reservations/{}/commit", order.order_id);
-        self.call_inventory(&path, &body).await.and_then(|answer| {
-            answer.json::<CommitView>().map(|view| {
-                view.items
-                    .into_iter()
-                    .map(|l| OrderLineRequest {
-                        sku: l.sku,
-                        qty: l.qty,
-                    })
-                    .collect()
-            })
+        Ok(match order.status() {
+            OrderStatus::Confirmed => Outcome::Confirmed(order),
+            OrderStatus::Cancelled => Outcome::Cancelled(order),
+            OrderStatus::Reserved => Outcome::Pending(order),
+            OrderStatus::Pending if order.is_handed_over() => Outcome::Pending(order),
+            OrderStatus::Pending => self.reserve(order).await,
         })
     }
 
-    /// One call on the inventory path, through the breaker: a success, one of the
-    /// inventory's refusals, or unavailable (which counts against the breaker).
-    async fn call_inventory<B: serde::Serialize>(&self, path: &str, body: &B) -> Step<Answer> {
-        if !self.breaker.is_call_permitted() {
-            tracing::info!("inventory breaker open: straight to the event path");
-            return Step::Unavailable;
-        }
-        match self.inventory.post(path, Some(body), &[]).await {
-            Ok(answer) if answer.status.is_success() => {
-                self.breaker.on_success();
-                Step::Done(answer)
-            }
-            Ok(answer) if is_refusal(&answer) => {
-                // The inventory answered: it is up, whatever it said.
-                self.breaker.on_success();
-                Step::Refused(answer)
-            }
-            Ok(answer) if answer.refuses_our_key() => {
-                tracing::error!(status = %answer.status, path, "inventory-api refused order-api's key: check INVENTORY_API_KEY");
-                self.breaker.on_error();
-                Step::Unavailable
-            }
-            Ok(answer) => {
-                tracing::warn!(status = %answer.status, path, "inventory path failed");
-                self.breaker.on_error();
-                Step::Unavailable
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, path, "inventory did not answer");
-                self.breaker.on_error();
-                Step::Unavailable
+    async fn reserve(&self, order: Order) -> Outcome {
+        match self.inventory.reserve(order.id(), order.lines()).await {
+            Ok(()) => self.commit(order).await,
+            Err(InventoryError::Refused(refusal)) => self.refused(order, refusal).await,
+            Err(InventoryError::Unavailable) => {
+                self.hand_over(order, Reason::InventoryUnavailable).await
             }
         }
     }
 
-    async fn confirm(&self, order: OrderView, committed: Vec<OrderLineRequest>) -> Outcome {
-        let path = format!("/orders/{}/confirm", order.order_id);
-        let body = ConfirmOrderRequest { items: committed };
-        match self.orders.post(&path, Some(&body), &[]).await {
-            Ok(answer) if answer.status.is_success() => match answer.json::<OrderView>() {
-                Some(confirmed) => Outcome::Confirmed(confirmed),
-                None => Outcome::Pending(order),
-            },
-            Ok(answer) if answer.status == axum::http::StatusCode::CONFLICT => {
-                // Decided meanwhile: confirmed by the commit's event, or cancelled (by the
-                // client or the timeout: the inventory then gives the units back).
-                // A refused confirmation of an undecided order (its lines and the
-                // commit's differ) proves nothing: the event path finds out.
-                let current = self.current(&order).await;
-                match current.status.as_str() {
-                    "CONFIRMED" => Outcome::Confirmed(current),
-                    "CANCELLED" => Outcome::Cancelled(current),
-                    _ => self.hand_over(current).await,
-                }
+    async fn commit(&self, order: Order) -> Outcome {
+        match self.inventory.commit(order.id(), order.lines()).await {
+            Ok(committed) => self.confirm(order, committed).await,
+            Err(InventoryError::Refused(refusal)) => self.refused(order, refusal).await,
+            Err(InventoryError::Unavailable) => {
+                self.hand_over(order, Reason::CommitUncertain).await
+            }
+        }
+    }
+
+    /// Confirms the order with the lines the inventory committed.
+    async fn confirm(&self, order: Order, committed: Vec<OrderLine>) -> Outcome {
+        match self.orders.confirm(order.id(), &committed).await {
+            Ok(confirmed) => Outcome::Confirmed(confirmed),
+            // Decided meanwhile: confirmed by the commit's event, or cancelled (by the
+            // client or the timeout: the inventory then gives the units back). A refused
+            // confirmation of an undecided order (its lines and the commit's differ)
+            // proves nothing: the event path finds out.
+            Err(OrdersError::Refused(problem)) if problem.status() == StatusCode::CONFLICT => {
+                self.as_decided(order, Reason::ConfirmRefused, Outcome::Cancelled)
+                    .await
             }
             // The lines are committed; if order-service cannot confirm now, the commit's
             // event confirms the order.
-            _ => Outcome::Pending(order),
+            Err(_) => Outcome::Pending(order),
         }
     }
 
-    async fn refused(&self, order: OrderView, answer: Answer) -> Outcome {
-        let problem: Value = answer.json().unwrap_or_default();
-        let code = problem["code"].as_str().unwrap_or_default().to_owned();
+    /// Cancels the order the inventory refused. The refusal is the answer only if the
+    /// order is indeed cancelled now: a client told "refused" must find it `CANCELLED`.
+    async fn refused(&self, order: Order, refusal: InventoryRefusal) -> Outcome {
         let cancel = CancelOrderRequest {
-            reason: Some(format!("reservation refused: {code}")),
-            cause: (code == "stock_lost").then_some(CancelCause::StockLost),
+            reason: Some(format!("reservation refused: {}", refusal.code())),
+            cause: matches!(refusal, InventoryRefusal::StockLost { .. })
+                .then_some(CancelCause::StockLost),
         };
-        let cancelled = self
-            .orders
-            .post(
-                &format!("/orders/{}/cancel", order.order_id),
-                Some(&cancel),
-                &[],
-            )
-            .await
-            .ok()
-            .and_then(|a| a.json::<OrderView>());
-        // The refusal is the answer only if the order is indeed cancelled now. If the
-        // cancel failed, or the event path decided the order meanwhile, answer what the
-        // order is: a client told "refused" must find a CANCELLED order.
-        let order = match cancelled {
-            Some(cancelled) if cancelled.status == "CANCELLED" => cancelled,
-            _ => match self.current(&order).await {
-                current if current.status == "CONFIRMED" => return Outcome::Confirmed(current),
-                current if current.status == "CANCELLED" => current,
-                current => return self.hand_over(current).await,
-            },
-        };
-        match code.as_str() {
-            "insufficient_stock" => Outcome::InsufficientStock {
-                order,
-                shortages: serde_json::from_value(problem["shortages"].clone()).unwrap_or_default(),
-            },
-            "unknown_sku" => Outcome::UnknownSku {
-                order,
-                skus: serde_json::from_value(problem["skus"].clone()).unwrap_or_default(),
-            },
-            "stock_lost" => Outcome::StockLost {
-                order,
-                shortages: serde_json::from_value(problem["shortages"].clone()).unwrap_or_default(),
-            },
+        let answer = move |order| match refusal {
+            InventoryRefusal::InsufficientStock { shortages } => {
+                Outcome::InsufficientStock { order, shortages }
+            }
+            InventoryRefusal::UnknownSku { skus } => Outcome::UnknownSku { order, skus },
+            InventoryRefusal::StockLost { shortages } => Outcome::StockLost { order, shortages },
             _ => Outcome::Cancelled(order),
+        };
+        match self.orders.cancel(order.id(), &cancel).await {
+            Ok(cancelled) if cancelled.status() == OrderStatus::Cancelled => answer(cancelled),
+            // The cancel failed, or the event path decided the order meanwhile.
+            _ => self.as_decided(order, Reason::CancelNotTaken, answer).await,
         }
     }
 
-    async fn hand_over(&self, order: OrderView) -> Outcome {
-        tracing::Span::current().record("path", "event");
-        let path = format!("/orders/{}/handover", order.order_id);
-        match self.orders.post::<()>(&path, None, &[]).await {
-            Ok(answer) if answer.status.is_success() => {
-                Outcome::Pending(answer.json().unwrap_or(order))
-            }
-            Ok(answer) => {
-                tracing::warn!(status = %answer.status, "handover refused; the grace period will pick the order up");
-                Outcome::Pending(order)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "handover failed; the grace period will pick the order up");
-                Outcome::Pending(order)
-            }
+    /// What order-service has decided about `order` by now: confirmed, cancelled (then
+    /// `cancelled` says what to answer), or still open: then handed over for `reason`.
+    async fn as_decided(
+        &self,
+        order: Order,
+        reason: Reason,
+        cancelled: impl FnOnce(Order) -> Outcome,
+    ) -> Outcome {
+        // If order-service cannot say, the order is taken to be as it was: open.
+        let current = self.orders.get(order.id()).await.unwrap_or(order);
+        match current.status() {
+            OrderStatus::Confirmed => Outcome::Confirmed(current),
+            OrderStatus::Cancelled => cancelled(current),
+            OrderStatus::Pending | OrderStatus::Reserved => self.hand_over(current, reason).await,
         }
     }
 
-    async fn current(&self, order: &OrderView) -> OrderView {
-        match self
-            .orders
-            .get(&format!("/orders/{}", order.order_id))
-            .await
-        {
-            Ok(answer) => answer.json().unwrap_or_else(|| order.clone()),
-            Err(CallError::Timeout | CallError::Unreachable(_)) => order.clone(),
-        }
+    async fn hand_over(&self, order: Order, reason: Reason) -> Outcome {
+        Outcome::Pending(handover::hand_over(&self.orders, order, reason).await)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,20 +1,19 @@
 //! Settings, read once from the environment with defaults that work on one machine.
 
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 
 use access::AccessSettings;
 use anyhow::Context;
 use axum::http::HeaderValue;
+use service::settings::Http;
 use settings::{millis, secret, var};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `BIND_ADDR` [127.0.0.1]: loopback unless told otherwise, because without
     /// `API_KEYS` the facade serves anyone who reaches it (and refuses to start on any
-    /// other address).
-    pub bind_addr: IpAddr,
-    /// `PORT` [3000]
-    pub port: u16,
+    /// other address); `PORT` [3000]; `BODY_LIMIT_BYTES` [16384].
+    pub http: Http,
     /// `ORDER_SERVICE_URL` [http://127.0.0.1:3002]
     pub order_service_url: String,
     /// `INVENTORY_API_URL` [http://127.0.0.1:3001]
@@ -29,8 +28,6 @@ pub struct Settings {
     pub breaker_failures: u32,
     /// `BREAKER_OPEN_MS` [5000]: how long the breaker stays open before trying again.
     pub breaker_open: Duration,
-    /// `BODY_LIMIT_BYTES` [16384]
-    pub body_limit_bytes: usize,
     /// `API_KEYS`, `ADMIN_API_KEY`, `RATE_LIMIT_PER_SEC`, `MAX_CONCURRENT_REQUESTS`,
     /// `REQUEST_TIMEOUT_MS`: who may call what, and how much at once (libs/access). Checked
     /// when the application is built, against `bind_addr`.
@@ -47,8 +44,7 @@ pub struct Settings {
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
         let settings = Self {
-            bind_addr: var("BIND_ADDR", "127.0.0.1".parse()?)?,
-            port: var("PORT", 3000)?,
+            http: Http::from_env([127, 0, 0, 1].into(), 3000)?,
             order_service_url: var("ORDER_SERVICE_URL", "http://127.0.0.1:3002".to_owned())?,
             inventory_api_url: var("INVENTORY_API_URL", "http://127.0.0.1:3001".to_owned())?,
             order_service_timeout: millis("ORDER_SERVICE_TIMEOUT_MS", 2000)?,
@@ -56,7 +52,6 @@ impl Settings {
             connect_timeout: millis("CONNECT_TIMEOUT_MS", 300)?,
             breaker_failures: var("BREAKER_FAILURES", 5)?,
             breaker_open: millis("BREAKER_OPEN_MS", 5000)?,
-            body_limit_bytes: var("BODY_LIMIT_BYTES", 16 * 1024)?,
             access: AccessSettings::from_env(),
             inventory_api_key: peer_key("INVENTORY_API_KEY")?,
             order_service_api_key: peer_key("ORDER_SERVICE_API_KEY")?,
@@ -72,8 +67,7 @@ impl Settings {
     /// keys either way (every caller is `anonymous`).
     pub fn for_tests(order_service_url: &str, inventory_api_url: &str) -> Self {
         Self {
-            bind_addr: [127, 0, 0, 1].into(),
-            port: 0,
+            http: Http::for_tests(),
             order_service_url: order_service_url.trim_end_matches('/').to_owned(),
             inventory_api_url: inventory_api_url.trim_end_matches('/').to_owned(),
             order_service_timeout: Duration::from_secs(5),
@@ -81,7 +75,6 @@ impl Settings {
             connect_timeout: Duration::from_millis(300),
             breaker_failures: 3,
             breaker_open: Duration::from_millis(500),
-            body_limit_bytes: 16 * 1024,
             access: AccessSettings::default(),
             inventory_api_key: None,
             order_service_api_key: None,

@@ -5,13 +5,13 @@
 //! - [`application`]: use cases and the `OrderStore` port.
 //! - [`adapters`]: PostgreSQL store, HTTP API, RabbitMQ consumer of inventory events.
 //! - [`saga_timers`]: the worker that hands orders over and times sagas out.
-//! - [`retention`]: the worker that deletes handled-event ids once past their retention.
-//! - [`config`], [`startup`]: settings and wiring.
+//! - [`config`], [`startup`]: settings, and the wiring onto the shared runtime
+//!   (`service`), which also runs the outbox relay, the consumer and the retention of
+//!   handled events.
 
 pub mod adapters;
 pub mod application;
 pub mod config;
 pub mod domain;
-pub mod retention;
 pub mod saga_timers;
 pub mod startup;

@@ -29,7 +29,8 @@ use serde_json::{Map, Value, json};
 
 use super::{ConsumerQueue, JournalQueue, Names};
 
-/// The services' default retry delays (`RETRY_DELAYS_MS` = 1000,2000,4000).
+/// The services' default retry delays (`RETRY_DELAYS_MS` = 1000,2000,4000): what the
+/// services read when it is unset, and what the definitions file declares.
 pub const DEFAULT_RETRY_DELAYS: [Duration; 3] = [
     Duration::from_secs(1),
     Duration::from_secs(2),

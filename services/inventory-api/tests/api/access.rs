@@ -6,10 +6,9 @@
 use std::time::{Duration, Instant};
 
 use access::AccessSettings;
-use inventory_api::{config::Settings, startup::Application};
+use inventory_api::{config::Settings, startup};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio_util::sync::{CancellationToken, DropGuard};
 use wiremock::{
     Mock, MockServer, ResponseTemplate,
     matchers::{any, method},
@@ -86,24 +85,21 @@ async fn post(app: &TestApp, path: &str, key: Option<&str>, body: &Value) -> req
 /// inventory-api with keys in front of a real inventory-service on a fresh database.
 struct Stack {
     app: TestApp,
-    _stop: DropGuard,
+    _service: service::Spawned,
 }
 
 async fn spawn_stack() -> Stack {
     let db = testkit::fresh_database("inventory_api_access").await;
-    let service = inventory_service::startup::Application::build(
+    let service = inventory_service::startup::build(
         inventory_service::config::Settings::for_tests(&db.url, &format!("{}.", db.name)),
     )
     .await
-    .expect("build inventory-service");
-    let upstream = format!("http://127.0.0.1:{}", service.port());
-    let stop = CancellationToken::new();
-    let stopped = stop.clone();
-    tokio::spawn(service.run_until(async move { stopped.cancelled().await }));
-    let app = spawn_app_with(keyed(&upstream, &[])).await;
+    .expect("build inventory-service")
+    .spawn();
+    let app = spawn_app_with(keyed(&service.address, &[])).await;
     let stack = Stack {
         app,
-        _stop: stop.drop_guard(),
+        _service: service,
     };
     let created = post(
         &stack.app,
@@ -334,8 +330,8 @@ async fn a_caller_with_reserve_holds_several_skus_for_itself() {
 #[tokio::test]
 async fn a_facade_on_a_reachable_address_without_keys_refuses_to_build() {
     let mut settings = settings("http://127.0.0.1:1");
-    settings.bind_addr = [0, 0, 0, 0].into();
-    let err = Application::build(settings).await.unwrap_err().to_string();
+    settings.http.bind_addr = [0, 0, 0, 0].into();
+    let err = startup::build(settings).await.unwrap_err().to_string();
     assert!(
         err.contains("API_KEYS is not set")
             && err.contains("0.0.0.0")
@@ -344,8 +340,8 @@ async fn a_facade_on_a_reachable_address_without_keys_refuses_to_build() {
     );
 
     let mut with_keys = keyed("http://127.0.0.1:1", &[]);
-    with_keys.bind_addr = [0, 0, 0, 0].into();
-    assert!(Application::build(with_keys).await.is_ok());
+    with_keys.http.bind_addr = [0, 0, 0, 0].into();
+    assert!(startup::build(with_keys).await.is_ok());
 }
 
 #[tokio::test]
@@ -357,7 +353,7 @@ async fn invalid_access_settings_refuse_to_build_without_repeating_a_key() {
     ] {
         let mut settings = settings("http://127.0.0.1:1");
         settings.access = AccessSettings::default().with(name, value);
-        let err = Application::build(settings).await.unwrap_err().to_string();
+        let err = startup::build(settings).await.unwrap_err().to_string();
         assert!(err.contains(name), "{name}: {err}");
         assert!(!err.contains("tiny"), "{err}");
     }

@@ -1,16 +1,15 @@
 //! Starts inventory-api on a free port against a given upstream, and the assertions
 //! the tests share.
 
-use inventory_api::{config::Settings, startup::Application};
+use inventory_api::{config::Settings, startup};
 use serde_json::Value;
-use tokio::sync::oneshot;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
 
 /// A running inventory-api; stops when dropped.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _stop: oneshot::Sender<()>,
+    _running: service::Spawned,
 }
 
 impl TestApp {
@@ -48,18 +47,14 @@ pub async fn spawn_app(upstream: &str) -> TestApp {
 }
 
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let app = Application::build(settings)
+    let running = startup::build(settings)
         .await
-        .expect("build inventory-api");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
-        let _ = stopped.await;
-    }));
+        .expect("build inventory-api")
+        .spawn();
     TestApp {
-        address,
+        address: running.address.clone(),
         client: reqwest::Client::new(),
-        _stop: stop,
+        _running: running,
     }
 }
 

@@ -5,49 +5,43 @@
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio_util::sync::{CancellationToken, DropGuard};
 
 struct Stack {
     api: String,
     client: reqwest::Client,
-    _stop: DropGuard,
+    /// The services and the facade: each stops when dropped.
+    _running: Vec<service::Spawned>,
 }
 
 /// inventory-service instances (`services` of them, on one database) behind one
 /// inventory-api.
 async fn spawn_stack(services: usize) -> Stack {
     let db = testkit::fresh_database("inventory_api").await;
-    let stop = CancellationToken::new();
-    let mut upstream = None;
+    let mut running = Vec::with_capacity(services + 1);
     for _ in 0..services {
-        let service = inventory_service::startup::Application::build(
+        let service = inventory_service::startup::build(
             inventory_service::config::Settings::for_tests(&db.url, &format!("{}.", db.name)),
         )
         .await
         .expect("build inventory-service");
-        upstream.get_or_insert(service.port());
-        let stopped = stop.clone();
-        tokio::spawn(service.run_until(async move { stopped.cancelled().await }));
+        running.push(service.spawn());
     }
-    let mut settings = inventory_api::config::Settings::for_tests(&format!(
-        "http://127.0.0.1:{}",
-        upstream.unwrap()
-    ));
+    let mut settings = inventory_api::config::Settings::for_tests(&running[0].address);
     settings.upstream_timeout = std::time::Duration::from_secs(10);
     settings.upstream_connect_timeout = std::time::Duration::from_secs(1);
     // Every request of a race is admitted, so they all race (the facade's own default
     // would shed most of a 200-wide burst at once).
     settings.access = settings.access.with("MAX_CONCURRENT_REQUESTS", "256");
-    let api = inventory_api::startup::Application::build(settings)
+    let api = inventory_api::startup::build(settings)
         .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", api.port());
-    let stopped = stop.clone();
-    tokio::spawn(api.run_until(async move { stopped.cancelled().await }));
+        .unwrap()
+        .spawn();
+    let address = api.address.clone();
+    running.push(api);
     Stack {
         api: address,
         client: reqwest::Client::new(),
-        _stop: stop.drop_guard(),
+        _running: running,
     }
 }
 

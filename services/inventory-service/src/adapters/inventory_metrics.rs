@@ -3,10 +3,11 @@
 //!
 //! - `inventory_reservations_total{outcome}`: reservation attempts by answer, `outcome`
 //!   one of `reserved`, `already_held`, `insufficient`, `unknown_sku`, `conflict`,
-//!   `order_cancelled`. Single-SKU reservations are counted by the store (the only place
-//!   that tells a new hold from one already held); whole-order reservations over HTTP by
-//!   their handler; reservations answering an `OrderCreated` event by the store, from
-//!   the answer it commits with the event's inbox record.
+//!   `order_cancelled`. Single-SKU reservations are counted by the measured store (only
+//!   the store's answer tells a new hold from one already held); whole-order
+//!   reservations over HTTP by their handler; reservations answering an `OrderCreated`
+//!   event by the measured store, from the answer committed with the event's inbox
+//!   record (see [`MeasuredStore`](super::measured_store::MeasuredStore)).
 //! - `inventory_replenishments_total` and `inventory_replenished_units_total`: stock
 //!   received, counted by the replenish handler.
 //! - `inventory_active_reservations`: active holds, and `inventory_expiry_lag_seconds`:
@@ -26,8 +27,10 @@ const REPLENISHED_UNITS: &str = "inventory_replenished_units_total";
 const ACTIVE_RESERVATIONS: &str = "inventory_active_reservations";
 const EXPIRY_LAG: &str = "inventory_expiry_lag_seconds";
 
-/// The answer to one reservation attempt, as a metric label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The answer to one reservation attempt, as a metric label (its text form, which
+/// dashboards query: it must not change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ReservationAnswer {
     Reserved,
     /// A repeat of a reservation the order already holds: nothing changed.
@@ -40,17 +43,6 @@ pub enum ReservationAnswer {
 }
 
 impl ReservationAnswer {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reserved => "reserved",
-            Self::AlreadyHeld => "already_held",
-            Self::Insufficient => "insufficient",
-            Self::UnknownSku => "unknown_sku",
-            Self::Conflict => "conflict",
-            Self::OrderCancelled => "order_cancelled",
-        }
-    }
-
     /// The answer the store gave a single-SKU reservation of `requested` units. A hold
     /// already there for the same quantity is an idempotent repeat; for another, the
     /// use case refuses it as a conflict.
@@ -70,32 +62,32 @@ impl ReservationAnswer {
     /// The answer a refusal of a whole-order reservation gives, in the same words as
     /// the `ProductInventoryReservationFailed` event's reason.
     pub fn of_refusal(refusal: &InventoryError) -> Self {
-        match refusal {
-            InventoryError::InsufficientStock(_) => Self::Insufficient,
-            InventoryError::UnknownSku(_) => Self::UnknownSku,
-            InventoryError::OrderCancelled(_) => Self::OrderCancelled,
-            _ => Self::Conflict,
-        }
+        Self::of_failure(&ReservationFailure::of(refusal))
     }
 
     /// The answer an event announces, if it is the answer to a reservation.
     pub fn of_event(event: &InventoryEvent) -> Option<Self> {
-        Some(match event {
-            InventoryEvent::Reserved { .. } => Self::Reserved,
-            InventoryEvent::ReservationFailed { reason, .. } => match reason {
-                ReservationFailure::Insufficient(_) => Self::Insufficient,
-                ReservationFailure::UnknownSku(_) => Self::UnknownSku,
-                ReservationFailure::OrderCancelled => Self::OrderCancelled,
-                ReservationFailure::Conflict => Self::Conflict,
-            },
-            _ => return None,
-        })
+        match event {
+            InventoryEvent::Reserved { .. } => Some(Self::Reserved),
+            InventoryEvent::ReservationFailed { reason, .. } => Some(Self::of_failure(reason)),
+            _ => None,
+        }
+    }
+
+    fn of_failure(reason: &ReservationFailure) -> Self {
+        match reason {
+            ReservationFailure::Insufficient(_) => Self::Insufficient,
+            ReservationFailure::UnknownSku(_) => Self::UnknownSku,
+            ReservationFailure::OrderCancelled => Self::OrderCancelled,
+            ReservationFailure::Conflict => Self::Conflict,
+        }
     }
 }
 
 /// Counts one reservation attempt.
 pub fn reservation(answer: ReservationAnswer) {
-    counter!(RESERVATIONS, "outcome" => answer.as_str()).increment(1);
+    let outcome: &'static str = answer.into();
+    counter!(RESERVATIONS, "outcome" => outcome).increment(1);
 }
 
 /// Counts one replenishment of `qty` units.
@@ -137,7 +129,28 @@ pub fn describe() {
 
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray;
+
     use super::*;
+
+    #[test]
+    fn answers_keep_their_label_names() {
+        let labels: Vec<&str> = ReservationAnswer::VARIANTS
+            .iter()
+            .map(|a| (*a).into())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "reserved",
+                "already_held",
+                "insufficient",
+                "unknown_sku",
+                "conflict",
+                "order_cancelled"
+            ]
+        );
+    }
 
     fn qty(n: i64) -> Quantity {
         Quantity::parse(n).unwrap()

@@ -10,17 +10,14 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use contracts::inventory::MovementsPage;
 
-use uuid::Uuid;
+// Shared with the messaging library: one database holds the outbox, the inbox and the
+// inventory's tables, and one transaction writes them together.
+pub use messaging::{InboxEntry, StoreError};
 
 use crate::domain::{
     Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory,
     Quantity, Reservation, Sku, StockChanges,
 };
-
-/// The store failed (connection, timeout, corrupt row): not the client's fault.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct StoreError(#[from] pub anyhow::Error);
 
 /// A product as stored, with the time of its last change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,14 +47,6 @@ pub enum Scope<'a> {
     Skus(&'a [Sku], Option<&'a OrderId>),
     /// Every SKU the order holds (or held), with its holds.
     Order(&'a OrderId),
-}
-
-/// An event being handled: its id goes into the inbox in the change's transaction.
-#[derive(Debug, Clone, Copy)]
-pub struct InboxEntry<'a> {
-    pub consumer: &'a str,
-    pub event_id: Uuid,
-    pub event_type: &'a str,
 }
 
 /// The answer of a change made for an event.

@@ -67,6 +67,31 @@ pub enum InventoryError {
     StockLimit { sku: Sku, max: i64 },
 }
 
+/// A stored state the domain's invariants refuse: the store holds what the domain never
+/// writes, so it is corrupt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorruptState {
+    #[error(
+        "stored stock of {sku} breaks 0 <= reserved ({reserved}) <= on hand ({on_hand}) <= {max}"
+    )]
+    Stock {
+        sku: Sku,
+        on_hand: i64,
+        reserved: i64,
+        max: i64,
+    },
+    #[error("stored safety stock of {sku} is negative ({safety_stock})")]
+    SafetyStock { sku: Sku, safety_stock: i64 },
+    #[error("stored hold of {sku} for order {order_id} holds {held} of {requested} while {status}")]
+    Hold {
+        order_id: OrderId,
+        sku: Sku,
+        requested: i64,
+        held: i64,
+        status: HoldStatus,
+    },
+}
+
 fn join(skus: &[Sku]) -> String {
     skus.iter().map(Sku::as_str).collect::<Vec<_>>().join(", ")
 }

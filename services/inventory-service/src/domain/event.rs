@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{OrderId, Shortage, Sku};
+use super::{InventoryError, OrderId, Shortage, Sku};
 
 /// Why an order's reservation was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,18 @@ pub enum ReservationFailure {
     Conflict,
 }
 
+impl ReservationFailure {
+    /// The reason a refusal of an order's reservation is announced with.
+    pub fn of(refusal: &InventoryError) -> Self {
+        match refusal {
+            InventoryError::InsufficientStock(shortages) => Self::Insufficient(shortages.clone()),
+            InventoryError::UnknownSku(skus) => Self::UnknownSku(skus.clone()),
+            InventoryError::OrderCancelled(_) => Self::OrderCancelled,
+            _ => Self::Conflict,
+        }
+    }
+}
+
 /// Why an order's commit was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommitFailure {
@@ -21,6 +33,18 @@ pub enum CommitFailure {
     OrderCancelled,
     Conflict,
     UnknownSku,
+}
+
+impl CommitFailure {
+    /// The reason a refusal of an order's commit is announced with.
+    pub fn of(refusal: InventoryError) -> Self {
+        match refusal {
+            InventoryError::StockLost(shortages) => Self::StockLost(shortages),
+            InventoryError::OrderCancelled(_) => Self::OrderCancelled,
+            InventoryError::UnknownSku(_) => Self::UnknownSku,
+            _ => Self::Conflict,
+        }
+    }
 }
 
 /// A fact about a hold says whose hold it is (`saga`): the saga's holds are announced to

@@ -30,11 +30,11 @@ pub fn expire_due(
     let mut changed = BTreeSet::new();
     let mut expired = StockChanges::default();
     for hold in holds {
-        let sku = hold.sku.clone();
+        let sku = hold.sku().clone();
         let product = products
             .remove(&sku)
             .ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]))?;
-        let mut stock = LockedStock::new(Some(hold.order_id.clone()), false, [product], [hold]);
+        let mut stock = LockedStock::new(Some(hold.order_id().clone()), false, [product], [hold]);
         let done = stock.expire(&sku, now)?;
         products.insert(
             sku.clone(),
@@ -92,12 +92,12 @@ mod tests {
     ) -> (Vec<ProductInventory>, StockChanges) {
         let mut all = StockChanges::default();
         for h in holds {
-            let p = products.remove(&h.sku).unwrap();
+            let p = products.remove(h.sku()).unwrap();
             let mut stock =
-                LockedStock::new(Some(h.order_id.clone()), false, [p.clone()], [h.clone()]);
-            stock.expire(&h.sku, now()).unwrap();
+                LockedStock::new(Some(h.order_id().clone()), false, [p.clone()], [h.clone()]);
+            stock.expire(h.sku(), now()).unwrap();
             let c = stock.into_changes();
-            products.insert(h.sku.clone(), c.products.first().cloned().unwrap_or(p));
+            products.insert(h.sku().clone(), c.products.first().cloned().unwrap_or(p));
             absorb(&mut all, c);
         }
         (products.into_values().collect(), all)
@@ -141,7 +141,7 @@ mod tests {
             batch
                 .holds
                 .iter()
-                .all(|h| h.status == HoldStatus::Expired && h.held == 0)
+                .all(|h| h.status() == HoldStatus::Expired && h.held() == 0)
         );
         assert!(
             batch
@@ -159,10 +159,9 @@ mod tests {
     #[test]
     fn a_hold_no_longer_active_is_left_alone() {
         let mut committed = hold("o-1", "AAA-0001-AA", 4, now());
-        committed.status = HoldStatus::Committed;
+        committed.commit().unwrap();
         let mut released = hold("o-2", "AAA-0001-AA", 2, now());
-        released.status = HoldStatus::Released;
-        released.held = 0;
+        released.release(None).unwrap();
         let changes = expire_due(
             [product("AAA-0001-AA", 10, 4)],
             [committed, released],

@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    Actor, CommitFailure, HoldStatus, InventoryError, InventoryEvent, Movement, MovementKind,
-    OrderId, ProductInventory, Quantity, Reservation, ReservationFailure, Sku,
+    Actor, Cancelled, CommitFailure, HoldStatus, InventoryError, InventoryEvent, Movement, OrderId,
+    ProductInventory, Quantity, Reservation, ReservationFailure, Sku,
 };
 
 /// The name movements carry when a hold ran out.
@@ -69,8 +69,8 @@ impl LockedStock {
             products: products.into_iter().map(|p| (p.sku().clone(), p)).collect(),
             holds: holds
                 .into_iter()
-                .filter(|h| Some(&h.order_id) == order_id.as_ref())
-                .map(|h| (h.sku.clone(), h))
+                .filter(|h| Some(h.order_id()) == order_id.as_ref())
+                .map(|h| (h.sku().clone(), h))
                 .collect(),
             order_id,
             order_cancelled,
@@ -88,6 +88,11 @@ impl LockedStock {
 
     pub fn hold(&self, sku: &Sku) -> Option<&Reservation> {
         self.holds.get(sku)
+    }
+
+    /// The events this change has produced so far.
+    pub fn events(&self) -> &[InventoryEvent] {
+        &self.events
     }
 
     pub fn into_changes(mut self) -> StockChanges {
@@ -138,12 +143,12 @@ impl LockedStock {
                 may_touch(actor, hold)?;
             }
             match self.holds.get(sku) {
-                Some(hold) if hold.requested == *qty => {}
+                Some(hold) if hold.requested() == *qty => {}
                 Some(hold) => {
                     return Err(InventoryError::HoldConflict {
                         order_id,
                         sku: sku.clone(),
-                        held_for: hold.requested.get(),
+                        held_for: hold.requested().get(),
                         requested: qty.get(),
                     });
                 }
@@ -200,21 +205,12 @@ impl LockedStock {
         match self.reserve_all(lines, expires_at, saga) {
             // A hold this order had but gave back (released, expired) holds nothing:
             // announcing it as reserved would confirm an order with no stock behind it.
-            Ok(holds)
-                if holds
-                    .iter()
-                    .any(|h| matches!(h.status, HoldStatus::Released | HoldStatus::Expired)) =>
-            {
+            Ok(holds) if holds.iter().any(Reservation::is_given_back) => {
                 let gone = holds
                     .iter()
-                    .find(|h| matches!(h.status, HoldStatus::Released | HoldStatus::Expired))
+                    .find(|h| h.is_given_back())
                     .expect("checked above");
-                let refusal = InventoryError::ReservationNotActive {
-                    order_id: gone.order_id.clone(),
-                    sku: gone.sku.clone(),
-                    status: gone.status,
-                };
-                self.announce_failure(&refusal, saga.is_saga());
+                self.announce_failure(&not_active(gone), saga.is_saga());
             }
             Ok(holds) => {
                 let announced = self.events[before..]
@@ -232,12 +228,16 @@ impl LockedStock {
         let Some(order_id) = self.order_id.clone() else {
             return;
         };
-        let expires_at = holds.iter().map(|h| h.expires_at).min().unwrap_or_default();
+        let expires_at = holds
+            .iter()
+            .map(Reservation::expires_at)
+            .min()
+            .unwrap_or_default();
         self.events.push(InventoryEvent::Reserved {
             order_id,
             items: holds
                 .iter()
-                .map(|h| (h.sku.clone(), h.requested.get()))
+                .map(|h| (h.sku().clone(), h.requested().get()))
                 .collect(),
             expires_at,
             saga,
@@ -248,17 +248,9 @@ impl LockedStock {
         let Some(order_id) = self.order_id.clone() else {
             return;
         };
-        let reason = match refusal {
-            InventoryError::InsufficientStock(shortages) => {
-                ReservationFailure::Insufficient(shortages.clone())
-            }
-            InventoryError::UnknownSku(skus) => ReservationFailure::UnknownSku(skus.clone()),
-            InventoryError::OrderCancelled(_) => ReservationFailure::OrderCancelled,
-            _ => ReservationFailure::Conflict,
-        };
         self.events.push(InventoryEvent::ReservationFailed {
             order_id,
-            reason,
+            reason: ReservationFailure::of(refusal),
             saga,
         });
     }
@@ -272,16 +264,23 @@ impl LockedStock {
         actor: &Actor,
     ) -> Result<(), InventoryError> {
         self.known(sku)?;
-        if let Some(hold) = self.holds.get(sku) {
-            may_touch(actor, hold)?;
-        }
-        if let Some((order_id, qty)) = self.release_hold(sku, up_to, actor) {
-            self.events.push(InventoryEvent::Released {
-                order_id,
-                items: vec![(sku.clone(), qty)],
-                saga: actor.is_saga(),
-            });
-        }
+        let Some(hold) = self.holds.get_mut(sku) else {
+            return Ok(());
+        };
+        may_touch(actor, hold)?;
+        // Not active: nothing is held, so nothing to release.
+        let Ok(given) = hold.release(up_to) else {
+            return Ok(());
+        };
+        let order_id = hold.order_id().clone();
+        let product = self.products.get_mut(sku).expect("known");
+        let movement = product.unreserve(given, &order_id);
+        self.changed(sku, movement, actor);
+        self.events.push(InventoryEvent::Released {
+            order_id,
+            items: vec![(sku.clone(), given.qty)],
+            saga: actor.is_saga(),
+        });
         Ok(())
     }
 
@@ -299,17 +298,26 @@ impl LockedStock {
         let skus: Vec<Sku> = self
             .holds
             .values()
-            .filter(|h| saga.may_touch(&h.owner).is_ok())
-            .map(|h| h.sku.clone())
+            .filter(|h| saga.may_touch(h.owner()).is_ok())
+            .map(|h| h.sku().clone())
             .collect();
         let mut items = Vec::new();
         for sku in skus {
-            let released = match self.holds[&sku].status {
-                HoldStatus::Active => self.release_hold(&sku, None, saga).map(|(_, q)| q),
-                HoldStatus::Committed => Some(self.return_hold(&sku, saga)),
-                HoldStatus::Released | HoldStatus::Expired => None,
+            let (Some(hold), Some(product)) =
+                (self.holds.get_mut(&sku), self.products.get_mut(&sku))
+            else {
+                continue;
             };
-            items.extend(released.map(|qty| (sku, qty)));
+            // Released or expired: it gave its units back already.
+            let Ok(cancelled) = hold.cancel() else {
+                continue;
+            };
+            let (movement, qty) = match cancelled {
+                Cancelled::Released(given) => (product.unreserve(given, &order_id), given.qty),
+                Cancelled::Returned(qty) => (product.restock(qty, &order_id), qty),
+            };
+            self.changed(&sku, movement, saga);
+            items.push((sku, qty));
         }
         let total = items.iter().map(|(_, q)| q).sum();
         if !items.is_empty() {
@@ -333,7 +341,7 @@ impl LockedStock {
             });
         };
         may_touch(actor, hold)?;
-        match hold.status {
+        match hold.status() {
             HoldStatus::Committed => Ok(()),
             HoldStatus::Active => {
                 let qty = self.commit_hold(sku, actor);
@@ -344,11 +352,7 @@ impl LockedStock {
                 });
                 Ok(())
             }
-            status => Err(InventoryError::ReservationNotActive {
-                order_id,
-                sku: sku.clone(),
-                status,
-            }),
+            _ => Err(not_active(hold)),
         }
     }
 
@@ -385,17 +389,17 @@ impl LockedStock {
             let need = match self.holds.get(sku) {
                 Some(hold) => {
                     may_touch(saga, hold)?;
-                    if hold.requested != *qty {
+                    if hold.requested() != *qty {
                         return Err(InventoryError::HoldConflict {
                             order_id,
                             sku: sku.clone(),
-                            held_for: hold.requested.get(),
+                            held_for: hold.requested().get(),
                             requested: qty.get(),
                         });
                     }
-                    match hold.status {
+                    match hold.status() {
                         HoldStatus::Committed => continue,
-                        HoldStatus::Active => qty.get() - hold.held,
+                        HoldStatus::Active => qty.get() - hold.held(),
                         HoldStatus::Released | HoldStatus::Expired => qty.get(),
                     }
                 }
@@ -423,11 +427,9 @@ impl LockedStock {
                 thresholds.extend(product.threshold_events(&movement));
                 self.record(movement, saga);
                 match self.holds.get_mut(sku) {
-                    Some(hold) if hold.is_active() => hold.held += need.get(),
-                    Some(hold) => {
-                        hold.held = need.get();
-                        hold.status = HoldStatus::Active;
-                    }
+                    Some(hold) => hold
+                        .retake(need)
+                        .expect("a hold not committed takes back what it lacks"),
                     None => {
                         let hold = Reservation::new(
                             order_id.clone(),
@@ -479,14 +481,10 @@ impl LockedStock {
                 }
             }
             Err(refusal) => {
-                let reason = match refusal {
-                    InventoryError::StockLost(shortages) => CommitFailure::StockLost(shortages),
-                    InventoryError::OrderCancelled(_) => CommitFailure::OrderCancelled,
-                    InventoryError::UnknownSku(_) => CommitFailure::UnknownSku,
-                    _ => CommitFailure::Conflict,
-                };
-                self.events
-                    .push(InventoryEvent::CommitFailed { order_id, reason });
+                self.events.push(InventoryEvent::CommitFailed {
+                    order_id,
+                    reason: CommitFailure::of(refusal),
+                });
             }
         }
     }
@@ -495,22 +493,21 @@ impl LockedStock {
     /// whether it expired.
     pub fn expire(&mut self, sku: &Sku, now: DateTime<Utc>) -> Result<bool, InventoryError> {
         self.known(sku)?;
-        let Some(hold) = self.holds.get_mut(sku).filter(|h| h.is_due(now)) else {
+        // Not active, or not due yet: nothing expires.
+        let Some(hold) = self.holds.get_mut(sku) else {
             return Ok(false);
         };
-        let qty = hold.held;
-        hold.held = 0;
-        hold.status = HoldStatus::Expired;
-        let order_id = hold.order_id.clone();
-        let saga = hold.owner.is_saga();
-        self.changed_holds.insert(sku.clone());
+        let Ok(given) = hold.expire(now) else {
+            return Ok(false);
+        };
+        let order_id = hold.order_id().clone();
+        let saga = hold.owner().is_saga();
         let product = self.products.get_mut(sku).expect("known");
-        let movement = product.unreserve(qty, MovementKind::Expired, &order_id);
-        self.record(movement, &Actor::system(EXPIRY, false));
-        self.changed_products.insert(sku.clone());
+        let movement = product.unreserve(given, &order_id);
+        self.changed(sku, movement, &Actor::system(EXPIRY, false));
         self.events.push(InventoryEvent::ReservationExpired {
             order_id,
-            items: vec![(sku.clone(), qty)],
+            items: vec![(sku.clone(), given.qty)],
             saga,
         });
         Ok(true)
@@ -537,61 +534,25 @@ impl LockedStock {
         Ok(())
     }
 
-    /// Releases up to `up_to` of an active hold; `None` when nothing was held.
-    fn release_hold(
-        &mut self,
-        sku: &Sku,
-        up_to: Option<Quantity>,
-        actor: &Actor,
-    ) -> Option<(OrderId, i64)> {
-        let hold = self.holds.get_mut(sku).filter(|h| h.is_active())?;
-        let qty = up_to.map_or(hold.held, |q| q.get().min(hold.held));
-        hold.held -= qty;
-        if hold.held == 0 {
-            hold.status = HoldStatus::Released;
-        }
-        let order_id = hold.order_id.clone();
-        self.changed_holds.insert(sku.clone());
-        let product = self.products.get_mut(sku)?;
-        let movement = product.unreserve(qty, MovementKind::Released, &order_id);
-        self.record(movement, actor);
-        self.changed_products.insert(sku.clone());
-        Some((order_id, qty))
-    }
-
-    /// Puts a committed hold's units back on sale; returns how many.
-    fn return_hold(&mut self, sku: &Sku, actor: &Actor) -> i64 {
-        let hold = self.holds.get_mut(sku).expect("caller checked");
-        let qty = hold.held;
-        hold.held = 0;
-        hold.status = HoldStatus::Released;
-        let order_id = hold.order_id.clone();
-        self.changed_holds.insert(sku.clone());
-        let product = self
-            .products
-            .get_mut(sku)
-            .expect("a hold's product is loaded");
-        let movement = product.restock(qty, &order_id);
-        self.record(movement, actor);
-        self.changed_products.insert(sku.clone());
-        qty
-    }
-
     /// Commits an active hold; returns the units committed.
     fn commit_hold(&mut self, sku: &Sku, actor: &Actor) -> i64 {
         let hold = self.holds.get_mut(sku).expect("caller checked");
-        hold.status = HoldStatus::Committed;
-        let qty = hold.held;
-        let order_id = hold.order_id.clone();
-        self.changed_holds.insert(sku.clone());
+        let qty = hold.commit().expect("caller checked the hold is active");
+        let order_id = hold.order_id().clone();
         let product = self
             .products
             .get_mut(sku)
             .expect("a hold's product is loaded");
         let movement = product.commit(qty, &order_id);
-        self.record(movement, actor);
-        self.changed_products.insert(sku.clone());
+        self.changed(sku, movement, actor);
         qty
+    }
+
+    /// Notes that the hold on `sku` and its product changed, by `movement`.
+    fn changed(&mut self, sku: &Sku, movement: Movement, actor: &Actor) {
+        self.changed_holds.insert(sku.clone());
+        self.changed_products.insert(sku.clone());
+        self.record(movement, actor);
     }
 
     /// Adds a movement to the trail, with who made it.
@@ -620,18 +581,27 @@ impl LockedStock {
 /// An actor may touch only the holds it owns (see [`Actor::may_touch`]).
 fn may_touch(actor: &Actor, hold: &Reservation) -> Result<(), InventoryError> {
     actor
-        .may_touch(&hold.owner)
+        .may_touch(hold.owner())
         .map_err(|denied| InventoryError::HoldNotYours {
-            order_id: hold.order_id.clone(),
-            sku: hold.sku.clone(),
+            order_id: hold.order_id().clone(),
+            sku: hold.sku().clone(),
             denied,
         })
+}
+
+/// The refusal of a command that needs `hold` active.
+fn not_active(hold: &Reservation) -> InventoryError {
+    InventoryError::ReservationNotActive {
+        order_id: hold.order_id().clone(),
+        sku: hold.sku().clone(),
+        status: hold.status(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Denied;
+    use crate::domain::{Denied, MovementKind};
     use contracts::StockLevel;
 
     fn sku(s: &str) -> Sku {
@@ -714,7 +684,7 @@ mod tests {
         let holds = s
             .reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now(), &shop())
             .unwrap();
-        assert_eq!(holds[0].held, 2);
+        assert_eq!(holds[0].held(), 2);
         assert!(s.into_changes().movements.is_empty());
     }
 
@@ -755,12 +725,12 @@ mod tests {
             .unwrap();
         s.release(&sku("AAA-0001-AA"), Some(qty(3)), &shop())
             .unwrap();
-        assert_eq!(s.hold(&sku("AAA-0001-AA")).unwrap().held, 2);
+        assert_eq!(s.hold(&sku("AAA-0001-AA")).unwrap().held(), 2);
         assert_eq!(s.product(&sku("AAA-0001-AA")).unwrap().reserved(), 2);
         s.release(&sku("AAA-0001-AA"), Some(qty(9)), &shop())
             .unwrap();
         assert_eq!(
-            s.hold(&sku("AAA-0001-AA")).unwrap().status,
+            s.hold(&sku("AAA-0001-AA")).unwrap().status(),
             HoldStatus::Released
         );
         s.release(&sku("AAA-0001-AA"), None, &shop()).unwrap();
@@ -846,7 +816,7 @@ mod tests {
     fn committed(s: &LockedStock, name: &str) -> (i64, i64, HoldStatus) {
         let p = s.product(&sku(name)).unwrap();
         let h = s.hold(&sku(name)).unwrap();
-        (p.on_hand(), p.reserved(), h.status)
+        (p.on_hand(), p.reserved(), h.status())
     }
 
     #[test]
@@ -886,7 +856,7 @@ mod tests {
         assert!(s.expire(&sku("AAA-0001-AA"), now()).unwrap());
         s.commit_lines(&line, now(), &saga()).unwrap();
         assert_eq!(committed(&s, "AAA-0001-AA"), (6, 0, HoldStatus::Committed));
-        assert_eq!(s.hold(&sku("AAA-0001-AA")).unwrap().held, 4);
+        assert_eq!(s.hold(&sku("AAA-0001-AA")).unwrap().held(), 4);
         let kinds: Vec<MovementKind> = s.into_changes().movements.iter().map(|m| m.kind).collect();
         assert_eq!(
             kinds,

@@ -13,10 +13,10 @@ mod product_inventory;
 mod reservation;
 
 pub use contracts::{Actor, Denied, OrderId, Quantity, Sku, StockLevel};
-pub use error::{InventoryError, Shortage};
+pub use error::{CorruptState, InventoryError, Shortage};
 pub use event::{CommitFailure, InventoryEvent, ReservationFailure};
 pub use expiry::expire_due;
 pub use locked_stock::{LockedStock, StockChanges};
 pub use movement::{Movement, MovementKind};
 pub use product_inventory::ProductInventory;
-pub use reservation::{HoldStatus, Reservation};
+pub use reservation::{Cancelled, GivenBack, HoldError, HoldStatus, ReleaseCause, Reservation};

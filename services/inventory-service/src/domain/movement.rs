@@ -2,12 +2,22 @@
 //! reserved writes exactly one, carrying the state after it, so replaying the trail of
 //! a SKU gives its current stock.
 
-use std::fmt;
-use std::str::FromStr;
-
 use super::{OrderId, Sku};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a movement did. The text form is stored and published: it must not change.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum MovementKind {
     Created,
     Reserved,
@@ -18,42 +28,6 @@ pub enum MovementKind {
     /// Committed units put back on sale: the order they were committed for was
     /// cancelled before it was confirmed (the commit's compensation).
     Returned,
-}
-
-impl MovementKind {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Reserved => "reserved",
-            Self::Released => "released",
-            Self::Committed => "committed",
-            Self::Replenished => "replenished",
-            Self::Expired => "expired",
-            Self::Returned => "returned",
-        }
-    }
-}
-
-impl fmt::Display for MovementKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MovementKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "created" => Self::Created,
-            "reserved" => Self::Reserved,
-            "released" => Self::Released,
-            "committed" => Self::Committed,
-            "replenished" => Self::Replenished,
-            "expired" => Self::Expired,
-            "returned" => Self::Returned,
-            other => return Err(format!("unknown movement kind {other:?}")),
-        })
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,4 +44,32 @@ pub struct Movement {
     pub crossed_below_safety_stock: bool,
     /// Who made the change (a caller's name, `saga`, `expiry`); set by the command.
     pub actor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    use super::*;
+
+    #[test]
+    fn kinds_keep_their_stored_names() {
+        let names: Vec<&str> = MovementKind::VARIANTS.iter().map(|k| (*k).into()).collect();
+        assert_eq!(
+            names,
+            [
+                "created",
+                "reserved",
+                "released",
+                "committed",
+                "replenished",
+                "expired",
+                "returned"
+            ]
+        );
+        for kind in MovementKind::VARIANTS {
+            assert_eq!(kind.to_string().parse::<MovementKind>(), Ok(*kind));
+        }
+        assert!("adjusted".parse::<MovementKind>().is_err());
+    }
 }

@@ -5,8 +5,8 @@
 //! Each change returns the `Movement` that records it.
 
 use super::{
-    InventoryError, InventoryEvent, Movement, MovementKind, OrderId, Quantity, Shortage, Sku,
-    StockLevel,
+    CorruptState, GivenBack, InventoryError, InventoryEvent, Movement, MovementKind, OrderId,
+    Quantity, Shortage, Sku, StockLevel,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,14 +48,17 @@ impl ProductInventory {
         reserved: i64,
         safety_stock: i64,
         version: i64,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, CorruptState> {
         if !(0 <= reserved && reserved <= on_hand && on_hand <= Self::MAX_ON_HAND) {
-            return Err(format!(
-                "stored stock of {sku} breaks 0 <= reserved ({reserved}) <= on hand ({on_hand})"
-            ));
+            return Err(CorruptState::Stock {
+                sku,
+                on_hand,
+                reserved,
+                max: Self::MAX_ON_HAND,
+            });
         }
         if safety_stock < 0 {
-            return Err(format!("stored safety stock of {sku} is negative"));
+            return Err(CorruptState::SafetyStock { sku, safety_stock });
         }
         Ok(Self {
             sku,
@@ -112,17 +115,18 @@ impl ProductInventory {
         Ok(self.movement(MovementKind::Reserved, qty.get(), Some(order_id), crossed))
     }
 
-    /// Gives back `qty` held units (released by the order, or expired).
-    pub(super) fn unreserve(
-        &mut self,
-        qty: i64,
-        kind: MovementKind,
-        order_id: &OrderId,
-    ) -> Movement {
-        debug_assert!(0 < qty && qty <= self.reserved);
-        self.reserved -= qty;
+    /// Takes back the units a hold gave back; the movement says why (released or
+    /// expired).
+    pub(super) fn unreserve(&mut self, given: GivenBack, order_id: &OrderId) -> Movement {
+        debug_assert!(0 < given.qty && given.qty <= self.reserved);
+        self.reserved -= given.qty;
         self.version += 1;
-        self.movement(kind, qty, Some(order_id), false)
+        self.movement(
+            given.cause.movement_kind(),
+            given.qty,
+            Some(order_id),
+            false,
+        )
     }
 
     /// The held units leave the building: on hand and reserved both drop.
@@ -316,8 +320,18 @@ mod tests {
     #[test]
     fn restore_refuses_a_state_that_breaks_the_invariants() {
         let sku = Sku::parse("ABC-1234-AB").unwrap();
-        assert!(ProductInventory::restore(sku.clone(), 1, 2, 0, 1).is_err());
-        assert!(ProductInventory::restore(sku, 1, -1, 0, 1).is_err());
+        assert!(matches!(
+            ProductInventory::restore(sku.clone(), 1, 2, 0, 1),
+            Err(CorruptState::Stock { .. })
+        ));
+        assert!(ProductInventory::restore(sku.clone(), 1, -1, 0, 1).is_err());
+        assert_eq!(
+            ProductInventory::restore(sku.clone(), 1, 0, -1, 1),
+            Err(CorruptState::SafetyStock {
+                sku,
+                safety_stock: -1
+            })
+        );
     }
 
     proptest! {

@@ -224,7 +224,7 @@ async fn events_written_while_the_broker_is_away_are_published_once_when_it_retu
     let db = testkit::fresh_database("inventory").await;
     let prefix = broker_prefix(&db.name);
     let mut settings = inventory_service::config::Settings::for_tests(&db.url, &prefix);
-    settings.amqp_url = "amqp://guest:guest@127.0.0.1:1/%2f".into(); // nothing listens there
+    settings.backbone.amqp_url = "amqp://guest:guest@127.0.0.1:1/%2f".into(); // nothing listens there
     let offline = spawn_with(settings, &db).await;
     offline.create("ABC-1234-AB", 100).await;
     for i in 0..20 {

@@ -13,7 +13,9 @@ use contracts::events::{HoldEvent, ProductInventoryReservationExpired};
 use contracts::inventory::{Release, ReserveAll};
 use contracts::{Actor, OrderId, Quantity, Sku, StockLevel};
 use futures::{StreamExt, stream};
-use inventory_service::adapters::postgres::{PgInventoryStore, StoreSampler, connect};
+use inventory_service::adapters::postgres::{PgInventoryStore, StoreSampler};
+
+use crate::helpers::connect;
 use inventory_service::application::{
     HoldRequest, Inventory, InventoryStore, ReserveOutcome, Sweep,
 };
@@ -24,7 +26,7 @@ use testkit::TestDatabase;
 type Service = Inventory<PgInventoryStore>;
 
 async fn service_on(db: &TestDatabase) -> Service {
-    let pool = connect(&db.url, 8).await.unwrap();
+    let pool = connect(&db.url).await;
     Inventory::new(PgInventoryStore::new(pool), Duration::minutes(15))
 }
 

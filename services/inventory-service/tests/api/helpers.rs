@@ -2,18 +2,18 @@
 //! client that speaks its routes.
 
 use contracts::inventory::{MovementPageView, StockView};
-use inventory_service::{config::Settings, startup::Application};
+use inventory_service::{adapters::postgres::migrator, config::Settings, startup};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
+use sqlx::PgPool;
 use testkit::TestDatabase;
-use tokio_util::sync::{CancellationToken, DropGuard};
 
 #[derive(Debug)]
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: TestDatabase,
-    _stop: DropGuard,
+    _running: service::Spawned,
 }
 
 /// A fresh database and one instance on it.
@@ -27,6 +27,14 @@ pub async fn spawn_on(db: &TestDatabase) -> TestApp {
     spawn_with(Settings::for_tests(&db.url, &broker_prefix(&db.name)), db).await
 }
 
+/// The service's database at `url`, migrated as the service does.
+pub async fn connect(url: &str) -> PgPool {
+    service::Backbone::for_tests(url, "")
+        .connect(&migrator())
+        .await
+        .expect("connect and migrate")
+}
+
 /// Broker names of one test: every instance on one test database shares them.
 pub fn broker_prefix(database: &str) -> String {
     format!("{database}.")
@@ -35,18 +43,15 @@ pub fn broker_prefix(database: &str) -> String {
 pub async fn spawn_with(settings: Settings, db: &TestDatabase) -> TestApp {
     telemetry::init_for_tests();
     declare_topology(&settings).await;
-    let app = Application::build(settings)
+    let running = startup::build(settings)
         .await
-        .expect("build inventory-service");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let stop = CancellationToken::new();
-    let stopped = stop.clone();
-    tokio::spawn(app.run_until(async move { stopped.cancelled().await }));
+        .expect("build inventory-service")
+        .spawn();
     TestApp {
-        address,
+        address: running.address.clone(),
         client: reqwest::Client::new(),
         db: db.clone(),
-        _stop: stop.drop_guard(),
+        _running: running,
     }
 }
 
@@ -153,16 +158,17 @@ pub fn replay(page: &MovementPageView) -> (i64, i64) {
 /// consumers' queues to go to, though no order-service runs here. A test that starts
 /// the service with its broker away on purpose declares nothing.
 async fn declare_topology(settings: &Settings) {
-    let Ok(connection) = lapin::Connection::connect(&settings.amqp_url, Default::default()).await
+    let backbone = &settings.backbone;
+    let Ok(connection) = lapin::Connection::connect(&backbone.amqp_url, Default::default()).await
     else {
         return;
     };
     let channel = connection.create_channel().await.expect("a channel");
     messaging::topology::declare_system(
         &channel,
-        &messaging::Names::new(settings.amqp_name_prefix.clone()),
-        &settings.retry_delays,
-        settings.amqp_queue_expires,
+        &backbone.names(),
+        &backbone.retry_delays,
+        backbone.amqp_queue_expires,
     )
     .await
     .expect("declare the system's queues");

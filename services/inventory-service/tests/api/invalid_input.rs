@@ -237,7 +237,7 @@ async fn malformed_json_missing_content_type_and_oversized_bodies_are_refused() 
 async fn beyond_its_limits_a_request_is_refused_at_once_or_cut_off() {
     let db = testkit::fresh_database("inventory").await;
     let mut settings = Settings::for_tests(&db.url, &broker_prefix(&db.name));
-    settings.load_limits =
+    settings.backbone.load_limits =
         access::LoadLimits::new(1, std::time::Duration::from_millis(500)).unwrap();
     let app = spawn_with(settings, &db).await;
     let stalled = testkit::StalledRequest::start(&app.address, "/inventory").await;

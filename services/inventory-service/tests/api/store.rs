@@ -2,14 +2,16 @@
 
 use chrono::{Duration, Utc};
 use contracts::{OrderId, Quantity, Sku, StockLevel};
-use inventory_service::adapters::postgres::{PgInventoryStore, connect};
+use inventory_service::adapters::postgres::PgInventoryStore;
+
+use crate::helpers::connect;
 use inventory_service::application::{HoldRequest, InventoryStore, ReserveOutcome};
 use inventory_service::domain::{InventoryError, ProductInventory};
 
 #[tokio::test]
 async fn the_sql_reservation_agrees_with_the_domain_rule() {
     let db = testkit::fresh_database("inventory").await;
-    let store = PgInventoryStore::new(connect(&db.url, 2).await.unwrap());
+    let store = PgInventoryStore::new(connect(&db.url).await);
     let sku = Sku::parse("ABC-1234-AB").unwrap();
     let (mut model, created) = ProductInventory::create(
         sku.clone(),

@@ -6,6 +6,7 @@ use problem::Problem;
 use serde_json::{Value, json};
 
 use crate::openapi::ProblemDocument;
+use crate::ports::Orders;
 use crate::startup::AppState;
 
 /// The process is alive.
@@ -31,11 +32,12 @@ pub async fn alive() -> Json<Value> {
     )
 )]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
-    match state.checkout.orders.get("/readyz").await {
-        Ok(answer) if answer.status.is_success() => Ok(Json(json!({ "status": "ready" }))),
-        _ => Err(
+    if state.orders.is_ready().await {
+        Ok(Json(json!({ "status": "ready" })))
+    } else {
+        Err(
             Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "Not ready")
                 .with_detail("order-service is not ready"),
-        ),
+        )
     }
 }

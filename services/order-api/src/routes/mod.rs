@@ -1,6 +1,8 @@
-//! The route table of order-api.
+//! The HTTP surface of order-api: the route table, one file per resource, and
+//! `error`'s mapping of order-service's failures to problems, so that handlers end in `?`.
 
 mod checkout;
+mod error;
 mod health;
 mod orders;
 

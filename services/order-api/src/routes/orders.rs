@@ -1,4 +1,5 @@
-//! `GET /orders/{id}` and `POST /orders/{id}/cancel`, forwarded to order-service.
+//! `GET /orders/{id}` and `POST /orders/{id}/cancel`, answered by order-service through
+//! the [`Orders`] port: the order as it shows it, or its refusal as it phrased it.
 //!
 //! Both check the id (a UUID) and the cancel its caller's scope and its reason before
 //! anything is forwarded: what order-service would store is never refused there, as a
@@ -9,15 +10,15 @@ use axum::{
     body::Bytes,
     extract::{FromRequestParts, Path, State, rejection::BytesRejection},
     http::{StatusCode, request::Parts},
-    response::Response,
 };
+use contracts::OrderId;
 use contracts::orders::{CancelOrderRequest, OrderView};
-use problem::Problem;
+use problem::{Json, Problem};
 use uuid::Uuid;
 
 use crate::openapi::ProblemDocument;
+use crate::ports::Orders;
 use crate::startup::AppState;
-use crate::upstream::{Answer, CallError};
 
 /// An order: status, lines, history of its transitions (with the path that drove each).
 #[utoipa::path(
@@ -33,14 +34,8 @@ use crate::upstream::{Answer, CallError};
 pub async fn get(
     State(state): State<AppState>,
     PathOrderId(id): PathOrderId,
-) -> Result<Response, Problem> {
-    let answer = state
-        .checkout
-        .orders
-        .get(&format!("/orders/{id}"))
-        .await
-        .map_err(unavailable)?;
-    Ok(key_accepted(answer)?.into_response())
+) -> Result<Json<OrderView>, Problem> {
+    Ok(Json(state.orders.get(&id).await?.into_view()))
 }
 
 /// Cancels an order; the inventory releases every hold it has (compensation).
@@ -62,7 +57,7 @@ pub async fn cancel(
     State(state): State<AppState>,
     PathOrderId(id): PathOrderId,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Problem> {
+) -> Result<Json<OrderView>, Problem> {
     caller.require(Scope::Checkout)?;
     let body = body.map_err(unreadable_body)?;
     let request: CancelOrderRequest = if body.iter().all(u8::is_ascii_whitespace) {
@@ -79,20 +74,14 @@ pub async fn cancel(
         cause: None,
         ..request
     };
-    let answer = state
-        .checkout
-        .orders
-        .post(&format!("/orders/{id}/cancel"), Some(&request), &[])
-        .await
-        .map_err(unavailable)?;
-    Ok(key_accepted(answer)?.into_response())
+    Ok(Json(state.orders.cancel(&id, &request).await?.into_view()))
 }
 
 /// The `{id}` path segment as an order id: anything that is not a UUID (including a
 /// segment that is not even text) names no order, so it is a 404 `order_not_found`
 /// problem, never forwarded.
 #[derive(Debug)]
-pub struct PathOrderId(Uuid);
+pub struct PathOrderId(OrderId);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathOrderId {
     type Rejection = Problem;
@@ -103,18 +92,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PathOrderId {
             .await
             .map_err(|_| not_found())?;
         // The raw id is not echoed: it may hold anything, control characters included.
-        Uuid::parse_str(&raw).map(Self).map_err(|_| not_found())
+        // Forwarded in its one canonical spelling, whatever form of UUID the client used.
+        let id = Uuid::parse_str(&raw).map_err(|_| not_found())?;
+        OrderId::parse(&id.to_string())
+            .map(Self)
+            .map_err(|_| not_found())
     }
-}
-
-/// order-service's answer, unless it refused order-api's own key: that is this
-/// deployment's fault, which the client can do nothing about.
-fn key_accepted(answer: Answer) -> Result<Answer, Problem> {
-    if answer.refuses_our_key() {
-        tracing::error!(status = %answer.status, "order-service refused order-api's key: check ORDER_SERVICE_API_KEY");
-        return Err(unavailable_problem());
-    }
-    Ok(answer)
 }
 
 /// A body too large (413) or unreadable (400), as a problem.
@@ -126,18 +109,4 @@ fn unreadable_body(rejection: BytesRejection) -> Problem {
         ("malformed_json", "Malformed JSON")
     };
     Problem::new(status, code, title).with_detail(rejection.body_text())
-}
-
-fn unavailable(e: CallError) -> Problem {
-    tracing::warn!(error = %e, "order-service unreachable");
-    unavailable_problem()
-}
-
-fn unavailable_problem() -> Problem {
-    Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "order_service_unavailable",
-        "Service unavailable",
-    )
-    .with_detail("order-service cannot be reached; retry later")
 }

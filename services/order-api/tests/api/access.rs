@@ -255,8 +255,8 @@ async fn an_order_id_that_is_not_a_uuid_is_a_404_problem_and_never_forwarded() {
 #[tokio::test]
 async fn a_facade_on_a_reachable_address_without_keys_refuses_to_build() {
     let mut settings = Settings::for_tests("http://127.0.0.1:1", "http://127.0.0.1:1");
-    settings.bind_addr = [0, 0, 0, 0].into();
-    let err = order_api::startup::Application::build(settings)
+    settings.http.bind_addr = [0, 0, 0, 0].into();
+    let err = order_api::startup::build(settings)
         .await
         .unwrap_err()
         .to_string();
@@ -264,6 +264,20 @@ async fn a_facade_on_a_reachable_address_without_keys_refuses_to_build() {
         err.contains("API_KEYS is not set") && err.contains("set API_KEYS"),
         "{err}"
     );
+}
+
+/// A cancelled order, as order-service answers a cancellation.
+fn cancelled_order() -> Value {
+    json!({
+        "orderId": ORDER_ID,
+        "status": "CANCELLED",
+        "items": [{"sku": SKU, "qty": 1}],
+        "handedOver": false,
+        "version": 2,
+        "createdAt": "2030-01-01T00:00:00Z",
+        "updatedAt": "2030-01-01T00:00:01Z",
+        "history": [],
+    })
 }
 
 #[tokio::test]
@@ -275,7 +289,7 @@ async fn over_its_rate_a_caller_is_told_when_to_retry() {
         .await;
     Mock::given(method("POST"))
         .and(path(format!("/orders/{ORDER_ID}/cancel")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"orderId": ORDER_ID})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(cancelled_order()))
         .mount(&orders)
         .await;
     let mut settings = keyed_order_api(&orders.uri(), "http://127.0.0.1:1");

@@ -28,25 +28,11 @@ fn free_port() -> u16 {
 }
 
 pub async fn start_inventory_service(settings: inventory_service::config::Settings) -> Running {
-    Running::start(|ready| async move {
-        let app = inventory_service::startup::Application::build(settings)
-            .await
-            .expect("build inventory-service");
-        let _ = ready.send(app.port());
-        let _ = app.run_until(std::future::pending()).await;
-    })
-    .await
+    Running::service(|| inventory_service::startup::build(settings)).await
 }
 
 pub async fn start_order_service(settings: order_service::config::Settings) -> Running {
-    Running::start(|ready| async move {
-        let app = order_service::startup::Application::build(settings)
-            .await
-            .expect("build order-service");
-        let _ = ready.send(app.port());
-        let _ = app.run_until(std::future::pending()).await;
-    })
-    .await
+    Running::service(|| order_service::startup::build(settings)).await
 }
 
 pub async fn start_inventory_api(inventory_service: &str) -> Running {
@@ -56,25 +42,11 @@ pub async fn start_inventory_api(inventory_service: &str) -> Running {
 }
 
 pub async fn start_inventory_api_with(settings: inventory_api::config::Settings) -> Running {
-    Running::start(|ready| async move {
-        let app = inventory_api::startup::Application::build(settings)
-            .await
-            .expect("build inventory-api");
-        let _ = ready.send(app.port());
-        let _ = app.run_until(std::future::pending()).await;
-    })
-    .await
+    Running::service(|| inventory_api::startup::build(settings)).await
 }
 
 pub async fn start_order_api(settings: order_api::config::Settings) -> Running {
-    Running::start(|ready| async move {
-        let app = order_api::startup::Application::build(settings)
-            .await
-            .expect("build order-api");
-        let _ = ready.send(app.port());
-        let _ = app.run_until(std::future::pending()).await;
-    })
-    .await
+    Running::service(|| order_api::startup::build(settings)).await
 }
 
 /// order-service on its own database, sharing `prefix` broker names.
@@ -94,7 +66,7 @@ pub async fn spawn_system() -> System {
     let prefix = format!("{}.", inventory_db.name);
     let mut inventory_settings =
         inventory_service::config::Settings::for_tests(&inventory_db.url, &prefix);
-    inventory_settings.port = free_port();
+    inventory_settings.http.port = free_port();
     let inventory_service = start_inventory_service(inventory_settings.clone()).await;
     let inventory_api = start_inventory_api(&inventory_service.address).await;
     let order_service = order_service_for(&prefix, |_| {}).await;

@@ -20,9 +20,9 @@ pub fn outbox_messages(
         return Vec::new();
     }
     let traceparent = telemetry::current_traceparent();
-    let id = order.id.to_string();
+    let id = order.id().to_string();
     let items: Vec<EventLine> = order
-        .lines
+        .lines()
         .iter()
         .map(|l| EventLine {
             sku: l.sku.to_string(),
@@ -38,7 +38,7 @@ pub fn outbox_messages(
                 traceparent.clone(),
                 OrderCreated {
                     order_id: id.clone(),
-                    customer_id: order.customer_id.clone(),
+                    customer_id: order.customer_id().map(str::to_owned),
                     items: items.clone(),
                     ttl_seconds: None,
                 },
@@ -61,13 +61,13 @@ pub fn outbox_messages(
                     items: items.clone(),
                 },
             ),
-            OrderEvent::Cancelled { reason } => message(
+            OrderEvent::Cancelled(cause) => message(
                 &id,
                 now,
                 traceparent.clone(),
                 OrderCancelled {
                     order_id: id.clone(),
-                    reason: reason.clone(),
+                    reason: cause.to_string(),
                 },
             ),
         })

@@ -10,6 +10,9 @@
 //!   the shop took and could not keep, worth an alert;
 //! - `saga_events_refused_total{event_type}`: inventory events whose lines are not their
 //!   order's, refused without moving the order;
+//! - `saga_events_not_ours_total{event_type}`: inventory events about an order that is not
+//!   this service's (a reservation made straight on the inventory under a client's own
+//!   key, or an unknown id), acknowledged without effect;
 //! - `orders_by_status{status}`: orders in each status, sampled by [`OrderSampler`].
 
 use std::{sync::Once, time::Duration};
@@ -17,22 +20,29 @@ use std::{sync::Once, time::Duration};
 use metrics::{
     Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
 };
+use service::{Pace, Periodic};
 use sqlx::PgPool;
-use tokio::time::{self, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::{Order, OrderStatus};
+use crate::domain::{CancelCause, Cause, CommitFailureReason, Order, OrderStatus, SagaPath};
 
 const DURATION: &str = "saga_duration_seconds";
 const COMPENSATIONS: &str = "saga_compensations_total";
 const BY_STATUS: &str = "orders_by_status";
 const STOCK_LOST: &str = "saga_stock_lost_total";
 const REFUSED: &str = "saga_events_refused_total";
+const NOT_OURS: &str = "saga_events_not_ours_total";
 
 /// Counts an inventory event refused because its lines are not its order's.
 pub fn refused(event_type: &'static str) {
     describe();
     counter!(REFUSED, "event_type" => event_type).increment(1);
+}
+
+/// Counts an inventory event about an order that is not this service's.
+pub fn not_ours(event_type: &'static str) {
+    describe();
+    counter!(NOT_OURS, "event_type" => event_type).increment(1);
 }
 
 /// Records an order that a change has just decided.
@@ -41,31 +51,28 @@ pub fn decided(order: &Order) {
     let Some((took, path)) = order.decided() else {
         return;
     };
-    let outcome = match order.status {
+    let outcome = match order.status() {
         OrderStatus::Confirmed => "confirmed",
         OrderStatus::Cancelled => "cancelled",
         OrderStatus::Pending | OrderStatus::Reserved => return,
     };
     histogram!(DURATION, "path" => path.as_str(), "outcome" => outcome).record(took);
-    if order.status == OrderStatus::Cancelled {
-        let reason = order
-            .history
-            .last()
-            .map(|t| t.reason.as_str())
-            .unwrap_or_default();
-        let reason = if reason == "saga timed out" {
-            "timeout"
-        } else if reason == "reservation expired" {
-            "expired"
-        } else if reason.starts_with("reservation failed") {
-            "refused"
-        } else if reason == crate::application::STOCK_LOST {
+    if let Some(Cause::Cancelled(cause)) = order.history().last().map(|t| &t.cause) {
+        if *cause == CancelCause::CommitFailed(CommitFailureReason::StockLost) {
             counter!(STOCK_LOST, "path" => path.as_str()).increment(1);
-            "stock_lost"
-        } else {
-            "cancelled"
-        };
-        counter!(COMPENSATIONS, "reason" => reason).increment(1);
+        }
+        counter!(COMPENSATIONS, "reason" => compensation(cause)).increment(1);
+    }
+}
+
+/// The `reason` label of a compensation.
+fn compensation(cause: &CancelCause) -> &'static str {
+    match cause {
+        CancelCause::TimedOut => "timeout",
+        CancelCause::HoldExpired => "expired",
+        CancelCause::ReservationFailed(_) => "refused",
+        CancelCause::CommitFailed(CommitFailureReason::StockLost) => "stock_lost",
+        CancelCause::CommitFailed(_) | CancelCause::Requested(_) => "cancelled",
     }
 }
 
@@ -77,32 +84,30 @@ pub struct OrderSampler {
 }
 
 impl OrderSampler {
+    /// Often enough for a 15 s scrape; one cheap query.
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
+
     pub async fn run(self, stop: CancellationToken) {
         describe();
-        let mut tick = time::interval(self.interval);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                _ = tick.tick() => {}
-            }
-            let counts: sqlx::Result<Vec<(String, i64)>> =
-                sqlx::query_as("SELECT status, count(*) FROM orders GROUP BY status")
-                    .fetch_all(&self.pool)
-                    .await;
-            match counts {
-                Ok(counts) => {
-                    for status in OrderStatus::ALL {
-                        let n = counts
-                            .iter()
-                            .find(|(s, _)| s == status.as_str())
-                            .map_or(0, |(_, n)| *n);
-                        gauge!(BY_STATUS, "status" => status.as_str()).set(n as f64);
-                    }
-                }
-                Err(e) => tracing::debug!(error = %e, "orders by status sample failed"),
-            }
+        Periodic::new("order sampler", self.interval)
+            .abandoning_rounds_on_stop()
+            .run(stop, || self.sample())
+            .await;
+    }
+
+    async fn sample(&self) -> sqlx::Result<Pace> {
+        let counts: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, count(*) FROM orders GROUP BY status")
+                .fetch_all(&self.pool)
+                .await?;
+        for status in OrderStatus::ALL {
+            let n = counts
+                .iter()
+                .find(|(s, _)| s == status.as_str())
+                .map_or(0, |(_, n)| *n);
+            gauge!(BY_STATUS, "status" => status.as_str()).set(n as f64);
         }
+        Ok(Pace::Idle)
     }
 }
 
@@ -127,9 +132,20 @@ fn describe() {
             REFUSED,
             "Inventory events refused because their lines are not their order's lines."
         );
+        describe_counter!(
+            NOT_OURS,
+            "Inventory events about an order that is not this service's, acknowledged without effect."
+        );
         // Zero from the start, so an alert on its rate has a series to read.
         for path in ["http", "event"] {
             counter!(STOCK_LOST, "path" => path).absolute(0);
+        }
+        // Every series a dashboard reads exists from the first scrape, at zero.
+        for reason in ["timeout", "expired", "refused", "stock_lost", "cancelled"] {
+            counter!(COMPENSATIONS, "reason" => reason).increment(0);
+        }
+        for path in [SagaPath::Http, SagaPath::Event, SagaPath::Timer] {
+            counter!(STOCK_LOST, "path" => path.as_str()).increment(0);
         }
     });
 }

@@ -1,8 +1,9 @@
 //! Use cases of order-service and the port they need. The HTTP path (order-api's calls)
-//! and the event path (inventory events, saga timers) both land here.
+//! and the event path (inventory events, saga timers) both land here; each loads an
+//! order, calls one of its named changes, and saves it with the events it announces.
 
 mod orders;
 mod ports;
 
-pub use orders::{CONSUMER, Error, Orders, Placed, Reaction, STOCK_LOST};
-pub use ports::{Changed, InboxEntry, Inserted, OrderStore, StoreError};
+pub use orders::{CONSUMER, Error, Orders, Placed, Reaction};
+pub use ports::{Changed, Inserted, OrderStore};

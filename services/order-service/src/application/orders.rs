@@ -2,24 +2,30 @@
 //! it over to the event path; react to inventory events; fire the saga's timers.
 
 use chrono::{DateTime, Duration, Utc};
+use contracts::events::{
+    EventType, ProductInventoryCommitFailed, ProductInventoryCommitted,
+    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
+    ProductInventoryReserved,
+};
 use contracts::orders::CreateOrder;
+use messaging::{InboxEntry, StoreError};
 use uuid::Uuid;
 
-use super::ports::{Changed, InboxEntry, Inserted, OrderStore, StoreError};
-use crate::domain::{Order, OrderError, OrderEvent, OrderLine, Quantity, SagaPath, Sku, Trigger};
+use super::ports::{Changed, Inserted, OrderStore};
+use crate::domain::{
+    CommitFailureReason, Order, OrderError, OrderEvent, OrderId, OrderLine, Quantity,
+    ReservationFailureReason, SagaPath, Sku,
+};
 
 /// Name of the inventory-events consumer in the inbox.
 pub const CONSUMER: &str = "order-service.inventory_events";
-
-/// The reason of an order whose lines could not be committed.
-pub const STOCK_LOST: &str = "stock_lost";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Rejected(#[from] OrderError),
     #[error("order {0} not found")]
-    NotFound(Uuid),
+    NotFound(OrderId),
     #[error("the idempotency key was used for another request")]
     KeyReused,
     #[error(transparent)]
@@ -37,8 +43,11 @@ pub enum Reaction {
     /// Refused: the event's lines are not the order's (e.g. a hold made for the order's id
     /// outside the saga). The order did not move.
     LinesMismatch,
-    /// Not an order of this service, or an event handled before.
+    /// Not an order of this service (an unknown id, or one of a form this service never
+    /// gives): nothing to do here.
     NotOurs,
+    /// Handled before: nothing done again.
+    Duplicate,
 }
 
 /// A placed order, and whether this request placed it (false: an earlier request
@@ -84,7 +93,7 @@ impl<S: OrderStore> Orders<S> {
             .map(|(sku, qty)| OrderLine { sku, qty })
             .collect();
         let order = Order::place(
-            Uuid::now_v7(),
+            new_order_id(),
             cmd.customer_id,
             lines,
             now,
@@ -107,97 +116,72 @@ impl<S: OrderStore> Orders<S> {
         }
     }
 
-    pub async fn get(&self, id: Uuid) -> Result<Order, Error> {
-        self.store.find(id).await?.ok_or(Error::NotFound(id))
+    pub async fn get(&self, id: &OrderId) -> Result<Order, Error> {
+        self.store
+            .find(id)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.clone()))
     }
 
     /// The HTTP path confirms, once the inventory has committed `committed`, which must
     /// be exactly the order's lines. Idempotent.
     pub async fn confirm(
         &self,
-        id: Uuid,
+        id: &OrderId,
         committed: Vec<(Sku, Quantity)>,
         now: DateTime<Utc>,
     ) -> Result<Order, Error> {
-        self.decide(id, None, move |o| {
-            if o.status.is_terminal() {
-                return o.apply(Trigger::Confirm, SagaPath::Http, now);
-            }
-            o.check_lines(&committed)?;
-            o.apply(Trigger::Confirm, SagaPath::Http, now)
-        })
-        .await
+        self.decide(id, move |o| o.confirm(&committed, now)).await
     }
 
     /// A client cancels; the inventory releases what the order holds. Idempotent.
     pub async fn cancel(
         &self,
-        id: Uuid,
+        id: &OrderId,
         reason: String,
         now: DateTime<Utc>,
     ) -> Result<Order, Error> {
-        self.decide(id, None, move |o| {
-            o.apply(Trigger::Cancel { reason }, SagaPath::Http, now)
-        })
-        .await
+        self.decide(id, move |o| o.cancel(reason, now)).await
     }
 
     /// The HTTP path could not commit the order's lines (`stock_lost`): the order is
     /// cancelled and the inventory releases what it still holds. Idempotent.
-    pub async fn stock_lost(&self, id: Uuid, now: DateTime<Utc>) -> Result<Order, Error> {
-        self.decide(id, None, move |o| {
-            o.apply(
-                Trigger::CommitFailed {
-                    reason: STOCK_LOST.to_owned(),
-                },
-                SagaPath::Http,
-                now,
-            )
+    pub async fn stock_lost(&self, id: &OrderId, now: DateTime<Utc>) -> Result<Order, Error> {
+        self.decide(id, move |o| {
+            o.commit_failed(CommitFailureReason::StockLost, SagaPath::Http, now)
         })
         .await
     }
 
     /// The HTTP path gives up: the event path drives the order from now on.
-    pub async fn hand_over(&self, id: Uuid, now: DateTime<Utc>) -> Result<Order, Error> {
-        self.decide(id, None, move |o| o.hand_over(now)).await
+    pub async fn hand_over(&self, id: &OrderId, now: DateTime<Utc>) -> Result<Order, Error> {
+        self.decide(id, move |o| o.hand_over(now)).await
     }
 
-    /// `ProductInventoryReserved`: a handed-over order whose lines are exactly the
-    /// reserved items moves to `RESERVED` and asks for its commit. An order the HTTP path
-    /// still drives is left to it.
+    /// `ProductInventoryReserved`: see [`Order::stock_reserved`].
     pub async fn on_stock_reserved(
         &self,
         event_id: Uuid,
-        id: Uuid,
+        id: &OrderId,
         items: Vec<(Sku, Quantity)>,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
-        self.on_event(event_id, "ProductInventoryReserved", id, move |o| {
-            if !o.is_handed_over() || o.status.is_terminal() {
-                return Ok(Vec::new());
-            }
-            o.check_lines(&items)?;
-            o.apply(Trigger::StockReserved, SagaPath::Event, now)
+        self.on_event(event_id, ProductInventoryReserved::TYPE, id, move |o| {
+            o.stock_reserved(&items, now)
         })
         .await
     }
 
-    /// `ProductInventoryCommitted`: the order's lines left the stock for good; an order
-    /// whose lines they are exactly is confirmed, whichever path drove it (the HTTP path
-    /// may have died between its commit and its confirm).
+    /// `ProductInventoryCommitted`: see [`Order::stock_committed`].
     pub async fn on_stock_committed(
         &self,
         event_id: Uuid,
-        id: Uuid,
+        id: &OrderId,
         items: Vec<(Sku, Quantity)>,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
-        self.on_event(event_id, "ProductInventoryCommitted", id, move |o| {
-            if o.status.is_terminal() {
-                return Ok(Vec::new());
-            }
-            o.check_lines(&items)?;
-            o.apply(Trigger::StockCommitted, SagaPath::Event, now)
+        self.on_event(event_id, ProductInventoryCommitted::TYPE, id, move |o| {
+            o.stock_committed(&items, now)
         })
         .await
     }
@@ -207,86 +191,60 @@ impl<S: OrderStore> Orders<S> {
     pub async fn on_commit_failed(
         &self,
         event_id: Uuid,
-        id: Uuid,
-        reason: String,
+        id: &OrderId,
+        reason: CommitFailureReason,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
-        self.on_event(event_id, "ProductInventoryCommitFailed", id, move |o| {
-            let reason = reason.clone();
-            o.apply(Trigger::CommitFailed { reason }, SagaPath::Event, now)
+        self.on_event(event_id, ProductInventoryCommitFailed::TYPE, id, move |o| {
+            o.commit_failed(reason, SagaPath::Event, now)
         })
         .await
     }
 
-    /// `ProductInventoryReservationFailed`: cancels a handed-over order.
+    /// `ProductInventoryReservationFailed`: see [`Order::reservation_failed`].
     pub async fn on_stock_refused(
         &self,
         event_id: Uuid,
-        id: Uuid,
-        reason: String,
+        id: &OrderId,
+        reason: ReservationFailureReason,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
         self.on_event(
             event_id,
-            "ProductInventoryReservationFailed",
+            ProductInventoryReservationFailed::TYPE,
             id,
-            move |o| {
-                if !o.is_handed_over() {
-                    return Ok(Vec::new());
-                }
-                let reason = reason.clone();
-                o.apply(Trigger::StockRefused { reason }, SagaPath::Event, now)
-            },
+            move |o| o.reservation_failed(reason, now),
         )
         .await
     }
 
-    /// `ProductInventoryReservationExpired`: a pending order whose hold expired is
-    /// cancelled (and its other holds released), whichever path drives it. A `RESERVED`
-    /// order stays: its commit takes the units again.
+    /// `ProductInventoryReservationExpired`: see [`Order::hold_expired`].
     pub async fn on_hold_expired(
         &self,
         event_id: Uuid,
-        id: Uuid,
+        id: &OrderId,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
         self.on_event(
             event_id,
-            "ProductInventoryReservationExpired",
+            ProductInventoryReservationExpired::TYPE,
             id,
-            move |o| o.apply(Trigger::HoldExpired, SagaPath::Event, now),
+            move |o| o.hold_expired(now),
         )
         .await
     }
 
     /// Fires due timers: hands over pending orders whose grace ended, cancels (and so
-    /// compensates) those past their deadline. Returns how many orders it moved.
+    /// compensates) those past their deadline. Each order is decided again under its
+    /// lock, since another instance (or the HTTP path) may have got there first. Returns
+    /// how many orders it took.
     pub async fn fire_timers(&self, now: DateTime<Utc>, batch: i64) -> Result<usize, Error> {
         let mut moved = 0;
         for id in self.store.due_handovers(now, batch).await? {
-            let changed = self
-                .store
-                .change(id, None, move |o| {
-                    // Another instance (or the HTTP path) may have got there first.
-                    if o.handover_at > now || o.status.is_terminal() {
-                        return Ok(Vec::new());
-                    }
-                    o.hand_over(now)
-                })
-                .await?;
-            moved += usize::from(matches!(changed, Changed::Done(Ok(_))));
+            moved += self.fire(&id, move |o| o.hand_over_if_due(now)).await?;
         }
         for id in self.store.due_timeouts(now, batch).await? {
-            let changed = self
-                .store
-                .change(id, None, move |o| {
-                    if o.deadline_at > now {
-                        return Ok(Vec::new());
-                    }
-                    o.apply(Trigger::TimedOut, SagaPath::Timer, now)
-                })
-                .await?;
-            moved += usize::from(matches!(changed, Changed::Done(Ok(_))));
+            moved += self.fire(&id, move |o| o.time_out_if_due(now)).await?;
         }
         Ok(moved)
     }
@@ -295,19 +253,23 @@ impl<S: OrderStore> Orders<S> {
         Ok(self.store.ping().await?)
     }
 
-    async fn decide<F>(
-        &self,
-        id: Uuid,
-        inbox: Option<InboxEntry<'_>>,
-        decide: F,
-    ) -> Result<Order, Error>
+    async fn decide<F>(&self, id: &OrderId, decide: F) -> Result<Order, Error>
     where
         F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
-        match self.store.change(id, inbox, decide).await? {
+        match self.store.change(id, None, decide).await? {
             Changed::Done(outcome) => Ok(outcome?),
-            Changed::NotFound | Changed::Duplicate => Err(Error::NotFound(id)),
+            Changed::NotFound | Changed::Duplicate => Err(Error::NotFound(id.clone())),
         }
+    }
+
+    /// One timer of one order; 1 when the order was there to take.
+    async fn fire<F>(&self, id: &OrderId, decide: F) -> Result<usize, Error>
+    where
+        F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
+    {
+        let changed = self.store.change(id, None, decide).await?;
+        Ok(usize::from(matches!(changed, Changed::Done(Ok(_)))))
     }
 
     /// Takes an inventory event. The decision is first tried on the order as read (one
@@ -325,20 +287,20 @@ impl<S: OrderStore> Orders<S> {
         &self,
         event_id: Uuid,
         event_type: &str,
-        id: Uuid,
+        id: &OrderId,
         decide: F,
     ) -> Result<Reaction, Error>
     where
         F: Fn(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send + Sync,
     {
         // An event about an order this service does not know (e.g. a reservation made
-        // directly on the inventory) is not ours to act on.
+        // directly on the inventory, under a client's own key) is not ours to act on.
         let Some(mut order) = self.store.find(id).await? else {
             return Ok(Reaction::NotOurs);
         };
-        let version = order.version;
+        let version = order.version();
         match decide(&mut order) {
-            Ok(events) if events.is_empty() && order.version == version => {
+            Ok(events) if events.is_empty() && order.version() == version => {
                 return Ok(Reaction::Ignored);
             }
             Err(OrderError::LinesMismatch { .. }) => return Ok(Reaction::LinesMismatch),
@@ -352,9 +314,16 @@ impl<S: OrderStore> Orders<S> {
         Ok(match self.store.change(id, Some(inbox), &decide).await? {
             Changed::Done(Err(OrderError::LinesMismatch { .. })) => Reaction::LinesMismatch,
             Changed::Done(_) => Reaction::Taken,
-            Changed::NotFound | Changed::Duplicate => Reaction::NotOurs,
+            Changed::NotFound => Reaction::NotOurs,
+            Changed::Duplicate => Reaction::Duplicate,
         })
     }
+}
+
+/// A new order's id: a UUID (v7, so ids sort by creation). Only ids of this form are
+/// the service's own: the store keys its orders by them.
+fn new_order_id() -> OrderId {
+    OrderId::parse(&Uuid::now_v7().to_string()).expect("a UUID is a valid order id")
 }
 
 /// What makes two order requests "the same" for an idempotency key.

@@ -5,13 +5,9 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
+use messaging::{InboxEntry, StoreError};
 
-use crate::domain::{Order, OrderError, OrderEvent};
-
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct StoreError(#[from] pub anyhow::Error);
+use crate::domain::{Order, OrderError, OrderEvent, OrderId};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inserted {
@@ -23,19 +19,12 @@ pub enum Inserted {
     },
 }
 
-/// An event being handled: its id goes into the inbox with the change.
-#[derive(Debug, Clone, Copy)]
-pub struct InboxEntry<'a> {
-    pub consumer: &'a str,
-    pub event_id: Uuid,
-    pub event_type: &'a str,
-}
-
 /// What a change came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
     /// The order after the change (unchanged if the decision announced nothing).
     Done(Result<Order, OrderError>),
+    /// No order of this service has the id.
     NotFound,
     /// The event was handled before.
     Duplicate,
@@ -51,14 +40,16 @@ pub trait OrderStore: Send + Sync + 'static {
         fingerprint: &str,
     ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
 
-    fn find(&self, id: Uuid) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;
+    /// The order with `id`; `None` when no order of this service has it (whatever the
+    /// id's form).
+    fn find(&self, id: &OrderId) -> impl Future<Output = Result<Option<Order>, StoreError>> + Send;
 
     /// Locks the order, lets `decide` change it, and saves it with the events it
     /// announces, in one transaction; with `inbox`, records the event id there too (a
     /// handled event changes nothing).
     fn change<F>(
         &self,
-        id: Uuid,
+        id: &OrderId,
         inbox: Option<InboxEntry<'_>>,
         decide: F,
     ) -> impl Future<Output = Result<Changed, StoreError>> + Send
@@ -70,14 +61,14 @@ pub trait OrderStore: Send + Sync + 'static {
         &self,
         now: DateTime<Utc>,
         limit: i64,
-    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<OrderId>, StoreError>> + Send;
 
     /// Pending orders past their saga deadline.
     fn due_timeouts(
         &self,
         now: DateTime<Utc>,
         limit: i64,
-    ) -> impl Future<Output = Result<Vec<Uuid>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<OrderId>, StoreError>> + Send;
 
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -1,9 +1,18 @@
-//! The order domain: the `Order` aggregate and its state machine. Pure rules: no I/O,
-//! no logging, no clock (times come in as arguments).
+//! The order domain: the `Order` aggregate, the causes of its transitions and its state
+//! machine. Pure rules: no I/O, no logging, no clock (times come in as arguments).
+//!
+//! Every rule of the saga lives here: which path may move an order and when, the
+//! handover once the HTTP path's grace is over (`Order::hand_over_if_due`) and the
+//! timeout (`Order::time_out_if_due`). The application loads, calls and saves.
 
+mod cause;
 mod order;
 mod state_machine;
+mod transition;
 
-pub use contracts::{Quantity, Sku};
-pub use order::{Order, OrderError, OrderEvent, OrderLine, SagaPath, Transition};
-pub use state_machine::{OrderStatus, Trigger};
+pub use cause::{CancelCause, Cause, ConfirmCause, UnknownReason};
+pub use contracts::events::{CommitFailureReason, ReservationFailureReason};
+pub use contracts::{OrderId, Quantity, Sku};
+pub use order::{Order, OrderError, OrderEvent, OrderLine, RestoreError, StoredOrder};
+pub use state_machine::OrderStatus;
+pub use transition::{SagaPath, Transition};

@@ -1,65 +1,23 @@
-//! `Order`: lines, customer, status, a history of transitions with reasons, times and
-//! the path that drove each, and a version. The saga's timers are part of it: when the
-//! HTTP path's grace ends (`handover_at`) and when the saga gives up (`deadline_at`).
-
-use std::fmt;
+//! `Order`: lines, customer, status, a history of transitions with their causes, times
+//! and the path that drove each, and a version. The saga's timers are part of it: when
+//! the HTTP path's grace ends (`handover_at`) and when the saga gives up (`deadline_at`).
+//!
+//! Sealed: its fields are read through accessors and change only through the named
+//! changes below, one per thing that can happen to an order, each stating when it
+//! changes nothing. A change that moves the order records its cause in the history and
+//! bumps the version; every change returns the events to announce (none when nothing
+//! changed: a repeat, or a late event about a decided order).
 
 use chrono::{DateTime, Duration, Utc};
-use uuid::Uuid;
+use contracts::events::{CommitFailureReason, ReservationFailureReason};
 
-use super::state_machine::{Next, OrderStatus, Trigger, next};
-use super::{Quantity, Sku};
+use super::state_machine::{Next, OrderStatus, next};
+use super::{CancelCause, Cause, ConfirmCause, OrderId, Quantity, SagaPath, Sku, Transition};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     pub sku: Sku,
     pub qty: Quantity,
-}
-
-/// Which path drove a transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SagaPath {
-    /// order-api's synchronous calls.
-    Http,
-    /// The event-driven saga.
-    Event,
-    /// A timer of the saga (grace over, timeout).
-    Timer,
-}
-
-impl SagaPath {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Event => "event",
-            Self::Timer => "timer",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "http" => Some(Self::Http),
-            "event" => Some(Self::Event),
-            "timer" => Some(Self::Timer),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for SagaPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
-    /// `None` for the creation.
-    pub from: Option<OrderStatus>,
-    pub to: OrderStatus,
-    pub reason: String,
-    pub path: SagaPath,
-    pub at: DateTime<Utc>,
 }
 
 /// What an order announces.
@@ -70,28 +28,40 @@ pub enum OrderEvent {
     /// The order's stock is reserved: the inventory is asked to commit exactly its lines.
     CommitRequested,
     Confirmed,
-    Cancelled {
-        reason: String,
-    },
+    Cancelled(CancelCause),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderError {
     #[error("order {order_id} is {status}: it cannot be {attempted}")]
     InvalidTransition {
-        order_id: Uuid,
+        order_id: OrderId,
         status: OrderStatus,
         attempted: &'static str,
     },
     /// Stock was reserved or committed for other lines than the order's: no proof that
     /// the order has its stock.
     #[error("order {order_id}: the inventory's lines are not the order's lines")]
-    LinesMismatch { order_id: Uuid },
+    LinesMismatch { order_id: OrderId },
 }
 
+/// A stored state that is no order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("stored order {order_id} has no history")]
+    NoHistory { order_id: OrderId },
+    #[error("stored order {order_id} is {status} but its history ends in {last}")]
+    StatusNotHistory {
+        order_id: OrderId,
+        status: OrderStatus,
+        last: OrderStatus,
+    },
+}
+
+/// An order as stored: what [`Order::restore`] rebuilds an order from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Order {
-    pub id: Uuid,
+pub struct StoredOrder {
+    pub id: OrderId,
     pub customer_id: Option<String>,
     pub lines: Vec<OrderLine>,
     pub status: OrderStatus,
@@ -99,18 +69,34 @@ pub struct Order {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// When the event path takes over if the HTTP path has not finished.
     pub handover_at: DateTime<Utc>,
-    /// When the event path took over.
     pub handed_over_at: Option<DateTime<Utc>>,
-    /// When a still-pending order is cancelled and compensated.
     pub deadline_at: DateTime<Utc>,
+}
+
+/// An order. Invariant: its history is never empty and ends in its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    id: OrderId,
+    customer_id: Option<String>,
+    lines: Vec<OrderLine>,
+    status: OrderStatus,
+    history: Vec<Transition>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// When the event path takes over if the HTTP path has not finished.
+    handover_at: DateTime<Utc>,
+    /// When the event path took over.
+    handed_over_at: Option<DateTime<Utc>>,
+    /// When a still-pending order is cancelled and compensated.
+    deadline_at: DateTime<Utc>,
 }
 
 impl Order {
     /// A new `PENDING` order, left to the HTTP path for `grace`, given up after `timeout`.
     pub fn place(
-        id: Uuid,
+        id: OrderId,
         customer_id: Option<String>,
         lines: Vec<OrderLine>,
         now: DateTime<Utc>,
@@ -124,8 +110,7 @@ impl Order {
             status: OrderStatus::Pending,
             history: vec![Transition {
                 from: None,
-                to: OrderStatus::Pending,
-                reason: "placed".into(),
+                cause: Cause::Placed,
                 path: SagaPath::Http,
                 at: now,
             }],
@@ -138,28 +123,140 @@ impl Order {
         }
     }
 
+    /// Rebuilds a stored order, refusing one whose history does not end in its status.
+    pub fn restore(stored: StoredOrder) -> Result<Self, RestoreError> {
+        let Some(last) = stored.history.last() else {
+            return Err(RestoreError::NoHistory {
+                order_id: stored.id,
+            });
+        };
+        if last.to() != stored.status {
+            return Err(RestoreError::StatusNotHistory {
+                last: last.to(),
+                order_id: stored.id,
+                status: stored.status,
+            });
+        }
+        let StoredOrder {
+            id,
+            customer_id,
+            lines,
+            status,
+            history,
+            version,
+            created_at,
+            updated_at,
+            handover_at,
+            handed_over_at,
+            deadline_at,
+        } = stored;
+        Ok(Self {
+            id,
+            customer_id,
+            lines,
+            status,
+            history,
+            version,
+            created_at,
+            updated_at,
+            handover_at,
+            handed_over_at,
+            deadline_at,
+        })
+    }
+
+    pub fn id(&self) -> &OrderId {
+        &self.id
+    }
+    pub fn customer_id(&self) -> Option<&str> {
+        self.customer_id.as_deref()
+    }
+    pub fn lines(&self) -> &[OrderLine] {
+        &self.lines
+    }
+    pub fn status(&self) -> OrderStatus {
+        self.status
+    }
+    pub fn history(&self) -> &[Transition] {
+        &self.history
+    }
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    pub fn handover_at(&self) -> DateTime<Utc> {
+        self.handover_at
+    }
+    pub fn handed_over_at(&self) -> Option<DateTime<Utc>> {
+        self.handed_over_at
+    }
+    pub fn deadline_at(&self) -> DateTime<Utc> {
+        self.deadline_at
+    }
+
     pub fn is_handed_over(&self) -> bool {
         self.handed_over_at.is_some()
     }
 
-    /// Whether `items` are exactly the order's lines (the same SKUs, the same
-    /// quantities, in any order): what a reservation or a commit must cover before it
-    /// moves the order.
-    pub fn has_lines(&self, items: &[(Sku, Quantity)]) -> bool {
-        let mut mine: Vec<(&Sku, Quantity)> = self.lines.iter().map(|l| (&l.sku, l.qty)).collect();
-        let mut theirs: Vec<(&Sku, Quantity)> = items.iter().map(|(s, q)| (s, *q)).collect();
-        mine.sort();
-        theirs.sort();
-        mine == theirs
+    /// How long the order took from placement to its decision, and which path decided.
+    pub fn decided(&self) -> Option<(std::time::Duration, SagaPath)> {
+        let last = self.history.last().filter(|t| t.to().is_terminal())?;
+        Some((
+            (last.at - self.created_at).to_std().unwrap_or_default(),
+            last.path,
+        ))
     }
 
-    /// `has_lines`, as a refusal.
-    pub fn check_lines(&self, items: &[(Sku, Quantity)]) -> Result<(), OrderError> {
-        if self.has_lines(items) {
-            Ok(())
-        } else {
-            Err(OrderError::LinesMismatch { order_id: self.id })
+    /// The HTTP path confirms, once the inventory has committed `committed`, which must
+    /// be exactly the order's lines. A decided order answers as it stands, whatever the
+    /// lines: a repeat changes nothing, a cancelled order cannot be confirmed.
+    pub fn confirm(
+        &mut self,
+        committed: &[(Sku, Quantity)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if !self.status.is_terminal() {
+            self.check_lines(committed)?;
         }
+        self.apply(
+            Cause::Confirmed(ConfirmCause::Committed),
+            SagaPath::Http,
+            now,
+        )
+    }
+
+    /// A client cancels, in its own words; a confirmed order cannot be cancelled.
+    pub fn cancel(
+        &mut self,
+        reason: String,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        self.apply(
+            Cause::Cancelled(CancelCause::Requested(reason)),
+            SagaPath::Http,
+            now,
+        )
+    }
+
+    /// The inventory could not commit the order's lines, as `path` learnt it (the HTTP
+    /// path from its commit call, the event path from `CommitFailed`): cancelled, unless
+    /// decided already.
+    pub fn commit_failed(
+        &mut self,
+        reason: CommitFailureReason,
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        self.apply(
+            Cause::Cancelled(CancelCause::CommitFailed(reason)),
+            path,
+            now,
+        )
     }
 
     /// The event path takes the order over: `OrderCreated` goes out, once. A decided
@@ -176,49 +273,139 @@ impl Order {
         Ok(vec![OrderEvent::Created])
     }
 
-    /// Applies what happened; returns the events to announce (none when nothing
-    /// changed: a repeat, or a late event about a decided order).
-    pub fn apply(
+    /// The handover timer: once the HTTP path's grace is over, an undecided order is
+    /// handed over to the event path. Before that, or once decided, nothing changes.
+    pub fn hand_over_if_due(&mut self, now: DateTime<Utc>) -> Result<Vec<OrderEvent>, OrderError> {
+        if self.handover_at > now || self.status.is_terminal() {
+            return Ok(Vec::new());
+        }
+        self.hand_over(now)
+    }
+
+    /// The saga's timeout: an order still undecided at its deadline is cancelled (and so
+    /// compensated). Before the deadline, or once decided, nothing changes.
+    pub fn time_out_if_due(&mut self, now: DateTime<Utc>) -> Result<Vec<OrderEvent>, OrderError> {
+        if self.deadline_at > now {
+            return Ok(Vec::new());
+        }
+        self.apply(
+            Cause::Cancelled(CancelCause::TimedOut),
+            SagaPath::Timer,
+            now,
+        )
+    }
+
+    /// The inventory reserved `items`: a handed-over order whose lines they are exactly
+    /// moves to `RESERVED` and asks for its commit. An order the HTTP path still drives
+    /// is left to it; a decided one does not move.
+    pub fn stock_reserved(
         &mut self,
-        trigger: Trigger,
+        items: &[(Sku, Quantity)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if !self.is_handed_over() || self.status.is_terminal() {
+            return Ok(Vec::new());
+        }
+        self.check_lines(items)?;
+        self.apply(Cause::StockReserved, SagaPath::Event, now)
+    }
+
+    /// The inventory committed `items`: an undecided order whose lines they are exactly
+    /// is confirmed, whichever path drove it (the HTTP path may have died between its
+    /// commit and its confirm).
+    pub fn stock_committed(
+        &mut self,
+        items: &[(Sku, Quantity)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if self.status.is_terminal() {
+            return Ok(Vec::new());
+        }
+        self.check_lines(items)?;
+        self.apply(
+            Cause::Confirmed(ConfirmCause::StockCommitted),
+            SagaPath::Event,
+            now,
+        )
+    }
+
+    /// The inventory could not reserve: a handed-over pending order is cancelled. An
+    /// order the HTTP path still drives is left to it.
+    pub fn reservation_failed(
+        &mut self,
+        reason: ReservationFailureReason,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        if !self.is_handed_over() {
+            return Ok(Vec::new());
+        }
+        self.apply(
+            Cause::Cancelled(CancelCause::ReservationFailed(reason)),
+            SagaPath::Event,
+            now,
+        )
+    }
+
+    /// A hold of the order expired: a pending order is cancelled, whichever path drives
+    /// it. A `RESERVED` order stays: its commit takes the units again.
+    pub fn hold_expired(&mut self, now: DateTime<Utc>) -> Result<Vec<OrderEvent>, OrderError> {
+        self.apply(
+            Cause::Cancelled(CancelCause::HoldExpired),
+            SagaPath::Event,
+            now,
+        )
+    }
+
+    /// Whether `items` are exactly the order's lines (the same SKUs, the same
+    /// quantities, in any order): what a reservation or a commit must cover before it
+    /// moves the order.
+    fn check_lines(&self, items: &[(Sku, Quantity)]) -> Result<(), OrderError> {
+        let mut mine: Vec<(&Sku, Quantity)> = self.lines.iter().map(|l| (&l.sku, l.qty)).collect();
+        let mut theirs: Vec<(&Sku, Quantity)> = items.iter().map(|(s, q)| (s, *q)).collect();
+        mine.sort();
+        theirs.sort();
+        if mine == theirs {
+            Ok(())
+        } else {
+            Err(OrderError::LinesMismatch {
+                order_id: self.id.clone(),
+            })
+        }
+    }
+
+    /// Moves the order as the state machine says, recording why.
+    fn apply(
+        &mut self,
+        cause: Cause,
         path: SagaPath,
         now: DateTime<Utc>,
     ) -> Result<Vec<OrderEvent>, OrderError> {
-        let to = match next(self.status, &trigger) {
+        let to = match next(self.status, &cause) {
             Next::Stay => return Ok(Vec::new()),
             Next::Invalid => {
-                return Err(self.invalid(match trigger {
-                    Trigger::Confirm | Trigger::StockCommitted => "confirmed",
-                    _ => "cancelled",
+                return Err(self.invalid(match cause {
+                    Cause::Placed => "placed",
+                    Cause::Confirmed(_) => "confirmed",
+                    Cause::StockReserved | Cause::Cancelled(_) => "cancelled",
                 }));
             }
             Next::To(to) => to,
         };
-        let reason = trigger.reason();
+        let events = match &cause {
+            Cause::Placed => Vec::new(),
+            Cause::StockReserved => vec![OrderEvent::CommitRequested],
+            Cause::Confirmed(_) => vec![OrderEvent::Confirmed],
+            Cause::Cancelled(why) => vec![OrderEvent::Cancelled(why.clone())],
+        };
         self.history.push(Transition {
             from: Some(self.status),
-            to,
-            reason: reason.clone(),
+            cause,
             path,
             at: now,
         });
         self.status = to;
         self.touch(now);
-        Ok(match to {
-            OrderStatus::Reserved => vec![OrderEvent::CommitRequested],
-            OrderStatus::Confirmed => vec![OrderEvent::Confirmed],
-            OrderStatus::Cancelled => vec![OrderEvent::Cancelled { reason }],
-            OrderStatus::Pending => Vec::new(),
-        })
-    }
-
-    /// How long the order took from placement to its decision, and which path decided.
-    pub fn decided(&self) -> Option<(std::time::Duration, SagaPath)> {
-        let last = self.history.last().filter(|t| t.to.is_terminal())?;
-        Some((
-            (last.at - self.created_at).to_std().unwrap_or_default(),
-            last.path,
-        ))
+        Ok(events)
     }
 
     fn touch(&mut self, now: DateTime<Utc>) {
@@ -228,7 +415,7 @@ impl Order {
 
     fn invalid(&self, attempted: &'static str) -> OrderError {
         OrderError::InvalidTransition {
-            order_id: self.id,
+            order_id: self.id.clone(),
             status: self.status,
             attempted,
         }
@@ -243,13 +430,26 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
     }
 
+    fn sku() -> Sku {
+        Sku::parse("ABC-1234-AB").unwrap()
+    }
+
+    fn qty(n: i64) -> Quantity {
+        Quantity::parse(n).unwrap()
+    }
+
+    /// The order's own lines, as the inventory names them.
+    fn its_lines() -> Vec<(Sku, Quantity)> {
+        vec![(sku(), qty(2))]
+    }
+
     fn order() -> Order {
         Order::place(
-            Uuid::now_v7(),
+            OrderId::parse("0192f1c3-7a1e-7c3e-9a0b-1f2e3d4c5b6a").unwrap(),
             None,
             vec![OrderLine {
-                sku: Sku::parse("ABC-1234-AB").unwrap(),
-                qty: Quantity::parse(2).unwrap(),
+                sku: sku(),
+                qty: qty(2),
             }],
             now(),
             Duration::seconds(3),
@@ -257,102 +457,125 @@ mod tests {
         )
     }
 
+    fn handed_over() -> Order {
+        let mut o = order();
+        o.hand_over(now()).unwrap();
+        o
+    }
+
+    fn stored(o: &Order) -> StoredOrder {
+        StoredOrder {
+            id: o.id.clone(),
+            customer_id: o.customer_id.clone(),
+            lines: o.lines.clone(),
+            status: o.status,
+            history: o.history.clone(),
+            version: o.version,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            handover_at: o.handover_at,
+            handed_over_at: o.handed_over_at,
+            deadline_at: o.deadline_at,
+        }
+    }
+
     #[test]
     fn a_placed_order_is_pending_with_its_timers() {
         let o = order();
-        assert_eq!(o.status, OrderStatus::Pending);
-        assert_eq!(o.handover_at, now() + Duration::seconds(3));
-        assert_eq!(o.deadline_at, now() + Duration::seconds(300));
-        assert_eq!(o.history.len(), 1);
+        assert_eq!(o.status(), OrderStatus::Pending);
+        assert_eq!(o.handover_at(), now() + Duration::seconds(3));
+        assert_eq!(o.deadline_at(), now() + Duration::seconds(300));
+        assert_eq!(o.history().len(), 1);
+        assert_eq!(o.history()[0].cause, Cause::Placed);
     }
 
     #[test]
     fn confirming_records_the_transition_and_announces_it_once() {
         let mut o = order();
-        let events = o.apply(Trigger::Confirm, SagaPath::Http, now()).unwrap();
+        let events = o.confirm(&its_lines(), now()).unwrap();
         assert_eq!(events, vec![OrderEvent::Confirmed]);
-        assert_eq!(o.status, OrderStatus::Confirmed);
-        assert_eq!(o.history.last().unwrap().path, SagaPath::Http);
-        assert!(
-            o.apply(Trigger::Confirm, SagaPath::Http, now())
-                .unwrap()
-                .is_empty()
+        assert_eq!(o.status(), OrderStatus::Confirmed);
+        let last = o.history().last().unwrap();
+        assert_eq!(
+            (last.path, &last.cause),
+            (SagaPath::Http, &Cause::Confirmed(ConfirmCause::Committed))
         );
-        assert!(
-            o.apply(Trigger::StockReserved, SagaPath::Event, now())
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(o.version, 2);
+        assert!(o.confirm(&its_lines(), now()).unwrap().is_empty());
+        assert!(o.stock_reserved(&its_lines(), now()).unwrap().is_empty());
+        assert_eq!(o.version(), 2);
     }
 
     #[test]
     fn a_reserved_order_asks_for_its_commit_and_is_confirmed_by_it() {
-        let mut o = order();
-        let events = o
-            .apply(Trigger::StockReserved, SagaPath::Event, now())
-            .unwrap();
+        let mut o = handed_over();
+        let events = o.stock_reserved(&its_lines(), now()).unwrap();
         assert_eq!(events, vec![OrderEvent::CommitRequested]);
-        assert_eq!(o.status, OrderStatus::Reserved);
+        assert_eq!(o.status(), OrderStatus::Reserved);
         assert_eq!(o.decided(), None);
-        let events = o
-            .apply(Trigger::StockCommitted, SagaPath::Event, now())
-            .unwrap();
+        let events = o.stock_committed(&its_lines(), now()).unwrap();
         assert_eq!(events, vec![OrderEvent::Confirmed]);
-        assert_eq!(o.status, OrderStatus::Confirmed);
+        assert_eq!(o.status(), OrderStatus::Confirmed);
     }
 
     #[test]
-    fn a_failed_commit_cancels_with_its_reason() {
-        let mut o = order();
-        o.apply(Trigger::StockReserved, SagaPath::Event, now())
-            .unwrap();
+    fn a_failed_commit_cancels_with_its_cause() {
+        let mut o = handed_over();
+        o.stock_reserved(&its_lines(), now()).unwrap();
         let events = o
-            .apply(
-                Trigger::CommitFailed {
-                    reason: "stock_lost".into(),
-                },
-                SagaPath::Event,
-                now(),
-            )
+            .commit_failed(CommitFailureReason::StockLost, SagaPath::Event, now())
             .unwrap();
         assert_eq!(
             events,
-            vec![OrderEvent::Cancelled {
-                reason: "stock_lost".into()
-            }]
+            vec![OrderEvent::Cancelled(CancelCause::CommitFailed(
+                CommitFailureReason::StockLost
+            ))]
         );
+        assert_eq!(o.history().last().unwrap().cause.to_string(), "stock_lost");
     }
 
     #[test]
-    fn only_the_orders_own_lines_match() {
-        let o = order();
-        let sku = Sku::parse("ABC-1234-AB").unwrap();
-        assert!(o.has_lines(&[(sku.clone(), Quantity::parse(2).unwrap())]));
-        assert!(!o.has_lines(&[(sku.clone(), Quantity::parse(1).unwrap())]));
-        assert!(!o.has_lines(&[]));
+    fn only_the_orders_own_lines_move_it() {
         let other = Sku::parse("ABC-1234-AC").unwrap();
-        assert!(!o.has_lines(&[
-            (sku, Quantity::parse(2).unwrap()),
-            (other, Quantity::parse(1).unwrap())
-        ]));
-        assert!(matches!(
-            o.check_lines(&[]),
-            Err(OrderError::LinesMismatch { .. })
-        ));
+        for wrong in [
+            vec![(sku(), qty(1))],
+            vec![],
+            vec![(sku(), qty(2)), (other, qty(1))],
+        ] {
+            let mut o = handed_over();
+            let before = o.clone();
+            assert!(matches!(
+                o.stock_reserved(&wrong, now()),
+                Err(OrderError::LinesMismatch { .. })
+            ));
+            assert!(matches!(
+                o.stock_committed(&wrong, now()),
+                Err(OrderError::LinesMismatch { .. })
+            ));
+            assert!(matches!(
+                o.confirm(&wrong, now()),
+                Err(OrderError::LinesMismatch { .. })
+            ));
+            assert_eq!(o, before);
+        }
+    }
+
+    #[test]
+    fn an_order_the_http_path_drives_ignores_the_inventorys_reservation_answers() {
+        let mut o = order();
+        assert!(o.stock_reserved(&its_lines(), now()).unwrap().is_empty());
+        assert!(
+            o.reservation_failed(ReservationFailureReason::InsufficientStock, now())
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!((o.status(), o.version()), (OrderStatus::Pending, 1));
     }
 
     #[test]
     fn cancelling_a_confirmed_order_is_an_invalid_transition() {
         let mut o = order();
-        o.apply(Trigger::Confirm, SagaPath::Http, now()).unwrap();
-        let err = o
-            .apply(
-                Trigger::Cancel { reason: "x".into() },
-                SagaPath::Http,
-                now(),
-            )
-            .unwrap_err();
+        o.confirm(&its_lines(), now()).unwrap();
+        let err = o.cancel("x".into(), now()).unwrap_err();
         assert!(matches!(
             err,
             OrderError::InvalidTransition {
@@ -363,30 +586,44 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_reservation_cancels_with_its_reason() {
+    fn confirming_a_cancelled_order_is_invalid_whatever_the_lines() {
         let mut o = order();
+        o.cancel(String::new(), now()).unwrap();
+        assert_eq!(o.history().last().unwrap().cause.to_string(), "cancelled");
+        assert!(matches!(
+            o.confirm(&[], now()),
+            Err(OrderError::InvalidTransition {
+                status: OrderStatus::Cancelled,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_refused_reservation_cancels_with_its_reason() {
+        let mut o = handed_over();
         let events = o
-            .apply(
-                Trigger::StockRefused {
-                    reason: "insufficient_stock".into(),
-                },
-                SagaPath::Event,
-                now(),
-            )
+            .reservation_failed(ReservationFailureReason::InsufficientStock, now())
             .unwrap();
-        assert_eq!(
-            events,
-            vec![OrderEvent::Cancelled {
-                reason: "reservation failed: insufficient_stock".into()
-            }]
-        );
+        let cause = CancelCause::ReservationFailed(ReservationFailureReason::InsufficientStock);
+        assert_eq!(cause.to_string(), "reservation failed: insufficient_stock");
+        assert_eq!(events, vec![OrderEvent::Cancelled(cause)]);
         // A late "reserved" after the cancellation changes nothing.
-        assert!(
-            o.apply(Trigger::StockReserved, SagaPath::Event, now())
-                .unwrap()
-                .is_empty()
+        assert!(o.stock_reserved(&its_lines(), now()).unwrap().is_empty());
+        assert_eq!(o.status(), OrderStatus::Cancelled);
+    }
+
+    #[test]
+    fn an_expired_hold_cancels_a_pending_order_but_not_a_reserved_one() {
+        let mut pending = order();
+        assert_eq!(
+            pending.hold_expired(now()).unwrap(),
+            vec![OrderEvent::Cancelled(CancelCause::HoldExpired)]
         );
-        assert_eq!(o.status, OrderStatus::Cancelled);
+        let mut reserved = handed_over();
+        reserved.stock_reserved(&its_lines(), now()).unwrap();
+        assert!(reserved.hold_expired(now()).unwrap().is_empty());
+        assert_eq!(reserved.status(), OrderStatus::Reserved);
     }
 
     #[test]
@@ -394,24 +631,84 @@ mod tests {
         let mut o = order();
         assert_eq!(o.hand_over(now()).unwrap(), vec![OrderEvent::Created]);
         assert!(o.hand_over(now()).unwrap().is_empty());
-        o.apply(Trigger::StockCommitted, SagaPath::Event, now())
-            .unwrap();
+        o.stock_committed(&its_lines(), now()).unwrap();
         assert!(o.hand_over(now()).is_err());
+    }
+
+    #[test]
+    fn the_handover_timer_waits_for_the_grace_and_leaves_decided_orders() {
+        let mut o = order();
+        let early = now() + Duration::seconds(2);
+        assert!(o.hand_over_if_due(early).unwrap().is_empty());
+        assert!(!o.is_handed_over());
+        let due = now() + Duration::seconds(3);
+        assert_eq!(o.hand_over_if_due(due).unwrap(), vec![OrderEvent::Created]);
+        assert_eq!(o.handed_over_at(), Some(due));
+        assert!(o.hand_over_if_due(due).unwrap().is_empty());
+
+        let mut decided = order();
+        decided.cancel("x".into(), now()).unwrap();
+        let before = decided.clone();
+        assert!(decided.hand_over_if_due(due).unwrap().is_empty());
+        assert_eq!(decided, before);
+    }
+
+    #[test]
+    fn the_timeout_cancels_an_undecided_order_at_its_deadline_only() {
+        let mut o = handed_over();
+        o.stock_reserved(&its_lines(), now()).unwrap();
+        let early = now() + Duration::seconds(299);
+        assert!(o.time_out_if_due(early).unwrap().is_empty());
+        assert_eq!(o.status(), OrderStatus::Reserved);
+        let deadline = now() + Duration::seconds(300);
+        assert_eq!(
+            o.time_out_if_due(deadline).unwrap(),
+            vec![OrderEvent::Cancelled(CancelCause::TimedOut)]
+        );
+        let last = o.history().last().unwrap();
+        assert_eq!(
+            (last.path, last.cause.to_string()),
+            (SagaPath::Timer, "saga timed out".to_owned())
+        );
+
+        let mut confirmed = order();
+        confirmed.confirm(&its_lines(), now()).unwrap();
+        assert!(confirmed.time_out_if_due(deadline).unwrap().is_empty());
+        assert_eq!(confirmed.status(), OrderStatus::Confirmed);
     }
 
     #[test]
     fn the_decision_reports_its_duration_and_path() {
         let mut o = order();
         assert_eq!(o.decided(), None);
-        o.apply(
-            Trigger::TimedOut,
-            SagaPath::Timer,
-            now() + Duration::seconds(300),
-        )
-        .unwrap();
+        o.time_out_if_due(now() + Duration::seconds(300)).unwrap();
         assert_eq!(
             o.decided(),
             Some((std::time::Duration::from_secs(300), SagaPath::Timer))
         );
+    }
+
+    #[test]
+    fn a_stored_order_is_restored_as_it_was() {
+        let mut o = handed_over();
+        o.stock_reserved(&its_lines(), now()).unwrap();
+        assert_eq!(Order::restore(stored(&o)), Ok(o));
+    }
+
+    #[test]
+    fn a_stored_order_whose_history_is_not_its_status_is_refused() {
+        let o = order();
+        let mut wrong = stored(&o);
+        wrong.status = OrderStatus::Confirmed;
+        assert!(matches!(
+            Order::restore(wrong),
+            Err(RestoreError::StatusNotHistory { .. })
+        ));
+        let mut empty = stored(&o);
+        empty.history.clear();
+        assert!(matches!(
+            Order::restore(empty),
+            Err(RestoreError::NoHistory { .. })
+        ));
     }
 }

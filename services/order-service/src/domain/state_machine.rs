@@ -1,4 +1,4 @@
-//! The order's state machine, as one table: for each (status, trigger), the next status,
+//! The order's state machine, as one table: for each (status, cause), the next status,
 //! "nothing to do" (a repeat or a late event about a decided order), or "invalid".
 //!
 //! `PENDING` → `CONFIRMED` | `CANCELLED`, both terminal, with `RESERVED` between on the
@@ -7,10 +7,13 @@
 //! path commits before it confirms; the event path waits for `StockCommitted`). A later
 //! step (a payment) is a new status and new rows in `next`, not a rewrite.
 
-use std::fmt;
-use std::str::FromStr;
+use super::cause::{CancelCause, Cause, ConfirmCause};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where an order stands. Its text (`PENDING`, ...) is stored and shown as is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::EnumString, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrderStatus {
     Pending,
     /// Stock reserved; its commit is asked for.
@@ -27,72 +30,13 @@ impl OrderStatus {
         Self::Cancelled,
     ];
 
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Reserved => "RESERVED",
-            Self::Confirmed => "CONFIRMED",
-            Self::Cancelled => "CANCELLED",
-        }
+    /// The status's text, for labels that must outlive the value.
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Confirmed | Self::Cancelled)
-    }
-}
-
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for OrderStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| format!("unknown order status {s:?}"))
-    }
-}
-
-/// What can happen to an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Trigger {
-    /// The HTTP path committed the order's lines in the inventory and confirms it.
-    Confirm,
-    /// A client cancels.
-    Cancel { reason: String },
-    /// The inventory reserved exactly the order's lines (event path).
-    StockReserved,
-    /// The inventory committed exactly the order's lines.
-    StockCommitted,
-    /// The inventory could not reserve (event path).
-    StockRefused { reason: String },
-    /// The inventory could not commit the order's lines (`stock_lost`: a hold expired
-    /// and its units were gone).
-    CommitFailed { reason: String },
-    /// A hold of the order expired before its stock was reserved for good.
-    HoldExpired,
-    /// The saga heard nothing within its timeout.
-    TimedOut,
-}
-
-impl Trigger {
-    /// Why the order moved, in the words of its history.
-    pub fn reason(&self) -> String {
-        match self {
-            Self::Confirm => "confirmed".into(),
-            Self::Cancel { reason } if reason.is_empty() => "cancelled".into(),
-            Self::Cancel { reason } => reason.clone(),
-            Self::StockReserved => "stock reserved".into(),
-            Self::StockCommitted => "stock committed".into(),
-            Self::StockRefused { reason } => format!("reservation failed: {reason}"),
-            Self::CommitFailed { reason } => reason.clone(),
-            Self::HoldExpired => "reservation expired".into(),
-            Self::TimedOut => "saga timed out".into(),
-        }
     }
 }
 
@@ -104,43 +48,58 @@ pub enum Next {
     Invalid,
 }
 
-pub fn next(status: OrderStatus, trigger: &Trigger) -> Next {
-    use OrderStatus::*;
-    use Trigger::*;
-    match (status, trigger) {
-        (Pending, StockReserved) => Next::To(Reserved),
-        (Pending | Reserved, Confirm | StockCommitted) => Next::To(Confirmed),
-        (
-            Pending,
-            Cancel { .. } | StockRefused { .. } | CommitFailed { .. } | HoldExpired | TimedOut,
-        ) => Next::To(Cancelled),
+pub fn next(status: OrderStatus, cause: &Cause) -> Next {
+    use CancelCause::{CommitFailed, HoldExpired, Requested, ReservationFailed, TimedOut};
+    use OrderStatus::{Cancelled, Confirmed, Pending, Reserved};
+    match (status, cause) {
+        // An order is placed once, by its creation.
+        (_, Cause::Placed) => Next::Invalid,
+        (Pending, Cause::StockReserved) => Next::To(Reserved),
+        (Pending | Reserved, Cause::Confirmed(_)) => Next::To(Confirmed),
+        (Pending, Cause::Cancelled(_)) => Next::To(Cancelled),
         // The commit is asked for: a late reservation answer or an expired hold changes
         // nothing (the commit takes expired units again); a refused commit, a client or
         // the timeout ends it (the inventory gives back whatever it committed).
-        (Reserved, Cancel { .. } | CommitFailed { .. } | TimedOut) => Next::To(Cancelled),
-        (Reserved, StockReserved | StockRefused { .. } | HoldExpired) => Next::Stay,
-        (Confirmed, Cancel { .. }) | (Cancelled, Confirm) => Next::Invalid,
+        (Reserved, Cause::Cancelled(Requested(_) | CommitFailed(_) | TimedOut)) => {
+            Next::To(Cancelled)
+        }
+        (Reserved, Cause::StockReserved | Cause::Cancelled(ReservationFailed(_) | HoldExpired)) => {
+            Next::Stay
+        }
+        // Only a client's cancel and the HTTP path's confirm can contradict a decision;
+        // the inventory's late answers about a decided order are simply stale.
+        (Confirmed, Cause::Cancelled(Requested(_)))
+        | (Cancelled, Cause::Confirmed(ConfirmCause::Committed)) => Next::Invalid,
         (Confirmed | Cancelled, _) => Next::Stay,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use contracts::events::{CommitFailureReason, ReservationFailureReason};
+
     use super::*;
 
-    fn every_trigger() -> [Trigger; 8] {
+    fn every_cause() -> [Cause; 8] {
         [
-            Trigger::Confirm,
-            Trigger::Cancel { reason: "x".into() },
-            Trigger::StockReserved,
-            Trigger::StockCommitted,
-            Trigger::StockRefused { reason: "x".into() },
-            Trigger::CommitFailed {
-                reason: "stock_lost".into(),
-            },
-            Trigger::HoldExpired,
-            Trigger::TimedOut,
+            Cause::Confirmed(ConfirmCause::Committed),
+            Cause::Cancelled(CancelCause::Requested("x".into())),
+            Cause::StockReserved,
+            Cause::Confirmed(ConfirmCause::StockCommitted),
+            Cause::Cancelled(CancelCause::ReservationFailed(
+                ReservationFailureReason::InsufficientStock,
+            )),
+            Cause::Cancelled(CancelCause::CommitFailed(CommitFailureReason::StockLost)),
+            Cause::Cancelled(CancelCause::HoldExpired),
+            Cause::Cancelled(CancelCause::TimedOut),
         ]
+    }
+
+    fn is_client(cause: &Cause) -> bool {
+        matches!(
+            cause,
+            Cause::Confirmed(ConfirmCause::Committed) | Cause::Cancelled(CancelCause::Requested(_))
+        )
     }
 
     #[test]
@@ -156,22 +115,25 @@ mod tests {
         assert_eq!(
             next(
                 OrderStatus::Confirmed,
-                &Trigger::Cancel { reason: "x".into() }
+                &Cause::Cancelled(CancelCause::Requested("x".into()))
             ),
             Next::Invalid
         );
         assert_eq!(
-            next(OrderStatus::Cancelled, &Trigger::Confirm),
+            next(
+                OrderStatus::Cancelled,
+                &Cause::Confirmed(ConfirmCause::Committed)
+            ),
             Next::Invalid
         );
     }
 
     #[test]
     fn late_events_about_a_decided_order_change_nothing() {
-        for trigger in every_trigger() {
-            if !matches!(trigger, Trigger::Confirm | Trigger::Cancel { .. }) {
-                assert_eq!(next(OrderStatus::Cancelled, &trigger), Next::Stay);
-                assert_eq!(next(OrderStatus::Confirmed, &trigger), Next::Stay);
+        for cause in every_cause() {
+            if !is_client(&cause) {
+                assert_eq!(next(OrderStatus::Cancelled, &cause), Next::Stay);
+                assert_eq!(next(OrderStatus::Confirmed, &cause), Next::Stay);
             }
         }
     }
@@ -179,48 +141,58 @@ mod tests {
     #[test]
     fn only_a_commit_confirms() {
         for status in [OrderStatus::Pending, OrderStatus::Reserved] {
-            for trigger in every_trigger() {
-                let confirms = next(status, &trigger) == Next::To(OrderStatus::Confirmed);
+            for cause in every_cause() {
+                let confirms = next(status, &cause) == Next::To(OrderStatus::Confirmed);
                 assert_eq!(
                     confirms,
-                    matches!(trigger, Trigger::Confirm | Trigger::StockCommitted),
-                    "{status} on {trigger:?}"
+                    matches!(cause, Cause::Confirmed(_)),
+                    "{status} on {cause:?}"
                 );
             }
         }
     }
 
     #[test]
+    fn an_order_is_never_placed_twice() {
+        for status in OrderStatus::ALL {
+            assert_eq!(next(status, &Cause::Placed), Next::Invalid);
+        }
+    }
+
+    #[test]
     fn a_reserved_order_waits_for_its_commit_through_late_answers_and_expiry() {
         assert_eq!(
-            next(OrderStatus::Pending, &Trigger::StockReserved),
+            next(OrderStatus::Pending, &Cause::StockReserved),
             Next::To(OrderStatus::Reserved)
         );
-        for trigger in [
-            Trigger::StockReserved,
-            Trigger::StockRefused { reason: "x".into() },
-            Trigger::HoldExpired,
+        for cause in [
+            Cause::StockReserved,
+            Cause::Cancelled(CancelCause::ReservationFailed(
+                ReservationFailureReason::UnknownSku,
+            )),
+            Cause::Cancelled(CancelCause::HoldExpired),
         ] {
-            assert_eq!(next(OrderStatus::Reserved, &trigger), Next::Stay);
+            assert_eq!(next(OrderStatus::Reserved, &cause), Next::Stay);
         }
-        for trigger in [
-            Trigger::CommitFailed {
-                reason: "stock_lost".into(),
-            },
-            Trigger::TimedOut,
-            Trigger::Cancel { reason: "x".into() },
+        for cause in [
+            Cause::Cancelled(CancelCause::CommitFailed(CommitFailureReason::StockLost)),
+            Cause::Cancelled(CancelCause::TimedOut),
+            Cause::Cancelled(CancelCause::Requested("x".into())),
         ] {
             assert_eq!(
-                next(OrderStatus::Reserved, &trigger),
+                next(OrderStatus::Reserved, &cause),
                 Next::To(OrderStatus::Cancelled)
             );
         }
     }
 
     #[test]
-    fn statuses_read_back_from_their_text() {
+    fn statuses_read_back_from_their_stored_text() {
+        let texts: Vec<String> = OrderStatus::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["PENDING", "RESERVED", "CONFIRMED", "CANCELLED"]);
         for status in OrderStatus::ALL {
             assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));
         }
+        assert!("pending".parse::<OrderStatus>().is_err());
     }
 }

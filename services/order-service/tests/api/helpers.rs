@@ -20,25 +20,11 @@ pub struct Saga {
 }
 
 pub async fn start_inventory(settings: inventory_service::config::Settings) -> Running {
-    Running::start(|ready| async move {
-        let app = inventory_service::startup::Application::build(settings)
-            .await
-            .expect("build inventory-service");
-        let _ = ready.send(app.port());
-        let _ = app.run_until(std::future::pending()).await;
-    })
-    .await
+    Running::service(|| inventory_service::startup::build(settings)).await
 }
 
 pub async fn start_orders(settings: order_service::config::Settings) -> Running {
-    Running::start(|ready| async move {
-        let app = order_service::startup::Application::build(settings)
-            .await
-            .expect("build order-service");
-        let _ = ready.send(app.port());
-        let _ = app.run_until(std::future::pending()).await;
-    })
-    .await
+    Running::service(|| order_service::startup::build(settings)).await
 }
 
 /// Both services; `tune` adjusts order-service's settings (grace, timeout).

@@ -161,7 +161,7 @@ async fn a_confirmation_must_name_exactly_the_orders_committed_lines() {
 async fn beyond_its_limits_a_request_is_refused_at_once_or_cut_off() {
     let saga = spawn_saga(
         |orders| {
-            orders.load_limits =
+            orders.backbone.load_limits =
                 access::LoadLimits::new(1, std::time::Duration::from_millis(500)).unwrap();
         },
         |_| {},

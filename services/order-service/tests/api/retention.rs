@@ -4,15 +4,23 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use order_service::adapters::postgres::connect;
+use messaging::retention::Retention;
+use order_service::adapters::postgres::migrator;
 use order_service::config::Settings;
-use order_service::retention::Retention;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::helpers::start_orders;
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The service's database, migrated as the service does.
+async fn connect(url: &str) -> PgPool {
+    service::Backbone::for_tests(url, "")
+        .connect(&migrator())
+        .await
+        .unwrap()
+}
 
 async fn handled(pool: &PgPool, days_ago: i32) -> Uuid {
     let id = Uuid::now_v7();
@@ -32,20 +40,16 @@ async fn handled(pool: &PgPool, days_ago: i32) -> Uuid {
 #[tokio::test]
 async fn old_handled_event_ids_go_and_recent_ones_stay() {
     let db = testkit::fresh_database("orders_retention").await;
-    let pool = connect(&db.url, 4).await.unwrap();
+    let pool = connect(&db.url).await;
     for days_ago in [8, 9, 30, 365, 8] {
         handled(&pool, days_ago).await;
     }
     let recent = [handled(&pool, 6).await, handled(&pool, 0).await];
     // Batches of 2: the old rows take several statements.
-    let retention = Retention {
-        pool: pool.clone(),
-        keep: 7 * DAY,
-        interval: Duration::from_secs(3600),
-        batch: 2,
-    };
+    let mut retention = Retention::new(pool.clone(), 7 * DAY);
+    retention.batch = 2;
 
-    assert_eq!(retention.prune(Utc::now()).await.unwrap(), 5);
+    assert_eq!(retention.prune(Utc::now()).await.unwrap(), [("inbox", 5)]);
 
     let mut left: Vec<Uuid> = sqlx::query_scalar("SELECT event_id FROM inbox")
         .fetch_all(&pool)
@@ -54,14 +58,14 @@ async fn old_handled_event_ids_go_and_recent_ones_stay() {
     left.sort();
     assert_eq!(left, recent.to_vec());
     // Nothing left that old: the next round removes nothing.
-    assert_eq!(retention.prune(Utc::now()).await.unwrap(), 0);
+    assert_eq!(retention.prune(Utc::now()).await.unwrap(), [("inbox", 0)]);
 }
 
 #[tokio::test]
 async fn a_running_service_prunes_from_its_start_and_counts_what_it_removed() {
     telemetry::init_for_tests();
     let db = testkit::fresh_database("orders_retention").await;
-    let pool = connect(&db.url, 2).await.unwrap();
+    let pool = connect(&db.url).await;
     handled(&pool, 8).await;
 
     let orders = start_orders(Settings::for_tests(&db.url, &format!("{}.", db.name))).await;

@@ -200,7 +200,7 @@ async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
 async fn events_that_cannot_move_an_order_are_taken_without_a_write() {
     let saga = spawn_saga(|_| {}, |_| {}).await;
     saga.create_stock("ABC-1234-AB", 10).await;
-    let db = sqlx::PgPool::connect(&saga.order_settings.database_url)
+    let db = sqlx::PgPool::connect(&saga.order_settings.backbone.database_url)
         .await
         .unwrap();
     let inbox = || async {
@@ -384,5 +384,56 @@ async fn a_commit_that_fails_for_lost_stock_cancels_the_order_and_is_counted() {
             .lines()
             .any(|l| l.starts_with("saga_stock_lost_total{path=\"event\"}") && l.ends_with(" 1")),
         "{metrics}"
+    );
+}
+
+/// Inventory events about orders that are not this service's (a hold made straight on
+/// the inventory under a client's own key, an id no order has) are acknowledged and
+/// counted; one whose order id breaks the contract is dead-lettered with its reason.
+#[tokio::test]
+async fn events_about_other_orders_are_counted_and_a_malformed_order_id_is_dead_lettered() {
+    let mut saga = spawn_saga(|_| {}, |_| {}).await;
+    saga.stop_inventory().await;
+    let reserved = |order_id: &str| ProductInventoryReserved {
+        order_id: order_id.into(),
+        items: lines("ABC-1234-AB", 1),
+        expires_at: chrono::Utc::now(),
+    };
+    for other in ["order-001", "0192f1c3-7a1e-7c3e-9a0b-1f2e3d4c5b6a"] {
+        publish(&saga, other, reserved(other)).await;
+    }
+    publish(&saga, "has space", reserved("has space")).await;
+
+    let dlq = format!("{}order-service.inventory_events.dlq", saga.prefix);
+    let mut counted = false;
+    for _ in 0..100 {
+        counted = saga.metrics().await.lines().any(|l| {
+            l.starts_with("saga_events_not_ours_total{event_type=\"ProductInventoryReserved\"}")
+                && l.ends_with(" 2")
+        });
+        if counted && testkit::broker::queue_depth(&dlq).await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(counted, "{}", saga.metrics().await);
+    let listed: serde_json::Value = saga
+        .client
+        .get(format!("{}/admin/dlq", saga.orders.address))
+        .header("x-api-key", order_service::config::TEST_ADMIN_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_order_id"),
+        "{listed}"
     );
 }

@@ -5,26 +5,10 @@
 
 mod order_events;
 
-use std::time::Duration;
-
-use contracts::events::{INVENTORY_EXCHANGE, subscriptions::INVENTORY_SERVICE_ORDER_EVENTS};
-use messaging::{ConsumerQueue, Names};
+use contracts::events::INVENTORY_EXCHANGE;
 
 pub use order_events::OrderEventsHandler;
 
-/// Exchanges this service owns and publishes to.
+/// Exchanges this service owns and publishes to. The queue it consumes is
+/// `contracts::events::subscriptions::INVENTORY_SERVICE_ORDER_EVENTS`.
 pub const OWNED_EXCHANGES: [&str; 1] = [INVENTORY_EXCHANGE];
-
-/// The queue of order events this service consumes, bound to the events it handles.
-pub fn order_events_queue(
-    names: &Names,
-    retry_delays: Vec<Duration>,
-    expires: Option<Duration>,
-) -> ConsumerQueue {
-    ConsumerQueue::subscribed(
-        names,
-        &INVENTORY_SERVICE_ORDER_EVENTS,
-        retry_delays,
-        expires,
-    )
-}

@@ -1,5 +1,5 @@
-//! The HTTP adapter: routes of docs/contract.md §3 for stock and reservations, health probes,
-//! `/metrics`, and the mapping of use-case outcomes to responses and problems.
+//! The HTTP adapter: the routes of the stock and reservations contract
+//! (docs/contract.md), health probes, and the mapping of use-case outcomes to responses and problems.
 
 mod acting;
 mod error;
@@ -10,10 +10,8 @@ mod views;
 
 use std::sync::Arc;
 
-use access::LoadLimits;
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
     routing::{get, post},
 };
 
@@ -33,8 +31,10 @@ pub struct AppState {
     pub admin: Arc<Admin>,
 }
 
-pub fn router(state: AppState, body_limit_bytes: usize, limits: LoadLimits) -> Router {
-    let routes = Router::new()
+/// The routes (the service shell adds the fallbacks, layers and `/metrics`); the admin
+/// routes over the order events' DLQ with `admin`.
+pub fn routes(admin: Arc<Admin>) -> Router<AppState> {
+    Router::new()
         .route("/inventory", post(inventory::create))
         .route("/inventory/{sku}", get(inventory::stock))
         .route("/inventory/{sku}/reserve", post(inventory::reserve))
@@ -49,15 +49,5 @@ pub fn router(state: AppState, body_limit_bytes: usize, limits: LoadLimits) -> R
         )
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
-        .merge(admin::router(state.admin.clone()));
-    problem::with_fallbacks(routes)
-        .layer(DefaultBodyLimit::max(body_limit_bytes))
-        // Full: 503 at once; stuck: 504. Inside the metrics, so both are counted.
-        .layer(limits.layer())
-        .layer(telemetry::metrics::http_metrics_layer())
-        .layer(telemetry::http_trace_layer())
-        // After the layers, which wrap only the routes added before them: a scrape is
-        // neither traced nor counted.
-        .route("/metrics", get(telemetry::metrics::route))
-        .with_state(state)
+        .merge(admin::router(admin))
 }

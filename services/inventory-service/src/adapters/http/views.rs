@@ -24,7 +24,7 @@ pub(super) fn movement(record: MovementRecord) -> MovementView {
     MovementView {
         id: record.id,
         sku: m.sku.to_string(),
-        kind: m.kind.as_str().to_owned(),
+        kind: m.kind.to_string(),
         qty: m.qty,
         order_id: m.order_id.map(|o| o.to_string()),
         on_hand_after: m.on_hand_after,
@@ -37,9 +37,9 @@ pub(super) fn movement(record: MovementRecord) -> MovementView {
 
 pub(super) fn hold(hold: Reservation) -> HoldView {
     HoldView {
-        sku: hold.sku.to_string(),
-        qty: hold.held,
-        status: hold.status.as_str().to_owned(),
-        expires_at: hold.expires_at,
+        sku: hold.sku().to_string(),
+        qty: hold.held(),
+        status: hold.status().to_string(),
+        expires_at: hold.expires_at(),
     }
 }

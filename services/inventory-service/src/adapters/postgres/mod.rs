@@ -1,20 +1,39 @@
-//! The PostgreSQL store: connection pool, embedded migrations, the `InventoryStore`
-//! implementation and what it measures. All SQL of the service lives under this module.
+//! The PostgreSQL store: embedded migrations and the `InventoryStore`
+//! implementation, one module per way of changing stock. All SQL of the service lives
+//! under this module; what it measures does not (see `measured_store`).
+//!
+//! - [`reserve_one`]: the hot path, one SKU for one order in one statement;
+//! - [`locked_change`]: any command over the order's holds and the products they touch,
+//!   decided by the domain under lock (also for an event, with its inbox record);
+//! - [`expiry`]: the due holds of many orders expired in one transaction;
+//! - [`create`] and [`reads`]: a new product, and what is read without a lock;
+//! - [`change_set`]: locking products and writing what a change decided, shared by the
+//!   locked change and the expiry;
+//! - [`sampler`]: the database gauges, sampled periodically;
+//! - [`retention`]: forgetting the settled orders' records once past their retention.
 
-mod db_metrics;
+mod change_set;
+mod create;
+mod expiry;
+mod locked_change;
+mod reads;
+mod reserve_one;
+pub mod retention;
 mod rows;
+mod sampler;
 mod store;
 
-use sqlx::{PgPool, migrate::Migrator};
+use sqlx::migrate::Migrator;
 
-pub use db_metrics::StoreSampler;
-pub use store::PgInventoryStore;
+pub use sampler::StoreSampler;
+pub use store::{PgInventoryStore, PgStore};
 
-/// Creates the database if it does not exist yet, connects, and runs the migrations
-/// (under the migrator's advisory lock, so instances starting together are safe).
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    database::connect(url, max_connections, &MIGRATOR).await
+/// The service's own tables, embedded in the binary (the outbox and inbox are the
+/// messaging library's, migrated first; see `service::Backbone::connect`). Its history
+/// may name migrations that were gathered since into the current files: a database
+/// created before is left as it is.
+pub fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator
 }
-
-/// The service's schema, embedded in the binary.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -1,12 +1,15 @@
 //! Row shapes read from the database and their conversion into domain values. A row
 //! that does not convert is a corrupt store, reported as a store error.
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
 use crate::application::{MovementRecord, StockRecord};
-use crate::domain::{Actor, Movement, OrderId, ProductInventory, Quantity, Reservation, Sku};
+use crate::domain::{
+    Actor, HoldStatus, Movement, MovementKind, OrderId, ProductInventory, Quantity, Reservation,
+    Sku,
+};
 
 #[derive(Debug, FromRow)]
 pub(super) struct ProductRow {
@@ -27,8 +30,7 @@ impl ProductRow {
             self.reserved,
             self.safety_stock,
             self.version,
-        )
-        .map_err(|e| anyhow!(e))?;
+        )?;
         Ok(StockRecord {
             product,
             updated_at: self.updated_at,
@@ -50,15 +52,23 @@ pub(super) struct HoldRow {
 
 impl HoldRow {
     pub fn into_domain(self) -> anyhow::Result<Reservation> {
-        Ok(Reservation {
-            order_id: OrderId::parse(&self.order_id)?,
-            sku: Sku::parse(&self.sku)?,
-            requested: Quantity::parse(self.requested)?,
-            held: self.held,
-            status: self.status.parse().map_err(|e: String| anyhow!(e))?,
-            expires_at: self.expires_at,
-            owner: owner(&self.owner, self.saga)?,
-        })
+        let status: HoldStatus = self
+            .status
+            .parse()
+            .with_context(|| format!("hold status {:?}", self.status))?;
+        Ok(Reservation::restore(
+            OrderId::parse(&self.order_id)?,
+            Sku::parse(&self.sku)?,
+            Quantity::parse(self.requested)?,
+            self.held,
+            status,
+            self.expires_at,
+            owner(&self.owner, self.saga)?,
+        )?)
+    }
+
+    pub fn into_domain_all(rows: Vec<Self>) -> anyhow::Result<Vec<Reservation>> {
+        rows.into_iter().map(Self::into_domain).collect()
     }
 }
 
@@ -82,7 +92,10 @@ impl MovementRow {
             id: self.id,
             movement: Movement {
                 sku: Sku::parse(&self.sku)?,
-                kind: self.kind.parse().map_err(|e: String| anyhow!(e))?,
+                kind: self
+                    .kind
+                    .parse::<MovementKind>()
+                    .with_context(|| format!("movement kind {:?}", self.kind))?,
                 qty: self.qty,
                 order_id: self
                     .order_id

@@ -1,23 +1,27 @@
 //! Handles the inventory's answers: reserved, refused, committed, commit failed, expired.
-//! An event about an order id that is not ours (not a UUID, or unknown) is acknowledged
-//! and ignored; one whose lines are not its order's is refused: logged, counted, and the
-//! order does not move.
+//!
+//! - An event that breaks the contract (an order id or a line that does not parse) is
+//!   dead-lettered with its reason, as every consumer does.
+//! - An event about an order that is not this service's (its id is a client's own key,
+//!   such as a reservation made straight on the inventory, or an id no order has) is
+//!   acknowledged without effect, logged and counted in
+//!   `saga_events_not_ours_total{event_type}`: such events are routine, not failures.
+//! - One whose lines are not its order's is refused: logged, counted, and the order does
+//!   not move.
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use contracts::events::{
-    EventLine, EventType, ProductInventoryCommitFailed, ProductInventoryCommitted,
+    Envelope, EventLine, EventType, ProductInventoryCommitFailed, ProductInventoryCommitted,
     ProductInventoryReservationExpired, ProductInventoryReservationFailed,
     ProductInventoryReserved, RawEnvelope,
 };
 use messaging::{HandleError, Handler};
-use serde_json::Value;
-use uuid::Uuid;
 
 use crate::adapters::{postgres::PgOrderStore, saga_metrics};
 use crate::application::{Error, Orders, Reaction};
-use crate::domain::{Quantity, Sku};
+use crate::domain::{OrderId, Quantity, Sku};
 
 #[derive(Debug, Clone)]
 pub struct InventoryEventsHandler {
@@ -27,85 +31,62 @@ pub struct InventoryEventsHandler {
 impl Handler for InventoryEventsHandler {
     async fn handle(&self, event: RawEnvelope) -> Result<(), HandleError> {
         let now = Utc::now();
-        let event_type = event.event_type.clone();
-        let outcome = match event.event_type.as_str() {
+        let orders = &self.orders;
+        let (event_type, order_id, outcome) = match event.event_type.as_str() {
             ProductInventoryReserved::TYPE => {
-                let event = event
-                    .decode::<ProductInventoryReserved>()
-                    .map_err(HandleError::Reject)?;
-                let Some(id) = order_id(&event.data.order_id) else {
-                    return Ok(());
-                };
+                let event = decode::<ProductInventoryReserved>(event)?;
+                let id = order_id(&event.data.order_id)?;
                 let items = lines(&event.data.items)?;
-                self.orders
-                    .on_stock_reserved(event.id, id, items, now)
-                    .await
+                let outcome = orders.on_stock_reserved(event.id, &id, items, now).await;
+                (ProductInventoryReserved::TYPE, id, outcome)
             }
             ProductInventoryCommitted::TYPE => {
-                let event = event
-                    .decode::<ProductInventoryCommitted>()
-                    .map_err(HandleError::Reject)?;
-                let Some(id) = order_id(&event.data.order_id) else {
-                    return Ok(());
-                };
+                let event = decode::<ProductInventoryCommitted>(event)?;
+                let id = order_id(&event.data.order_id)?;
                 let items = lines(&event.data.items)?;
-                self.orders
-                    .on_stock_committed(event.id, id, items, now)
-                    .await
+                let outcome = orders.on_stock_committed(event.id, &id, items, now).await;
+                (ProductInventoryCommitted::TYPE, id, outcome)
             }
             ProductInventoryCommitFailed::TYPE => {
-                let event = event
-                    .decode::<ProductInventoryCommitFailed>()
-                    .map_err(HandleError::Reject)?;
-                let Some(id) = order_id(&event.data.order_id) else {
-                    return Ok(());
-                };
-                let reason = match serde_json::to_value(event.data.reason) {
-                    Ok(Value::String(s)) => s,
-                    _ => "commit_failed".to_owned(),
-                };
-                self.orders
-                    .on_commit_failed(event.id, id, reason, now)
-                    .await
+                let event = decode::<ProductInventoryCommitFailed>(event)?;
+                let id = order_id(&event.data.order_id)?;
+                let reason = event.data.reason;
+                let outcome = orders.on_commit_failed(event.id, &id, reason, now).await;
+                (ProductInventoryCommitFailed::TYPE, id, outcome)
             }
             ProductInventoryReservationFailed::TYPE => {
-                let event = event
-                    .decode::<ProductInventoryReservationFailed>()
-                    .map_err(HandleError::Reject)?;
-                let Some(id) = order_id(&event.data.order_id) else {
-                    return Ok(());
-                };
-                let reason = match serde_json::to_value(event.data.reason) {
-                    Ok(Value::String(s)) => s,
-                    _ => "refused".to_owned(),
-                };
-                self.orders
-                    .on_stock_refused(event.id, id, reason, now)
-                    .await
+                let event = decode::<ProductInventoryReservationFailed>(event)?;
+                let id = order_id(&event.data.order_id)?;
+                let reason = event.data.reason;
+                let outcome = orders.on_stock_refused(event.id, &id, reason, now).await;
+                (ProductInventoryReservationFailed::TYPE, id, outcome)
             }
             ProductInventoryReservationExpired::TYPE => {
-                let event = event
-                    .decode::<ProductInventoryReservationExpired>()
-                    .map_err(HandleError::Reject)?;
-                let Some(id) = order_id(&event.data.order_id) else {
-                    return Ok(());
-                };
-                self.orders.on_hold_expired(event.id, id, now).await
+                let event = decode::<ProductInventoryReservationExpired>(event)?;
+                let id = order_id(&event.data.order_id)?;
+                let outcome = orders.on_hold_expired(event.id, &id, now).await;
+                (ProductInventoryReservationExpired::TYPE, id, outcome)
             }
             other => return Err(HandleError::Reject(format!("unknown event type {other:?}"))),
         };
         match outcome {
-            Ok(Reaction::Taken | Reaction::Ignored | Reaction::NotOurs) => Ok(()),
+            Ok(Reaction::Taken | Reaction::Ignored | Reaction::Duplicate) => Ok(()),
+            Ok(Reaction::NotOurs) => {
+                tracing::debug!(
+                    event_type,
+                    %order_id,
+                    "not an order of this service: acknowledged without effect"
+                );
+                saga_metrics::not_ours(event_type);
+                Ok(())
+            }
             Ok(Reaction::LinesMismatch) => {
                 tracing::warn!(
-                    event_type = %event_type,
+                    event_type,
+                    %order_id,
                     "refused: the event's lines are not its order's lines; the order does not move"
                 );
-                saga_metrics::refused(if event_type == ProductInventoryReserved::TYPE {
-                    ProductInventoryReserved::TYPE
-                } else {
-                    ProductInventoryCommitted::TYPE
-                });
+                saga_metrics::refused(event_type);
                 Ok(())
             }
             Err(Error::Store(cause)) => Err(HandleError::Retry(cause.0)),
@@ -114,8 +95,17 @@ impl Handler for InventoryEventsHandler {
     }
 }
 
+fn decode<T: EventType>(event: RawEnvelope) -> Result<Envelope<T>, HandleError> {
+    event.decode().map_err(HandleError::Reject)
+}
+
+/// The event's order id; one that does not parse breaks the contract.
+fn order_id(raw: &str) -> Result<OrderId, HandleError> {
+    OrderId::parse(raw).map_err(|e| HandleError::Reject(e.to_string()))
+}
+
 /// An event's lines as the order's values; a line that does not parse breaks the
-/// contract (dead-lettered with the reason).
+/// contract.
 fn lines(items: &[EventLine]) -> Result<Vec<(Sku, Quantity)>, HandleError> {
     items
         .iter()
@@ -126,9 +116,4 @@ fn lines(items: &[EventLine]) -> Result<Vec<(Sku, Quantity)>, HandleError> {
             ))
         })
         .collect()
-}
-
-/// Orders of this service have UUIDs; anything else was reserved by someone else.
-fn order_id(raw: &str) -> Option<Uuid> {
-    Uuid::parse_str(raw).ok()
 }

@@ -5,25 +5,9 @@
 
 mod inventory_events;
 
-use std::time::Duration;
-
-use contracts::events::{ORDER_EXCHANGE, subscriptions::ORDER_SERVICE_INVENTORY_EVENTS};
-use messaging::{ConsumerQueue, Names};
+use contracts::events::ORDER_EXCHANGE;
 
 pub use inventory_events::InventoryEventsHandler;
 
+/// The queue it consumes is `contracts::events::subscriptions::ORDER_SERVICE_INVENTORY_EVENTS`.
 pub const OWNED_EXCHANGES: [&str; 1] = [ORDER_EXCHANGE];
-
-/// The queue of inventory events this service consumes: the answers to its orders.
-pub fn inventory_events_queue(
-    names: &Names,
-    retry_delays: Vec<Duration>,
-    expires: Option<Duration>,
-) -> ConsumerQueue {
-    ConsumerQueue::subscribed(
-        names,
-        &ORDER_SERVICE_INVENTORY_EVENTS,
-        retry_delays,
-        expires,
-    )
-}

@@ -8,11 +8,9 @@ mod orders;
 
 use std::sync::Arc;
 
-use access::{LoadLimits, ServiceKey};
+use access::ServiceKey;
 use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    middleware,
+    Router, middleware,
     routing::{get, post},
 };
 use messaging::{
@@ -32,7 +30,8 @@ pub struct AppState {
     pub api_key: Option<ServiceKey>,
 }
 
-pub fn router(state: AppState, body_limit_bytes: usize, limits: LoadLimits) -> Router {
+/// The routes (the service shell adds the fallbacks, layers and `/metrics`).
+pub fn routes(state: &AppState) -> Router<AppState> {
     let mut changes = Router::new()
         .route("/orders", post(orders::place))
         .route("/orders/{id}/confirm", post(orders::confirm))
@@ -46,19 +45,10 @@ pub fn router(state: AppState, body_limit_bytes: usize, limits: LoadLimits) -> R
             internal_access::require_key,
         ));
     }
-    let routes = Router::new()
+    Router::new()
         .route("/orders/{id}", get(orders::get))
         .merge(changes)
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
-        .merge(admin::router(state.admin.clone()));
-    problem::with_fallbacks(routes)
-        .layer(DefaultBodyLimit::max(body_limit_bytes))
-        // Full: 503 at once; stuck: 504. Inside the metrics, so both are counted.
-        .layer(limits.layer())
-        .layer(telemetry::metrics::http_metrics_layer())
-        .layer(telemetry::http_trace_layer())
-        // After the layers: a scrape is neither traced nor counted.
-        .route("/metrics", get(telemetry::metrics::route))
-        .with_state(state)
+        .merge(admin::router(state.admin.clone()))
 }

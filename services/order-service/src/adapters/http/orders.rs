@@ -12,10 +12,9 @@ use contracts::orders::{
     OrderView, TransitionView,
 };
 use problem::{Json, Problem};
-use uuid::Uuid;
 
 use super::{AppState, error::to_problem};
-use crate::domain::Order;
+use crate::domain::{Order, OrderId};
 
 /// Longest accepted `Idempotency-Key`.
 const MAX_KEY_LEN: usize = 200;
@@ -33,8 +32,8 @@ pub(super) async fn place(
         .place(cmd, key.as_deref(), Utc::now())
         .await
         .map_err(to_problem)?;
-    tracing::Span::current().record("order_id", tracing::field::display(placed.order.id));
-    let location = format!("/orders/{}", placed.order.id);
+    tracing::Span::current().record("order_id", tracing::field::display(placed.order.id()));
+    let location = format!("/orders/{}", placed.order.id());
     let status = if placed.created {
         StatusCode::CREATED
     } else {
@@ -61,7 +60,7 @@ pub(super) async fn get(
 ) -> Result<Json<OrderView>, Problem> {
     let order = state
         .orders
-        .get(order_id(&raw)?)
+        .get(&order_id(&raw)?)
         .await
         .map_err(to_problem)?;
     Ok(Json(view(&order)))
@@ -79,7 +78,7 @@ pub(super) async fn confirm(
     let committed = req.validate()?;
     let order = state
         .orders
-        .confirm(id, committed, Utc::now())
+        .confirm(&id, committed, Utc::now())
         .await
         .map_err(to_problem)?;
     Ok(Json(view(&order)))
@@ -106,8 +105,8 @@ pub(super) async fn cancel(
         .unwrap_or("cancelled by request")
         .to_owned();
     let cancelled = match request.cause {
-        Some(CancelCause::StockLost) => state.orders.stock_lost(id, Utc::now()).await,
-        None => state.orders.cancel(id, reason, Utc::now()).await,
+        Some(CancelCause::StockLost) => state.orders.stock_lost(&id, Utc::now()).await,
+        None => state.orders.cancel(&id, reason, Utc::now()).await,
     };
     let order = cancelled.map_err(to_problem)?;
     Ok(Json(view(&order)))
@@ -120,15 +119,15 @@ pub(super) async fn hand_over(
 ) -> Result<(StatusCode, Json<OrderView>), Problem> {
     let order = state
         .orders
-        .hand_over(order_id(&raw)?, Utc::now())
+        .hand_over(&order_id(&raw)?, Utc::now())
         .await
         .map_err(to_problem)?;
     Ok((StatusCode::ACCEPTED, Json(view(&order))))
 }
 
-/// Orders have UUIDs: anything else names no order.
-fn order_id(raw: &str) -> Result<Uuid, Problem> {
-    Uuid::parse_str(raw)
+/// An id that is no order id at all names no order either: 404, as an unknown one.
+fn order_id(raw: &str) -> Result<OrderId, Problem> {
+    OrderId::parse(raw)
         .map_err(|_| Problem::not_found("order_not_found", format!("no order {raw:?}")))
 }
 
@@ -151,11 +150,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
 
 pub(super) fn view(order: &Order) -> OrderView {
     OrderView {
-        order_id: order.id.to_string(),
-        status: order.status.as_str().to_owned(),
-        customer_id: order.customer_id.clone(),
+        order_id: order.id().to_string(),
+        status: order.status().to_string(),
+        customer_id: order.customer_id().map(str::to_owned),
         items: order
-            .lines
+            .lines()
             .iter()
             .map(|l| OrderLineRequest {
                 sku: l.sku.to_string(),
@@ -163,17 +162,17 @@ pub(super) fn view(order: &Order) -> OrderView {
             })
             .collect(),
         handed_over: order.is_handed_over(),
-        version: order.version,
-        created_at: order.created_at,
-        updated_at: order.updated_at,
+        version: order.version(),
+        created_at: order.created_at(),
+        updated_at: order.updated_at(),
         history: order
-            .history
+            .history()
             .iter()
             .map(|t| TransitionView {
-                from: t.from.map(|s| s.as_str().to_owned()),
-                to: t.to.as_str().to_owned(),
-                reason: t.reason.clone(),
-                path: t.path.as_str().to_owned(),
+                from: t.from.map(|s| s.to_string()),
+                to: t.to().to_string(),
+                reason: t.cause.to_string(),
+                path: t.path.to_string(),
                 at: t.at,
             })
             .collect(),

@@ -1,16 +1,18 @@
-//! The PostgreSQL store of orders: pool, embedded migrations, and `OrderStore`.
+//! The PostgreSQL store of orders: embedded migrations and `OrderStore`.
 
 mod rows;
 mod store;
 
 pub use store::PgOrderStore;
 
-use sqlx::{PgPool, migrate::Migrator};
+use sqlx::migrate::Migrator;
 
-/// Creates the database if missing, connects, and runs the migrations.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
-    database::connect(url, max_connections, &MIGRATOR).await
+/// The service's own tables, embedded in the binary (the outbox and inbox are the
+/// messaging library's, migrated first; see `service::Backbone::connect`). Its history
+/// may name migrations that were gathered since into the current files: a database
+/// created before is left as it is.
+pub fn migrator() -> Migrator {
+    let mut migrator = sqlx::migrate!("./migrations");
+    migrator.set_ignore_missing(true);
+    migrator
 }
-
-/// The service's schema, embedded in the binary.
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -1,11 +1,14 @@
-//! The stored shape of an order: a row whose lines and history are JSON.
+//! The stored shape of an order: a row keyed by a UUID, whose lines and history are
+//! JSON. The history keeps each transition's cause in its words, as it always has.
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{Order, OrderLine, Quantity, SagaPath, Sku, Transition};
+use crate::domain::{
+    Cause, Order, OrderId, OrderLine, OrderStatus, Quantity, SagaPath, Sku, StoredOrder, Transition,
+};
 
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct OrderRow {
@@ -41,9 +44,20 @@ pub(super) struct StoredTransition {
     at: DateTime<Utc>,
 }
 
+/// The row key of an order. The service's own ids are UUIDs; an id of any other form
+/// names no order here.
+pub(super) fn key(id: &OrderId) -> Option<Uuid> {
+    Uuid::parse_str(id.as_str()).ok()
+}
+
+/// The order id of a row key.
+pub(super) fn order_id(key: Uuid) -> anyhow::Result<OrderId> {
+    Ok(OrderId::parse(&key.to_string())?)
+}
+
 pub(super) fn lines(order: &Order) -> Vec<StoredLine> {
     order
-        .lines
+        .lines()
         .iter()
         .map(|l| StoredLine {
             sku: l.sku.to_string(),
@@ -54,13 +68,13 @@ pub(super) fn lines(order: &Order) -> Vec<StoredLine> {
 
 pub(super) fn history(order: &Order) -> Vec<StoredTransition> {
     order
-        .history
+        .history()
         .iter()
         .map(|t| StoredTransition {
-            from: t.from.map(|s| s.as_str().to_owned()),
-            to: t.to.as_str().to_owned(),
-            reason: t.reason.clone(),
-            path: t.path.as_str().to_owned(),
+            from: t.from.map(|s| s.to_string()),
+            to: t.to().to_string(),
+            reason: t.cause.to_string(),
+            path: t.path.to_string(),
             at: t.at,
         })
         .collect()
@@ -68,6 +82,7 @@ pub(super) fn history(order: &Order) -> Vec<StoredTransition> {
 
 impl OrderRow {
     pub fn into_domain(self) -> anyhow::Result<Order> {
+        let id = order_id(self.id)?;
         let lines = self
             .lines
             .0
@@ -83,25 +98,14 @@ impl OrderRow {
             .history
             .0
             .into_iter()
-            .map(|t| {
-                Ok(Transition {
-                    from: t
-                        .from
-                        .map(|s| s.parse())
-                        .transpose()
-                        .map_err(|e: String| anyhow!(e))?,
-                    to: t.to.parse().map_err(|e: String| anyhow!(e))?,
-                    reason: t.reason,
-                    path: SagaPath::parse(&t.path).context("stored saga path")?,
-                    at: t.at,
-                })
-            })
-            .collect::<anyhow::Result<_>>()?;
-        Ok(Order {
-            id: self.id,
+            .map(StoredTransition::into_domain)
+            .collect::<anyhow::Result<_>>()
+            .with_context(|| format!("history of order {id}"))?;
+        Ok(Order::restore(StoredOrder {
+            id,
             customer_id: self.customer_id,
             lines,
-            status: self.status.parse().map_err(|e: String| anyhow!(e))?,
+            status: status(&self.status)?,
             history,
             version: self.version,
             created_at: self.created_at,
@@ -109,6 +113,25 @@ impl OrderRow {
             handover_at: self.handover_at,
             handed_over_at: self.handed_over_at,
             deadline_at: self.deadline_at,
+        })?)
+    }
+}
+
+impl StoredTransition {
+    fn into_domain(self) -> anyhow::Result<Transition> {
+        Ok(Transition {
+            from: self.from.as_deref().map(status).transpose()?,
+            cause: Cause::read(status(&self.to)?, &self.reason)?,
+            path: self
+                .path
+                .parse::<SagaPath>()
+                .with_context(|| format!("stored saga path {:?}", self.path))?,
+            at: self.at,
         })
     }
+}
+
+fn status(text: &str) -> anyhow::Result<OrderStatus> {
+    text.parse()
+        .with_context(|| format!("stored order status {text:?}"))
 }

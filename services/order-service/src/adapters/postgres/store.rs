@@ -4,14 +4,14 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use messaging::{OutboxWake, inbox, outbox};
+use messaging::{InboxEntry, OutboxWake, StoreError, outbox};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::rows::{self, COLUMNS, OrderRow};
 use crate::adapters::{events::outbox_messages, saga_metrics};
-use crate::application::{Changed, InboxEntry, Inserted, OrderStore, StoreError};
-use crate::domain::{Order, OrderError, OrderEvent};
+use crate::application::{Changed, Inserted, OrderStore};
+use crate::domain::{Order, OrderError, OrderEvent, OrderId};
 
 #[derive(Debug, Clone)]
 pub struct PgOrderStore {
@@ -51,18 +51,18 @@ impl OrderStore for PgOrderStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (idempotency_key) DO NOTHING"
         )))
-        .bind(order.id)
-        .bind(&order.customer_id)
-        .bind(order.status.as_str())
+        .bind(rows::key(order.id()).context("a new order's id is a UUID")?)
+        .bind(order.customer_id())
+        .bind(order.status().as_str())
         .bind(sqlx::types::Json(rows::lines(order)))
         .bind(sqlx::types::Json(rows::history(order)))
-        .bind(order.version)
+        .bind(order.version())
         .bind(fingerprint)
-        .bind(order.created_at)
-        .bind(order.updated_at)
-        .bind(order.handover_at)
-        .bind(order.handed_over_at)
-        .bind(order.deadline_at)
+        .bind(order.created_at())
+        .bind(order.updated_at())
+        .bind(order.handover_at())
+        .bind(order.handed_over_at())
+        .bind(order.deadline_at())
         .bind(key)
         .execute(&self.pool)
         .await
@@ -85,7 +85,10 @@ impl OrderStore for PgOrderStore {
         })
     }
 
-    async fn find(&self, id: Uuid) -> Result<Option<Order>, StoreError> {
+    async fn find(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
+        let Some(id) = rows::key(id) else {
+            return Ok(None);
+        };
         let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM orders WHERE id = $1"
         )))
@@ -98,13 +101,16 @@ impl OrderStore for PgOrderStore {
 
     async fn change<F>(
         &self,
-        id: Uuid,
+        id: &OrderId,
         entry: Option<InboxEntry<'_>>,
         decide: F,
     ) -> Result<Changed, StoreError>
     where
         F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
+        let Some(id) = rows::key(id) else {
+            return Ok(Changed::NotFound);
+        };
         let mut tx = database::begin(&self.pool).await.context("begin")?;
         let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
@@ -122,15 +128,13 @@ impl OrderStore for PgOrderStore {
         // Under the order's lock, so a redelivery racing the first delivery waits and
         // then finds the inbox row.
         if let Some(entry) = entry
-            && !inbox::first_time(&mut tx, entry.consumer, entry.event_id, entry.event_type)
-                .await
-                .context("inbox")?
+            && !entry.record(&mut tx).await.context("inbox")?
         {
             tx.rollback().await.ok();
             return Ok(Changed::Duplicate);
         }
         let mut order = row.into_domain()?;
-        let before = order.version;
+        let before = order.version();
         let events = match decide(&mut order) {
             Ok(events) => events,
             Err(refused) => {
@@ -138,18 +142,19 @@ impl OrderStore for PgOrderStore {
                 return Ok(Changed::Done(Err(refused)));
             }
         };
-        if order.version != before {
+        let changed = order.version() != before;
+        if changed {
             sqlx::query(
                 "UPDATE orders SET status = $2, history = $3, version = $4, updated_at = $5,
                         handed_over_at = $6
                   WHERE id = $1",
             )
-            .bind(order.id)
-            .bind(order.status.as_str())
+            .bind(id)
+            .bind(order.status().as_str())
             .bind(sqlx::types::Json(rows::history(&order)))
-            .bind(order.version)
-            .bind(order.updated_at)
-            .bind(order.handed_over_at)
+            .bind(order.version())
+            .bind(order.updated_at())
+            .bind(order.handed_over_at())
             .execute(&mut *tx)
             .await
             .context("update order")?;
@@ -158,17 +163,21 @@ impl OrderStore for PgOrderStore {
                 .context("enqueue events")?;
         }
         tx.commit().await.context("commit")?;
-        if order.version != before {
+        if changed {
             self.wake.wake();
         }
-        if order.version != before && order.status.is_terminal() {
+        if changed && order.status().is_terminal() {
             saga_metrics::decided(&order);
         }
         Ok(Changed::Done(Ok(order)))
     }
 
-    async fn due_handovers(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, StoreError> {
-        Ok(sqlx::query_scalar(
+    async fn due_handovers(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OrderId>, StoreError> {
+        let keys: Vec<Uuid> = sqlx::query_scalar(
             "SELECT id FROM orders
               WHERE status = 'PENDING' AND handed_over_at IS NULL AND handover_at <= $1
               ORDER BY handover_at LIMIT $2",
@@ -177,11 +186,16 @@ impl OrderStore for PgOrderStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
-        .context("due handovers")?)
+        .context("due handovers")?;
+        Ok(order_ids(keys)?)
     }
 
-    async fn due_timeouts(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Uuid>, StoreError> {
-        Ok(sqlx::query_scalar(
+    async fn due_timeouts(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OrderId>, StoreError> {
+        let keys: Vec<Uuid> = sqlx::query_scalar(
             "SELECT id FROM orders WHERE status IN ('PENDING', 'RESERVED') AND deadline_at <= $1
               ORDER BY deadline_at LIMIT $2",
         )
@@ -189,7 +203,8 @@ impl OrderStore for PgOrderStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await
-        .context("due timeouts")?)
+        .context("due timeouts")?;
+        Ok(order_ids(keys)?)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -199,4 +214,8 @@ impl OrderStore for PgOrderStore {
             .context("ping")?;
         Ok(())
     }
+}
+
+fn order_ids(keys: Vec<Uuid>) -> anyhow::Result<Vec<OrderId>> {
+    keys.into_iter().map(rows::order_id).collect()
 }

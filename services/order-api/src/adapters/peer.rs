@@ -1,51 +1,42 @@
-//! The calls order-api makes: to order-service (create, confirm, cancel, hand over,
-//! read) and to inventory-api (the all-or-nothing reservation). Each call has its
-//! timeout, carries the trace context and, when one is configured, order-api's own key
-//! for that peer; an answer is kept raw (status, type, bytes) so it can be passed
-//! through or read.
+//! One peer over HTTP, as both adapters reach theirs: every call has its timeout, carries
+//! the trace context and, when one is configured, order-api's own key for that peer; an
+//! answer is kept as it came (status, bytes) for the adapter to read.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::{
-    body::{Body, Bytes},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::Response,
+    body::Bytes,
+    http::{HeaderMap, HeaderValue, StatusCode},
 };
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::ports::PeerProblem;
 
 /// An answer from a peer.
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub status: StatusCode,
-    pub content_type: Option<HeaderValue>,
     pub body: Bytes,
 }
 
 impl Answer {
-    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+    pub fn json<T: DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The body as a problem, if it is one.
+    pub fn problem(&self) -> Option<PeerProblem> {
+        PeerProblem::read(self.status, &self.body)
+    }
+
     /// The peer refused order-api's own key (missing, wrong or without the scope): a
-    /// fault of this deployment, never of the client, so never passed through as it is.
+    /// fault of this deployment, never of the client, so never passed on as it is.
     pub fn refuses_our_key(&self) -> bool {
         matches!(
             self.status,
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         )
-    }
-
-    /// The answer as this service's response, unchanged.
-    pub fn into_response(self) -> Response {
-        let mut response = Response::new(Body::from(self.body));
-        *response.status_mut() = self.status;
-        if let Some(content_type) = self.content_type {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, content_type);
-        }
-        response
     }
 }
 
@@ -116,13 +107,8 @@ impl Peer {
         let answer = async {
             let response = request.headers(trace).send().await?;
             let status = response.status();
-            let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
             let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>(Answer {
-                status,
-                content_type,
-                body,
-            })
+            Ok::<_, reqwest::Error>(Answer { status, body })
         }
         .await;
         answer.map_err(|e| {

@@ -1,33 +1,20 @@
-//! What the PostgreSQL adapter measures:
-//!
-//! - `db_query_duration_seconds{operation}`: the time of each store operation, named
-//!   after the `InventoryStore` method (`reserve_one`, `change`, ...), from the first
-//!   statement to the commit, failures included: a timeout is a slow query too;
-//! - `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections`: the
-//!   pool, and `inventory_active_reservations` and `inventory_expiry_lag_seconds`,
-//!   sampled by [`StoreSampler`].
+//! `StoreSampler`: the gauges only the database can tell, read periodically:
+//! `db_pool_connections{state="idle"|"in_use"}` and `db_pool_max_connections` (the
+//! pool), and `inventory_active_reservations` and `inventory_expiry_lag_seconds` (see
+//! `inventory_metrics`). It only reads; a failed sample changes nothing.
 
-use std::{future::Future, sync::Once, time::Duration, time::Instant};
+use std::{sync::Once, time::Duration};
 
 use chrono::{DateTime, Utc};
-use metrics::{Unit, describe_gauge, describe_histogram, gauge, histogram};
+use metrics::{describe_gauge, gauge};
+use service::{Pace, Periodic};
 use sqlx::PgPool;
-use tokio::time::{self, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::adapters::inventory_metrics;
 
-const QUERY_DURATION: &str = "db_query_duration_seconds";
 const POOL_CONNECTIONS: &str = "db_pool_connections";
 const POOL_MAX_CONNECTIONS: &str = "db_pool_max_connections";
-
-/// Runs one store operation, recording how long it took under `operation`.
-pub(super) async fn timed<T>(operation: &'static str, work: impl Future<Output = T>) -> T {
-    let started = Instant::now();
-    let outcome = work.await;
-    histogram!(QUERY_DURATION, "operation" => operation).record(started.elapsed());
-    outcome
-}
 
 /// The worker that samples the pool, the number of active holds and the expiry lag
 /// every few seconds (the first time at once), until stopped. A failed query is logged
@@ -44,17 +31,15 @@ impl StoreSampler {
 
     pub async fn run(self, stop: CancellationToken) {
         describe();
-        let mut tick = time::interval(self.interval);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                _ = tick.tick() => {}
-            }
-            self.sample_pool();
-            self.sample_active_reservations().await;
-            self.sample_expiry_lag().await;
-        }
+        Periodic::new("store sampler", self.interval)
+            .abandoning_rounds_on_stop()
+            .run(stop, || async {
+                self.sample_pool();
+                self.sample_active_reservations().await;
+                self.sample_expiry_lag().await;
+                Ok::<_, std::convert::Infallible>(Pace::Idle)
+            })
+            .await;
     }
 
     fn sample_pool(&self) {
@@ -109,11 +94,6 @@ impl StoreSampler {
 fn describe() {
     static DESCRIBED: Once = Once::new();
     DESCRIBED.call_once(|| {
-        describe_histogram!(
-            QUERY_DURATION,
-            Unit::Seconds,
-            "Time of one store operation (all its statements, to the commit), by operation."
-        );
         describe_gauge!(
             POOL_CONNECTIONS,
             "Connections of the PostgreSQL pool, by state (idle, in_use)."

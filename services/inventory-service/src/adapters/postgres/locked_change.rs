@@ -1,0 +1,126 @@
+//! The locked change: any command over one order's holds and the products they touch.
+//! It locks the order's row (so a cancellation and a reservation of one order
+//! serialize), then the products `FOR UPDATE` in SKU order (so two multi-SKU commands
+//! cannot deadlock), then the order's holds; lets the domain decide in memory; and
+//! writes what changed, its movements and its events in one transaction. For an event,
+//! the event's inbox record commits in the same transaction, so a redelivery changes
+//! nothing.
+
+use anyhow::Context;
+use sqlx::PgConnection;
+
+use super::PgStore;
+use super::change_set::{lock_products, write_changes};
+use super::rows::HoldRow;
+use crate::application::{Handled, InboxEntry, Scope, StoreError};
+use crate::domain::{InventoryError, LockedStock};
+
+/// Loads `scope`, lets `change` decide, commits what it changed; a refusal rolls back.
+pub(super) async fn change<T, F>(
+    store: &PgStore,
+    scope: Scope<'_>,
+    change: F,
+) -> Result<Result<T, InventoryError>, StoreError>
+where
+    F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
+{
+    let mut tx = database::begin(&store.pool).await.context("begin")?;
+    match change_in(&mut tx, scope, change).await? {
+        Ok(outcome) => {
+            tx.commit().await.context("commit")?;
+            store.wake.wake();
+            Ok(Ok(outcome))
+        }
+        Err(refusal) => {
+            tx.rollback().await.context("rollback")?;
+            Ok(Err(refusal))
+        }
+    }
+}
+
+/// `change`, recording `entry` in the inbox first; an event handled before changes
+/// nothing. A refusal is an answer too: the inbox row commits, so the event is not
+/// handled again.
+pub(super) async fn change_for_event<T, F>(
+    store: &PgStore,
+    entry: InboxEntry<'_>,
+    scope: Scope<'_>,
+    change: F,
+) -> Result<Handled<T>, StoreError>
+where
+    F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
+{
+    let mut tx = database::begin(&store.pool).await.context("begin")?;
+    if !entry.record(&mut tx).await.context("inbox")? {
+        tx.rollback().await.ok();
+        return Ok(Handled::Duplicate);
+    }
+    let outcome = change_in(&mut tx, scope, change).await?;
+    tx.commit().await.context("commit")?;
+    store.wake.wake();
+    Ok(Handled::Done(outcome))
+}
+
+/// Loads `scope` under lock in `tx`, lets `change` decide, writes what it changed.
+/// Lock order, the same everywhere: the order's row, the products by SKU, the holds.
+async fn change_in<T, F>(
+    tx: &mut PgConnection,
+    scope: Scope<'_>,
+    change: F,
+) -> anyhow::Result<Result<T, InventoryError>>
+where
+    F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
+{
+    let order_id = match scope {
+        Scope::Skus(_, order_id) => order_id,
+        Scope::Order(order_id) => Some(order_id),
+    };
+    let cancelled = match order_id {
+        Some(order_id) => sqlx::query_scalar(
+            "INSERT INTO order_states (order_id) VALUES ($1)
+             ON CONFLICT (order_id) DO UPDATE SET updated_at = now()
+             RETURNING cancelled",
+        )
+        .bind(order_id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .context("lock order")?,
+        None => false,
+    };
+    let mut skus: Vec<String> = match scope {
+        Scope::Skus(skus, _) => skus.iter().map(|s| s.as_str().to_owned()).collect(),
+        Scope::Order(order_id) => {
+            sqlx::query_scalar("SELECT sku FROM reservations WHERE order_id = $1")
+                .bind(order_id.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .context("skus of the order")?
+        }
+    };
+    skus.sort_unstable();
+    skus.dedup();
+
+    let products = lock_products(tx, &skus).await?;
+    let holds: Vec<HoldRow> = match order_id {
+        Some(order_id) => sqlx::query_as(
+            "SELECT order_id, sku, requested, held, status, expires_at, owner, saga
+               FROM reservations WHERE order_id = $1 AND sku = ANY($2)
+              ORDER BY sku FOR UPDATE",
+        )
+        .bind(order_id.as_str())
+        .bind(&skus)
+        .fetch_all(&mut *tx)
+        .await
+        .context("lock holds")?,
+        None => Vec::new(),
+    };
+    let holds = HoldRow::into_domain_all(holds)?;
+    let mut stock = LockedStock::new(order_id.cloned(), cancelled, products, holds);
+
+    let outcome = match change(&mut stock) {
+        Ok(outcome) => outcome,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    write_changes(tx, stock.into_changes()).await?;
+    Ok(Ok(outcome))
+}

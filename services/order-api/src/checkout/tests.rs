@@ -1,0 +1,390 @@
+//! The saga over in-memory peers: every branch of the table in the module doc, with no
+//! network. The peers record what they were asked, so each test also states what the
+//! saga must not do (touch the stock of a decided order, confirm before the commit).
+
+use std::sync::Mutex;
+
+use axum::http::StatusCode;
+use contracts::OrderId;
+use contracts::inventory::Shortage;
+use contracts::orders::{CancelCause, CancelOrderRequest, CreateOrderRequest, OrderLineRequest};
+
+use super::*;
+use crate::order::example_view;
+use crate::ports::PeerProblem;
+
+const SKU: &str = "ABC-1234-AB";
+
+/// How order-service takes a confirmation or a cancellation.
+#[derive(Debug, Clone, Copy)]
+enum Takes {
+    Yes,
+    /// 409: the order is decided already, or the lines differ.
+    Conflict,
+    Unavailable,
+}
+
+/// order-service, holding one order.
+struct FakeOrders {
+    status: Mutex<&'static str>,
+    handed_over: Mutex<bool>,
+    place_fails: bool,
+    confirm: Takes,
+    cancel: Takes,
+    /// What the order becomes when a confirmation or cancellation does not take: decided
+    /// meanwhile by another path, or still as it was.
+    meanwhile: Option<&'static str>,
+    calls: Mutex<Vec<String>>,
+}
+
+impl FakeOrders {
+    fn holding(status: &'static str) -> Self {
+        Self {
+            status: Mutex::new(status),
+            handed_over: Mutex::new(false),
+            place_fails: false,
+            confirm: Takes::Yes,
+            cancel: Takes::Yes,
+            meanwhile: None,
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn order(&self) -> Order {
+        let view = example_view(
+            &self.status.lock().unwrap(),
+            SKU,
+            *self.handed_over.lock().unwrap(),
+        );
+        Order::parse(view).unwrap()
+    }
+
+    fn called(&self, call: String) {
+        self.calls.lock().unwrap().push(call);
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn decide(&self, takes: Takes, status: &'static str) -> Result<Order, OrdersError> {
+        match takes {
+            Takes::Yes => *self.status.lock().unwrap() = status,
+            Takes::Conflict | Takes::Unavailable => {
+                if let Some(decided) = self.meanwhile {
+                    *self.status.lock().unwrap() = decided;
+                }
+            }
+        }
+        match takes {
+            Takes::Yes => Ok(self.order()),
+            Takes::Conflict => Err(OrdersError::Refused(
+                PeerProblem::read(
+                    StatusCode::CONFLICT,
+                    br#"{"code": "invalid_transition", "title": "Conflict"}"#,
+                )
+                .unwrap(),
+            )),
+            Takes::Unavailable => Err(OrdersError::Unavailable),
+        }
+    }
+}
+
+impl Orders for FakeOrders {
+    async fn place(
+        &self,
+        _: &CreateOrder,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Order, OrdersError> {
+        self.called(format!("place {:?}", key.map(IdempotencyKey::as_str)));
+        if self.place_fails {
+            return Err(OrdersError::Unavailable);
+        }
+        Ok(self.order())
+    }
+
+    async fn get(&self, _: &OrderId) -> Result<Order, OrdersError> {
+        self.called("get".into());
+        Ok(self.order())
+    }
+
+    async fn confirm(&self, _: &OrderId, committed: &[OrderLine]) -> Result<Order, OrdersError> {
+        let lines: Vec<String> = committed
+            .iter()
+            .map(|l| format!("{}x{}", l.sku, l.qty))
+            .collect();
+        self.called(format!("confirm {}", lines.join(",")));
+        self.decide(self.confirm, "CONFIRMED")
+    }
+
+    async fn cancel(
+        &self,
+        _: &OrderId,
+        request: &CancelOrderRequest,
+    ) -> Result<Order, OrdersError> {
+        let reason = request.reason.as_deref().unwrap_or_default();
+        self.called(format!("cancel {reason} {:?}", request.cause));
+        self.decide(self.cancel, "CANCELLED")
+    }
+
+    async fn hand_over(&self, _: &OrderId) -> Result<Order, OrdersError> {
+        self.called("hand_over".into());
+        *self.handed_over.lock().unwrap() = true;
+        Ok(self.order())
+    }
+
+    async fn is_ready(&self) -> bool {
+        true
+    }
+}
+
+/// The inventory, answering each step as told.
+struct FakeInventory {
+    reserve: Result<(), InventoryError>,
+    commit: Result<Vec<OrderLine>, InventoryError>,
+    calls: Mutex<Vec<&'static str>>,
+}
+
+impl FakeInventory {
+    fn answering(
+        reserve: Result<(), InventoryError>,
+        commit: Result<Vec<OrderLine>, InventoryError>,
+    ) -> Self {
+        Self {
+            reserve,
+            commit,
+            calls: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Reserves and commits every line asked for.
+    fn taking_everything() -> Self {
+        Self::answering(Ok(()), Ok(vec![line(2)]))
+    }
+
+    fn calls(&self) -> Vec<&'static str> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl Inventory for FakeInventory {
+    async fn reserve(&self, _: &OrderId, _: &[OrderLine]) -> Result<(), InventoryError> {
+        self.calls.lock().unwrap().push("reserve");
+        self.reserve.clone()
+    }
+
+    async fn commit(&self, _: &OrderId, _: &[OrderLine]) -> Result<Vec<OrderLine>, InventoryError> {
+        self.calls.lock().unwrap().push("commit");
+        self.commit.clone()
+    }
+}
+
+fn line(qty: i64) -> OrderLine {
+    OrderLine::parse(SKU, qty).unwrap()
+}
+
+fn refused(refusal: InventoryRefusal) -> InventoryError {
+    InventoryError::Refused(refusal)
+}
+
+fn shortage() -> Shortage {
+    Shortage {
+        sku: SKU.into(),
+        requested: 2,
+        available: 1,
+    }
+}
+
+type Saga = Checkout<FakeOrders, FakeInventory>;
+
+async fn run(checkout: &Saga) -> Result<Outcome, OrdersError> {
+    let request = CreateOrderRequest {
+        customer_id: None,
+        items: vec![OrderLineRequest {
+            sku: SKU.into(),
+            qty: 2,
+        }],
+    }
+    .validate()
+    .unwrap();
+    let key = IdempotencyKey::parse("k-1").unwrap();
+    let caller = CallerName::parse("web").unwrap();
+    checkout.run(&request, Some(&key), &caller).await
+}
+
+#[tokio::test]
+async fn a_reserved_and_committed_order_is_confirmed_with_the_committed_lines() {
+    let saga = Checkout::new(
+        FakeOrders::holding("PENDING"),
+        FakeInventory::taking_everything(),
+    );
+    let outcome = run(&saga).await.unwrap();
+    assert!(matches!(outcome, Outcome::Confirmed(o) if o.status() == OrderStatus::Confirmed));
+    assert_eq!(saga.inventory.calls(), ["reserve", "commit"]);
+    assert_eq!(
+        saga.orders.calls(),
+        [r#"place Some("k-1")"#, "confirm ABC-1234-ABx2"]
+    );
+}
+
+#[tokio::test]
+async fn an_inventory_refusal_cancels_the_order_and_answers_why_without_a_commit() {
+    let saga = Checkout::new(
+        FakeOrders::holding("PENDING"),
+        FakeInventory::answering(
+            Err(refused(InventoryRefusal::InsufficientStock {
+                shortages: vec![shortage()],
+            })),
+            Ok(vec![line(2)]),
+        ),
+    );
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::InsufficientStock { order, shortages }
+            if order.status() == OrderStatus::Cancelled && shortages == &[shortage()]),
+        "{outcome:?}"
+    );
+    assert_eq!(saga.inventory.calls(), ["reserve"]);
+    assert_eq!(
+        saga.orders.calls()[1..],
+        ["cancel reservation refused: insufficient_stock None"]
+    );
+}
+
+#[tokio::test]
+async fn stock_lost_at_the_commit_cancels_the_order_with_that_cause() {
+    let saga = Checkout::new(
+        FakeOrders::holding("PENDING"),
+        FakeInventory::answering(
+            Ok(()),
+            Err(refused(InventoryRefusal::StockLost { shortages: vec![] })),
+        ),
+    );
+    let outcome = run(&saga).await.unwrap();
+    assert!(matches!(outcome, Outcome::StockLost { .. }), "{outcome:?}");
+    assert_eq!(
+        saga.orders.calls()[1..],
+        [format!(
+            "cancel reservation refused: stock_lost {:?}",
+            Some(CancelCause::StockLost)
+        )]
+    );
+}
+
+#[tokio::test]
+async fn an_inventory_without_a_decisive_answer_gets_the_order_handed_over() {
+    for inventory in [
+        FakeInventory::answering(Err(InventoryError::Unavailable), Ok(vec![line(2)])),
+        FakeInventory::answering(Ok(()), Err(InventoryError::Unavailable)),
+    ] {
+        let saga = Checkout::new(FakeOrders::holding("PENDING"), inventory);
+        let outcome = run(&saga).await.unwrap();
+        assert!(
+            matches!(&outcome, Outcome::Pending(o) if o.is_handed_over()),
+            "{outcome:?}"
+        );
+        let calls = saga.orders.calls();
+        assert_eq!(calls.last().unwrap(), "hand_over");
+        assert!(!calls.iter().any(|c| c.starts_with("confirm")), "{calls:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_confirmation_answers_what_order_service_decided_or_hands_the_order_over() {
+    for (meanwhile, expected) in [
+        (None, "handed over"),
+        (Some("CANCELLED"), "cancelled"),
+        (Some("CONFIRMED"), "confirmed"),
+    ] {
+        let orders = FakeOrders {
+            confirm: Takes::Conflict,
+            meanwhile,
+            ..FakeOrders::holding("PENDING")
+        };
+        let saga = Checkout::new(orders, FakeInventory::taking_everything());
+        let got = match run(&saga).await.unwrap() {
+            Outcome::Pending(o) if o.is_handed_over() => "handed over",
+            Outcome::Cancelled(_) => "cancelled",
+            Outcome::Confirmed(_) => "confirmed",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(got, expected, "{meanwhile:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_confirmation_order_service_cannot_make_now_is_pending_without_a_handover() {
+    let orders = FakeOrders {
+        confirm: Takes::Unavailable,
+        ..FakeOrders::holding("PENDING")
+    };
+    let saga = Checkout::new(orders, FakeInventory::taking_everything());
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Pending(o) if !o.is_handed_over()),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_whose_cancellation_did_not_take_answers_the_order_as_it_stands() {
+    for (meanwhile, expected) in [
+        (Some("CONFIRMED"), "confirmed"),
+        (Some("CANCELLED"), "unknown sku"),
+        (None, "handed over"),
+    ] {
+        let orders = FakeOrders {
+            cancel: Takes::Unavailable,
+            meanwhile,
+            ..FakeOrders::holding("PENDING")
+        };
+        let inventory = FakeInventory::answering(
+            Err(refused(InventoryRefusal::UnknownSku {
+                skus: vec![Sku::parse(SKU).unwrap()],
+            })),
+            Ok(vec![]),
+        );
+        let saga = Checkout::new(orders, inventory);
+        let got = match run(&saga).await.unwrap() {
+            Outcome::Confirmed(_) => "confirmed",
+            Outcome::UnknownSku { skus, .. } if skus.len() == 1 => "unknown sku",
+            Outcome::Pending(o) if o.is_handed_over() => "handed over",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(got, expected, "{meanwhile:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_retried_checkout_answers_its_order_where_it_stands_and_leaves_the_stock_alone() {
+    for (status, handed_over, expected) in [
+        ("CONFIRMED", false, "confirmed"),
+        ("CANCELLED", false, "cancelled"),
+        ("RESERVED", true, "pending"),
+        ("PENDING", true, "pending"),
+    ] {
+        let orders = FakeOrders::holding(status);
+        *orders.handed_over.lock().unwrap() = handed_over;
+        let saga = Checkout::new(orders, FakeInventory::taking_everything());
+        let got = match run(&saga).await.unwrap() {
+            Outcome::Confirmed(_) => "confirmed",
+            Outcome::Cancelled(_) => "cancelled",
+            Outcome::Pending(_) => "pending",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(got, expected, "{status}");
+        assert!(saga.inventory.calls().is_empty(), "{status}");
+        assert_eq!(saga.orders.calls().len(), 1, "{status}: only the placing");
+    }
+}
+
+#[tokio::test]
+async fn without_order_service_no_order_is_placed_and_nothing_else_happens() {
+    let orders = FakeOrders {
+        place_fails: true,
+        ..FakeOrders::holding("PENDING")
+    };
+    let saga = Checkout::new(orders, FakeInventory::taking_everything());
+    assert!(matches!(run(&saga).await, Err(OrdersError::Unavailable)));
+    assert!(saga.inventory.calls().is_empty());
+}
