@@ -14,8 +14,8 @@ use reqwest::Client;
 use tokio::time::Instant;
 
 use crate::{
-    scenario::Scenario,
-    tally::{Measurement, Tally},
+    figures::{Measurement, Scenario, Tally},
+    scenario,
 };
 
 pub async fn run(
@@ -35,11 +35,11 @@ pub async fn run(
             let target = target.to_owned();
             let sequence = Arc::clone(&sequence);
             tokio::spawn(async move {
-                let mut tally = Tally::new();
+                let mut tally = Tally::default();
                 while Instant::now() < deadline {
                     let n = sequence.fetch_add(1, Ordering::Relaxed);
                     let sent = Instant::now();
-                    let outcome = scenario.send(&client, &target, n).await;
+                    let outcome = scenario::send(scenario, &client, &target, n).await;
                     tally.record(sent.elapsed(), outcome);
                 }
                 tally
@@ -47,7 +47,7 @@ pub async fn run(
         })
         .collect();
 
-    let mut total = Tally::new();
+    let mut total = Tally::default();
     for worker in workers {
         total.merge(&worker.await?);
     }

@@ -9,77 +9,36 @@
 //!
 //! Pure: it only matches figures and divides.
 
-use serde::Serialize;
-
-use crate::{
-    goal,
-    limits::{LimitFigures, LimitKind},
-    report::{Mode, RunFigures, round2},
-    scenario::Scenario,
+use crate::figures::{
+    Comparison, LimitFigures, LimitKind, Measure, Mode, RunFigures, Scenario, round2,
 };
 
-/// What is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Measure {
-    /// Successes per second; the ratio is the share of the limit reached (higher is better).
-    Throughput,
-    /// p99 latency; the ratio is how many times the limit's p99 (lower is better).
-    P99Latency,
-}
-
-/// One run against one limit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Comparison {
-    pub limit: LimitKind,
-    pub limit_mode: Mode,
-    pub measure: Measure,
-    /// The run's figure: ok/s or milliseconds.
-    pub system: f64,
-    /// The limit's figure, when it was measured.
-    pub reference: Option<f64>,
-    /// `system / reference`, three decimals.
-    pub ratio: Option<f64>,
-}
-
-impl Comparison {
-    /// The table's cell: `21.4 % of 7312.40/s` or `p99 8.20 × 1.21 ms`.
-    pub fn cell(&self) -> String {
-        match (self.measure, self.reference, self.ratio) {
-            (Measure::Throughput, Some(reference), Some(ratio)) => {
-                format!("{:.1} % of {reference:.2}/s", ratio * 100.0)
-            }
-            (Measure::P99Latency, Some(reference), Some(ratio)) => {
-                format!("p99 {ratio:.2} × {reference:.2} ms")
-            }
-            _ => "n/a".to_owned(),
+/// The limit a run of `scenario` under `mode` is read against, if any: it is taken
+/// under the same mode.
+pub fn reference_for(scenario: Scenario, mode: Mode) -> Option<(LimitKind, Measure)> {
+    match (scenario, mode) {
+        (Scenario::HotReservations, Mode::ClosedLoop { .. }) => {
+            Some((LimitKind::PgbenchHotReservation, Measure::Throughput))
         }
-    }
-}
-
-/// The limit a run of `scenario` under `mode` is read against, if any.
-pub fn reference_for(scenario: Scenario, mode: Mode) -> Option<(LimitKind, Mode, Measure)> {
-    let limit = match (scenario, mode) {
-        (Scenario::HotReservations, Mode::ClosedLoop { .. }) => LimitKind::PgbenchHotReservation,
         (Scenario::SpreadReservations, Mode::ClosedLoop { .. }) => {
-            LimitKind::PgbenchSpreadReservation
+            Some((LimitKind::PgbenchSpreadReservation, Measure::Throughput))
         }
-        (Scenario::StockReads, Mode::ClosedLoop { .. }) => LimitKind::PgbenchPointRead,
+        (Scenario::StockReads, Mode::ClosedLoop { .. }) => {
+            Some((LimitKind::PgbenchPointRead, Measure::Throughput))
+        }
         (Scenario::EventHop, Mode::OpenLoop { .. }) => {
-            return Some((LimitKind::BrokerPublishConsume, mode, Measure::P99Latency));
+            Some((LimitKind::BrokerPublishConsume, Measure::P99Latency))
         }
-        _ => return None,
-    };
-    Some((limit, mode, Measure::Throughput))
+        _ => None,
+    }
 }
 
 /// `run` against its limit among `limits`; `None` when no limit applies to it.
 pub fn compare(run: &RunFigures, limits: &[LimitFigures]) -> Option<Comparison> {
-    let (limit, limit_mode, measure) = reference_for(run.scenario, run.mode)?;
+    let (limit, measure) = reference_for(run.scenario, run.mode)?;
     let found = limits
         .iter()
-        .find(|l| l.limit == limit && l.mode == limit_mode);
+        .find(|l| l.limit == limit && l.mode == run.mode);
     let (system, reference) = match measure {
         Measure::Throughput => (
             run.throughput_per_sec,
@@ -92,21 +51,12 @@ pub fn compare(run: &RunFigures, limits: &[LimitFigures]) -> Option<Comparison> 
     };
     Some(Comparison {
         limit,
-        limit_mode,
+        limit_mode: run.mode,
         measure,
         system,
         reference,
         ratio: reference.and_then(|r| ratio(system, r)),
     })
-}
-
-/// Sets every run's comparison and goal.
-pub fn annotate(results: &mut [RunFigures], limits: &[LimitFigures]) {
-    for run in results {
-        run.vs_limit = compare(run, limits);
-        run.goal = goal::goal_for(run.scenario, run.mode)
-            .map(|goal| goal::judge(goal, run, run.vs_limit.as_ref()));
-    }
 }
 
 /// `system / reference` to three decimals; none when the reference is not positive.
@@ -116,30 +66,8 @@ pub fn ratio(system: f64, reference: f64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::{
-        report::Latency,
-        scenario::Outcome,
-        tally::{Measurement, Tally},
-    };
-
-    fn run(scenario: Scenario, mode: Mode, successes: u64, micros: u64) -> RunFigures {
-        let mut tally = Tally::new();
-        for _ in 0..successes {
-            tally.record(Duration::from_micros(micros), Outcome::Success);
-        }
-        RunFigures::new(
-            scenario,
-            mode,
-            &Measurement {
-                tally,
-                elapsed: Duration::from_secs(1),
-                schedule_lag_max: None,
-            },
-        )
-    }
+    use crate::figures::{Latency, sample_run};
 
     fn limit(limit: LimitKind, mode: Mode, tps: f64, p99: f64) -> LimitFigures {
         LimitFigures {
@@ -163,26 +91,18 @@ mod tests {
 
     #[test]
     fn reservations_are_compared_at_equal_concurrency_and_sku_kind() {
+        let at4 = Mode::ClosedLoop { concurrency: 4 };
         let at16 = Mode::ClosedLoop { concurrency: 16 };
         let limits = [
-            limit(
-                LimitKind::PgbenchHotReservation,
-                Mode::ClosedLoop { concurrency: 4 },
-                900.0,
-                1.0,
-            ),
+            limit(LimitKind::PgbenchHotReservation, at4, 900.0, 1.0),
             limit(LimitKind::PgbenchHotReservation, at16, 1_000.0, 1.0),
             limit(LimitKind::PgbenchSpreadReservation, at16, 4_000.0, 1.0),
         ];
-        let hot = compare(&run(Scenario::HotReservations, at16, 600, 1_000), &limits).unwrap();
-        assert_eq!(hot.reference, Some(1_000.0));
-        assert_eq!(hot.ratio, Some(0.6));
-        assert_eq!(hot.cell(), "60.0 % of 1000.00/s");
-        let spread = compare(
-            &run(Scenario::SpreadReservations, at16, 1_000, 1_000),
-            &limits,
-        );
-        assert_eq!(spread.unwrap().ratio, Some(0.25));
+        let hot = sample_run(Scenario::HotReservations, at16, 600, 1_000, 0);
+        let hot = compare(&hot, &limits).unwrap();
+        assert_eq!((hot.reference, hot.ratio), (Some(1_000.0), Some(0.6)));
+        let spread = sample_run(Scenario::SpreadReservations, at16, 1_000, 1_000, 0);
+        assert_eq!(compare(&spread, &limits).unwrap().ratio, Some(0.25));
     }
 
     #[test]
@@ -190,43 +110,36 @@ mod tests {
         let rate = Mode::OpenLoop {
             rate_per_sec: 1000.0,
         };
+        let flat_out = Mode::FlatOut { in_flight: 512 };
         let limits = [
-            limit(
-                LimitKind::BrokerPublishConsume,
-                Mode::FlatOut { in_flight: 512 },
-                9e4,
-                80.0,
-            ),
+            limit(LimitKind::BrokerPublishConsume, flat_out, 9e4, 80.0),
             limit(LimitKind::BrokerPublishConsume, rate, 1000.0, 2.0),
         ];
-        let hop = compare(&run(Scenario::EventHop, rate, 10, 8_000), &limits).unwrap();
+        let hop = compare(&sample_run(Scenario::EventHop, rate, 10, 8_000, 0), &limits).unwrap();
         assert_eq!(hop.measure, Measure::P99Latency);
-        assert_eq!(hop.system, 8.0);
-        assert_eq!(hop.ratio, Some(4.0));
-        assert_eq!(hop.cell(), "p99 4.00 × 2.00 ms");
+        assert_eq!((hop.system, hop.ratio), (8.0, Some(4.0)));
     }
 
     #[test]
-    fn a_missing_or_unmeasured_limit_reads_not_available() {
+    fn a_missing_limit_has_no_ratio_and_open_loop_reservations_no_limit() {
         let at4 = Mode::ClosedLoop { concurrency: 4 };
-        let reads = run(Scenario::StockReads, at4, 10, 1_000);
-        let missing = compare(&reads, &[]).unwrap();
-        assert_eq!(missing.cell(), "n/a");
+        let reads = sample_run(Scenario::StockReads, at4, 10, 1_000, 0);
+        assert_eq!(compare(&reads, &[]).unwrap().ratio, None);
         let unmeasured = [LimitFigures::unavailable(
             LimitKind::PgbenchPointRead,
             at4,
-            "no pgbench",
+            "x",
         )];
         assert_eq!(compare(&reads, &unmeasured).unwrap().ratio, None);
-    }
-
-    #[test]
-    fn open_loop_reservations_and_checkouts_have_no_limit() {
         let rate = Mode::OpenLoop {
             rate_per_sec: 300.0,
         };
-        assert!(reference_for(Scenario::HotReservations, rate).is_none());
-        assert!(reference_for(Scenario::Checkout, rate).is_none());
-        assert!(reference_for(Scenario::EventSaga, rate).is_none());
+        for scenario in [
+            Scenario::HotReservations,
+            Scenario::Checkout,
+            Scenario::EventSaga,
+        ] {
+            assert!(reference_for(scenario, rate).is_none());
+        }
     }
 }

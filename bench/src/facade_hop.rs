@@ -9,12 +9,7 @@
 //! queues: a closed loop would give the faster side more load, and the difference would
 //! be of two loads, not of two paths.
 
-use serde::Serialize;
-
-use crate::{
-    report::{Latency, Mode, RunFigures, round2},
-    scenario::Scenario,
-};
+use crate::figures::{HopCost, Mode, RunFigures, Scenario, round2};
 
 /// The work measured both ways.
 pub const SCENARIOS: [Scenario; 2] = [Scenario::StockReads, Scenario::SpreadReservations];
@@ -22,21 +17,6 @@ pub const SCENARIOS: [Scenario; 2] = [Scenario::StockReads, Scenario::SpreadRese
 pub const THROUGH_FACADE: &str = "inventory-api";
 /// The direct path.
 pub const DIRECT: &str = "inventory-service";
-
-/// One kind of request, both ways.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HopCost {
-    pub scenario: Scenario,
-    pub rate_per_sec: f64,
-    pub through_facade_ms: Latency,
-    pub direct_ms: Latency,
-    /// Through the facade minus direct, milliseconds; may come out below zero by noise.
-    pub cost_p50_ms: f64,
-    pub cost_p99_ms: f64,
-    /// Errors of both runs: a side with errors is not the same work as the other.
-    pub errors: u64,
-}
 
 /// Pairs the runs through the facade with the direct ones of the same work and rate.
 pub fn costs(results: &[RunFigures]) -> Vec<HopCost> {
@@ -67,30 +47,14 @@ pub fn costs(results: &[RunFigures]) -> Vec<HopCost> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::{
-        scenario::Outcome,
-        tally::{Measurement, Tally},
-    };
+    use crate::figures::sample_run;
 
     fn run(via: &'static str, micros: u64) -> RunFigures {
-        let mut tally = Tally::new();
-        for _ in 0..100 {
-            tally.record(Duration::from_micros(micros), Outcome::Success);
-        }
-        let mut run = RunFigures::new(
-            Scenario::StockReads,
-            Mode::OpenLoop {
-                rate_per_sec: 500.0,
-            },
-            &Measurement {
-                tally,
-                elapsed: Duration::from_secs(1),
-                schedule_lag_max: None,
-            },
-        );
+        let mode = Mode::OpenLoop {
+            rate_per_sec: 500.0,
+        };
+        let mut run = sample_run(Scenario::StockReads, mode, 100, micros, 0);
         run.via = Some(via);
         run
     }
@@ -99,13 +63,8 @@ mod tests {
     fn the_cost_is_the_facade_minus_the_direct_path() {
         let costs = costs(&[run(THROUGH_FACADE, 1_500), run(DIRECT, 1_000)]);
         assert_eq!(costs.len(), 1);
-        assert_eq!(costs[0].cost_p50_ms, 0.5);
-        assert_eq!(costs[0].cost_p99_ms, 0.5);
+        assert_eq!((costs[0].cost_p50_ms, costs[0].cost_p99_ms), (0.5, 0.5));
         assert_eq!(costs[0].rate_per_sec, 500.0);
-    }
-
-    #[test]
-    fn a_run_without_its_other_half_has_no_cost() {
-        assert!(costs(&[run(THROUGH_FACADE, 1_500)]).is_empty());
+        assert!(super::costs(&[run(THROUGH_FACADE, 1_500)]).is_empty());
     }
 }

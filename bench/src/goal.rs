@@ -16,13 +16,9 @@
 //! shows up to which load it holds; closed loops are left out, their latencies hide
 //! queueing.
 
-use serde::Serialize;
-
 use crate::{
-    comparison::Comparison,
     facade_hop,
-    report::{Mode, RunFigures},
-    scenario::Scenario,
+    figures::{Comparison, GoalCheck, Mode, RunFigures, Scenario, ServiceLevelCheck},
 };
 
 /// Share of the pgbench limit a reservation run must reach.
@@ -42,42 +38,12 @@ pub enum Goal {
 impl Goal {
     pub fn describe(self) -> String {
         match self {
-            Goal::ShareOfLimit { at_least } => {
-                format!("≥ {:.0} % of pgbench", at_least * 100.0)
-            }
+            Goal::ShareOfLimit { at_least } => format!("≥ {:.0} % of pgbench", at_least * 100.0),
             Goal::P99AtRate {
                 p99_ms,
                 rate_per_sec,
             } => format!("p99 ≤ {p99_ms} ms at {rate_per_sec}/s"),
             Goal::AgainstLimit => "vs PostgreSQL point read".to_owned(),
-        }
-    }
-}
-
-/// The verdict on one run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GoalCheck {
-    pub goal: String,
-    /// `None`: not judged (no threshold, no limit measured, or another rate).
-    pub met: Option<bool>,
-    /// Why it was missed or not judged.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-impl GoalCheck {
-    /// The table's cell: `yes`, `no`, `no (3 errors)`, `n/a (...)` or `-`.
-    pub fn cell(&self) -> String {
-        let verdict = match self.met {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None if self.reason.is_none() => return "-".to_owned(),
-            None => "n/a",
-        };
-        match &self.reason {
-            Some(reason) => format!("{verdict} ({reason})"),
-            None => verdict.to_owned(),
         }
     }
 }
@@ -112,7 +78,16 @@ pub fn judge(goal: Goal, run: &RunFigures, vs_limit: Option<&Comparison>) -> Goa
         Goal::P99AtRate {
             p99_ms,
             rate_per_sec,
-        } => judge_p99(run, p99_ms, rate_per_sec),
+        } => match run.mode {
+            Mode::OpenLoop { rate_per_sec: rate } if rate != rate_per_sec => {
+                (None, Some(format!("run at {rate}/s")))
+            }
+            Mode::OpenLoop { .. } => match clean_p99(run) {
+                Ok(p99) => (Some(p99 <= p99_ms), None),
+                Err(why) => (Some(false), Some(why)),
+            },
+            _ => (None, Some("not a fixed-rate run".to_owned())),
+        },
         Goal::AgainstLimit => (None, None),
     };
     GoalCheck {
@@ -120,23 +95,6 @@ pub fn judge(goal: Goal, run: &RunFigures, vs_limit: Option<&Comparison>) -> Goa
         met,
         reason,
     }
-}
-
-fn judge_p99(run: &RunFigures, p99_ms: f64, rate_per_sec: f64) -> (Option<bool>, Option<String>) {
-    match run.mode {
-        Mode::OpenLoop { rate_per_sec: rate } if rate == rate_per_sec => {}
-        Mode::OpenLoop { rate_per_sec: rate } => {
-            return (None, Some(format!("run at {rate}/s")));
-        }
-        _ => return (None, Some("not a fixed-rate run".to_owned())),
-    }
-    if run.successes == 0 {
-        return (Some(false), Some("no successes".to_owned()));
-    }
-    if run.errors > 0 {
-        return (Some(false), Some(format!("{} errors", run.errors)));
-    }
-    (Some(run.latency_ms.p99 <= p99_ms), None)
 }
 
 /// A service level: the p99 of a path stays under a bound.
@@ -180,43 +138,17 @@ pub const SERVICE_LEVELS: [ServiceLevel; 3] = [
     },
 ];
 
-/// A service level read on one run, or found with no run to read it on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceLevelCheck {
-    pub level: String,
-    /// The run's label; `None`: no run of the path was measured.
-    pub run: Option<String>,
-    pub p99_ms: Option<f64>,
-    pub errors: u64,
-    /// `None`: not measured.
-    pub met: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-impl ServiceLevelCheck {
-    /// `met`, `not met`, `not met (3 errors)` or `not measured`.
-    pub fn verdict(&self) -> String {
-        let verdict = match self.met {
-            Some(true) => "met",
-            Some(false) => "not met",
-            None => "not measured",
-        };
-        match &self.reason {
-            Some(reason) => format!("{verdict} ({reason})"),
-            None => verdict.to_owned(),
-        }
-    }
-}
-
-/// Every service level against every run it applies to, in the runs' order.
+/// Every service level against every run it applies to, in the runs' order; a level
+/// with no run is listed as not measured.
 pub fn check_service_levels(results: &[RunFigures]) -> Vec<ServiceLevelCheck> {
     let mut checks = Vec::new();
     for level in SERVICE_LEVELS {
         let before = checks.len();
         for run in results.iter().filter(|run| level.applies_to(run)) {
-            let (met, reason) = judge_below(run, level.p99_below_ms);
+            let (met, reason) = match clean_p99(run) {
+                Ok(p99) => (p99 < level.p99_below_ms, None),
+                Err(why) => (false, Some(why)),
+            };
             checks.push(ServiceLevelCheck {
                 level: level.describe(),
                 run: Some(run.label()),
@@ -240,47 +172,25 @@ pub fn check_service_levels(results: &[RunFigures]) -> Vec<ServiceLevelCheck> {
     checks
 }
 
-/// Strictly under the bound, with no errors: as the goals, a fast p99 of the few
-/// requests that succeeded is not a level kept.
-fn judge_below(run: &RunFigures, p99_below_ms: f64) -> (bool, Option<String>) {
+/// The run's p99, unless the run has errors or no successes: a fast p99 of the few
+/// requests that succeeded keeps no goal and no level.
+fn clean_p99(run: &RunFigures) -> Result<f64, String> {
     if run.successes == 0 {
-        return (false, Some("no successes".to_owned()));
+        return Err("no successes".to_owned());
     }
     if run.errors > 0 {
-        return (false, Some(format!("{} errors", run.errors)));
+        return Err(format!("{} errors", run.errors));
     }
-    (run.latency_ms.p99 < p99_below_ms, None)
+    Ok(run.latency_ms.p99)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-    use crate::{
-        comparison::Measure,
-        limits::LimitKind,
-        scenario::Outcome,
-        tally::{Measurement, Tally},
-    };
+    use crate::figures::{LimitKind, Measure, sample_run};
 
-    fn run(scenario: Scenario, mode: Mode, p99_micros: u64, errors: u64) -> RunFigures {
-        let mut tally = Tally::new();
-        for _ in 0..100 {
-            tally.record(Duration::from_micros(p99_micros), Outcome::Success);
-        }
-        for _ in 0..errors {
-            tally.record(Duration::ZERO, Outcome::Transport);
-        }
-        RunFigures::new(
-            scenario,
-            mode,
-            &Measurement {
-                tally,
-                elapsed: Duration::from_secs(1),
-                schedule_lag_max: None,
-            },
-        )
+    fn open(rate_per_sec: f64) -> Mode {
+        Mode::OpenLoop { rate_per_sec }
     }
 
     fn share(ratio: Option<f64>) -> Comparison {
@@ -298,90 +208,63 @@ mod tests {
     fn reservations_meet_their_goal_from_sixty_percent_of_pgbench() {
         let at16 = Mode::ClosedLoop { concurrency: 16 };
         let goal = goal_for(Scenario::SpreadReservations, at16).unwrap();
-        let r = run(Scenario::SpreadReservations, at16, 1_000, 0);
-        assert_eq!(judge(goal, &r, Some(&share(Some(0.6)))).cell(), "yes");
-        assert_eq!(judge(goal, &r, Some(&share(Some(0.59)))).cell(), "no");
-        assert_eq!(
-            judge(goal, &r, Some(&share(None))).cell(),
-            "n/a (no limit measured)"
-        );
+        let r = sample_run(Scenario::SpreadReservations, at16, 100, 1_000, 0);
+        assert_eq!(judge(goal, &r, Some(&share(Some(0.6)))).met, Some(true));
+        assert_eq!(judge(goal, &r, Some(&share(Some(0.59)))).met, Some(false));
+        let unmeasured = judge(goal, &r, Some(&share(None)));
+        assert_eq!(unmeasured.reason.as_deref(), Some("no limit measured"));
         assert_eq!(goal.describe(), "≥ 60 % of pgbench");
     }
 
     #[test]
     fn a_latency_goal_is_judged_at_its_rate_and_without_errors() {
-        let at300 = Mode::OpenLoop {
-            rate_per_sec: 300.0,
-        };
-        let goal = goal_for(Scenario::Checkout, at300).unwrap();
+        let goal = goal_for(Scenario::Checkout, open(300.0)).unwrap();
         assert_eq!(goal.describe(), "p99 ≤ 20 ms at 300/s");
-        let fast = run(Scenario::Checkout, at300, 19_000, 0);
-        let slow = run(Scenario::Checkout, at300, 21_000, 0);
-        let failing = run(Scenario::Checkout, at300, 1_000, 3);
-        assert_eq!(judge(goal, &fast, None).met, Some(true));
-        assert_eq!(judge(goal, &slow, None).met, Some(false));
-        assert_eq!(judge(goal, &failing, None).cell(), "no (3 errors)");
-        let elsewhere = run(
-            Scenario::Checkout,
-            Mode::OpenLoop { rate_per_sec: 50.0 },
-            1_000,
-            0,
-        );
-        assert_eq!(judge(goal, &elsewhere, None).cell(), "n/a (run at 50/s)");
-    }
-
-    #[test]
-    fn the_event_paths_have_their_own_latency_goals() {
-        let hop = goal_for(Scenario::EventHop, Mode::OpenLoop { rate_per_sec: 1.0 });
-        assert_eq!(hop.unwrap().describe(), "p99 ≤ 5 ms at 1000/s");
-        let saga = goal_for(Scenario::EventSaga, Mode::OpenLoop { rate_per_sec: 1.0 });
-        assert_eq!(saga.unwrap().describe(), "p99 ≤ 50 ms at 200/s");
+        let at = |rate, micros, errors| {
+            let run = sample_run(Scenario::Checkout, open(rate), 100, micros, errors);
+            let check = judge(goal, &run, None);
+            (check.met, check.reason)
+        };
+        assert_eq!(at(300.0, 19_000, 0), (Some(true), None));
+        assert_eq!(at(300.0, 21_000, 0), (Some(false), None));
+        assert_eq!(at(300.0, 1_000, 3), (Some(false), Some("3 errors".into())));
+        assert_eq!(at(50.0, 1_000, 0), (None, Some("run at 50/s".into())));
+        let saga = goal_for(Scenario::EventSaga, open(1.0)).unwrap();
+        assert_eq!(saga.describe(), "p99 ≤ 50 ms at 200/s");
+        let reads = goal_for(Scenario::StockReads, Mode::ClosedLoop { concurrency: 1 });
+        assert_eq!(reads, Some(Goal::AgainstLimit));
+        assert!(goal_for(Scenario::StockReads, open(1.0)).is_none());
     }
 
     #[test]
     fn service_levels_are_read_on_every_fixed_rate_run_of_their_path() {
-        let open = |rate_per_sec| Mode::OpenLoop { rate_per_sec };
-        let mut direct = run(Scenario::SpreadReservations, open(500.0), 1_000, 0);
+        let mut direct = sample_run(Scenario::SpreadReservations, open(500.0), 100, 1_000, 0);
         direct.via = Some(facade_hop::DIRECT);
+        let closed = Mode::ClosedLoop { concurrency: 4 };
         let results = [
-            run(
-                Scenario::SpreadReservations,
-                Mode::ClosedLoop { concurrency: 4 },
-                1_000,
-                0,
-            ),
-            run(Scenario::SpreadReservations, open(2000.0), 60_000, 0),
-            run(Scenario::HotReservations, open(2000.0), 10_000, 7),
+            sample_run(Scenario::SpreadReservations, closed, 100, 1_000, 0),
+            sample_run(Scenario::SpreadReservations, open(2000.0), 100, 60_000, 0),
+            sample_run(Scenario::HotReservations, open(2000.0), 100, 10_000, 7),
             direct,
-            run(Scenario::Checkout, open(300.0), 79_000, 0),
+            sample_run(Scenario::Checkout, open(300.0), 100, 79_000, 0),
         ];
         let checks = check_service_levels(&results);
-        let verdicts: Vec<(String, String)> = checks
+        let verdicts: Vec<_> = checks
             .iter()
-            .map(|c| (c.level.clone(), c.verdict()))
+            .map(|c| (c.level.as_str(), c.met, c.reason.as_deref()))
             .collect();
         assert_eq!(
             verdicts,
             [
-                ("reserve p99 < 50 ms".into(), "not met".into()),
-                ("reserve p99 < 50 ms".into(), "not met (7 errors)".into()),
-                ("order (checkout) p99 < 80 ms".into(), "met".into()),
-                ("event hop p99 < 30 ms".into(), "not measured".into()),
+                ("reserve p99 < 50 ms", Some(false), None),
+                ("reserve p99 < 50 ms", Some(false), Some("7 errors")),
+                ("order (checkout) p99 < 80 ms", Some(true), None),
+                ("event hop p99 < 30 ms", None, None),
             ]
         );
         assert_eq!(
             checks[0].run.as_deref(),
             Some("spread_reservations, open loop, 2000/s")
         );
-    }
-
-    #[test]
-    fn reads_are_reported_against_their_limit_without_a_verdict() {
-        let at16 = Mode::ClosedLoop { concurrency: 16 };
-        let goal = goal_for(Scenario::StockReads, at16).unwrap();
-        let check = judge(goal, &run(Scenario::StockReads, at16, 1_000, 0), None);
-        assert_eq!(check.met, None);
-        assert_eq!(check.cell(), "-");
-        assert!(goal_for(Scenario::StockReads, Mode::OpenLoop { rate_per_sec: 1.0 }).is_none());
     }
 }

@@ -5,8 +5,8 @@
 //! inventory-service), measures on the same machine what PostgreSQL (pgbench) and
 //! RabbitMQ alone sustain for the same work, and writes both side by side, each run
 //! read against its limit, its goal and the service levels (SLA), with how quiet the
-//! system was when it started and what its processes used, to `bench/results/` and
-//! stdout.
+//! system was when it started and what its processes used, to
+//! `bench/results/latest.{json,md}` and stdout.
 //!
 //! It talks HTTP to a running system; start it first (`just bench` does). The limits
 //! alone (`--only limits`) need PostgreSQL and RabbitMQ but no service.
@@ -15,11 +15,13 @@ mod closed_loop;
 mod comparison;
 mod event_hop;
 mod facade_hop;
+mod figures;
 mod goal;
 mod limits;
 mod open_loop;
 mod options;
 mod process_use;
+mod psql;
 mod report;
 mod saga;
 mod scenario;
@@ -29,13 +31,13 @@ mod stock_setup;
 mod subscription;
 mod system_runs;
 mod table;
-mod tally;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use options::{Invocation, Options};
-use report::Report;
+use clap::Parser;
+use figures::Report;
+use options::Options;
 use reqwest::Client;
 use settle::Settler;
 
@@ -44,13 +46,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let options = match Options::from_process()? {
-        Invocation::Run(options) => *options,
-        Invocation::Help => {
-            print!("{}", options::USAGE);
-            return Ok(());
-        }
-    };
+    let options = Options::parse();
     let client = http_client(&options)?;
     let mut report = Report::new(&options, chrono::Utc::now());
     let mut settler = Settler::new(&options);
@@ -71,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
     report.conclude();
 
     let written = report.write(&options.out_dir)?;
-    print!("{}", report.markdown());
+    print!("{}", table::markdown(&report));
     eprintln!("figures written to {}", written.display());
     Ok(())
 }

@@ -4,20 +4,21 @@
 //! not the time it went out, so a stalled service or a stalled generator shows up in
 //! the figures instead of silently lowering the load (coordinated omission).
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
 use reqwest::Client;
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
-    scenario::{Outcome, Scenario},
-    tally::{Measurement, Tally},
+    figures::{Measurement, Outcome, Scenario, Tally},
+    scenario,
 };
 
 /// Delay before the first request is due, so that spawning the collector does not
 /// already put the schedule behind.
 const START_OFFSET: Duration = Duration::from_millis(10);
 
+/// `scenario`'s requests to `target` at `rate` per second for `duration`.
 pub async fn run(
     client: &Client,
     target: &str,
@@ -25,9 +26,27 @@ pub async fn run(
     rate: f64,
     duration: Duration,
 ) -> anyhow::Result<Measurement> {
+    schedule(rate, duration, |n, _| {
+        let (client, target) = (client.clone(), target.to_owned());
+        async move { scenario::send(scenario, &client, &target, n).await }
+    })
+    .await
+}
+
+/// Starts `request(i, due)` at its due time, `rate` per second for `duration`, each on
+/// its own task; the latency of each is from its due time to its outcome.
+pub async fn schedule<F, R>(
+    rate: f64,
+    duration: Duration,
+    mut request: F,
+) -> anyhow::Result<Measurement>
+where
+    F: FnMut(u64, Instant) -> R,
+    R: Future<Output = Outcome> + Send + 'static,
+{
     let (answers, mut answered) = mpsc::unbounded_channel::<(Duration, Outcome)>();
     let collector = tokio::spawn(async move {
-        let mut tally = Tally::new();
+        let mut tally = Tally::default();
         while let Some((latency, outcome)) = answered.recv().await {
             tally.record(latency, outcome);
         }
@@ -41,11 +60,10 @@ pub async fn run(
         let due = t0 + Duration::from_secs_f64(i as f64 / rate);
         tokio::time::sleep_until(due).await;
         schedule_lag_max = schedule_lag_max.max(Instant::now().saturating_duration_since(due));
-        let client = client.clone();
-        let target = target.to_owned();
+        let sent = request(i, due);
         let answers = answers.clone();
         tokio::spawn(async move {
-            let outcome = scenario.send(&client, &target, i).await;
+            let outcome = sent.await;
             // The receiver lives until every sender is dropped: this cannot fail.
             let _ = answers.send((due.elapsed(), outcome));
         });

@@ -27,72 +27,46 @@ use std::{
     time::{Duration, Instant},
 };
 
-use serde::Serialize;
-
-use crate::report::round2;
+use crate::figures::{ProcessUse, Resources, round2};
 
 /// Where `just up` writes the pids of the processes it starts.
 const RUN_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../.run");
-/// The kernel keeps this many bytes of a process's name in `/proc/<pid>/comm`.
-const COMM_LEN: usize = 15;
 /// Clock ticks per second where `getconf` cannot say: what Linux uses everywhere.
 const USUAL_CLOCK_TICKS: u64 = 100;
 
-/// The processes followed, each a column of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Process {
-    InventoryApi,
-    InventoryService,
-    OrderApi,
-    OrderService,
-    Postgres,
-    Rabbitmq,
-    Bench,
+/// A process followed, a column of the report.
+#[derive(Debug, Clone, Copy)]
+struct Followed {
+    name: &'static str,
+    /// The executable's name as `/proc/<pid>/comm` shows it: cut to 15 bytes.
+    comm: &'static str,
+    /// A service `just up` starts as a local process, writing its pid file.
+    local_service: bool,
 }
 
-impl Process {
-    pub const ALL: [Process; 7] = [
-        Process::InventoryApi,
-        Process::InventoryService,
-        Process::OrderApi,
-        Process::OrderService,
-        Process::Postgres,
-        Process::Rabbitmq,
-        Process::Bench,
-    ];
+const FOLLOWED: [Followed; 7] = [
+    service("inventory-api", "inventory-api"),
+    service("inventory-service", "inventory-servi"),
+    service("order-api", "order-api"),
+    service("order-service", "order-service"),
+    other("postgres", "postgres"),
+    other("rabbitmq", "beam.smp"),
+    other("bench", "bench"),
+];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Process::InventoryApi => "inventory-api",
-            Process::InventoryService => "inventory-service",
-            Process::OrderApi => "order-api",
-            Process::OrderService => "order-service",
-            Process::Postgres => "postgres",
-            Process::Rabbitmq => "rabbitmq",
-            Process::Bench => "bench",
-        }
+const fn service(name: &'static str, comm: &'static str) -> Followed {
+    Followed {
+        name,
+        comm,
+        local_service: true,
     }
+}
 
-    /// The executable's name, as `/proc/<pid>/comm` shows it (cut to 15 bytes).
-    fn comm(self) -> &'static str {
-        let executable = match self {
-            Process::Rabbitmq => "beam.smp",
-            other => other.name(),
-        };
-        &executable[..executable.len().min(COMM_LEN)]
-    }
-
-    /// The pid file of a service `just up` started as a local process.
-    fn pid_file(self) -> Option<PathBuf> {
-        matches!(
-            self,
-            Process::InventoryApi
-                | Process::InventoryService
-                | Process::OrderApi
-                | Process::OrderService
-        )
-        .then(|| PathBuf::from(RUN_DIR).join(format!("{}.pid", self.name())))
+const fn other(name: &'static str, comm: &'static str) -> Followed {
+    Followed {
+        name,
+        comm,
+        local_service: false,
     }
 }
 
@@ -116,20 +90,20 @@ struct PidFigures {
 pub struct Snapshot {
     taken: Instant,
     machine: Option<MachineIdle>,
-    processes: BTreeMap<Process, BTreeMap<u32, PidFigures>>,
+    processes: BTreeMap<&'static str, BTreeMap<u32, PidFigures>>,
 }
 
 impl Snapshot {
     pub fn take() -> Self {
         let comms = all_comms();
-        let processes = Process::ALL
+        let processes = FOLLOWED
             .into_iter()
-            .map(|process| {
-                let figures = pids_of(process, &comms)
+            .map(|followed| {
+                let figures = pids_of(followed, &comms)
                     .into_iter()
                     .filter_map(|pid| read_pid(pid).map(|f| (pid, f)))
                     .collect();
-                (process, figures)
+                (followed.name, figures)
             })
             .collect();
         Self {
@@ -145,30 +119,6 @@ impl Snapshot {
     pub fn since(&self, start: &Snapshot) -> Resources {
         usage(start, self, clock_ticks())
     }
-}
-
-/// CPU and memory of every followed process over one window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Resources {
-    pub window_secs: f64,
-    /// Busy time of the whole machine, % of one core (at most cores × 100).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub machine_cpu_percent: Option<f64>,
-    pub processes: Vec<ProcessUse>,
-}
-
-/// One kind of process over a window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProcessUse {
-    pub process: Process,
-    /// Processes of this kind found at the end of the window; 0: not running.
-    pub count: usize,
-    /// % of one core over the window.
-    pub cpu_percent: f64,
-    /// Resident memory at the end of the window, summed.
-    pub rss_mib: f64,
 }
 
 /// Runs `work`, and says what the processes used meanwhile.
@@ -191,11 +141,11 @@ fn usage(start: &Snapshot, end: &Snapshot, ticks_per_sec: u64) -> Resources {
     let percent = |ticks: u64| {
         round2(ticks as f64 / ticks_per_sec.max(1) as f64 / seconds.max(f64::EPSILON) * 100.0)
     };
-    let processes = Process::ALL
+    let processes = FOLLOWED
         .into_iter()
-        .map(|process| {
-            let before = start.processes.get(&process);
-            let now = end.processes.get(&process).cloned().unwrap_or_default();
+        .map(|Followed { name, .. }| {
+            let before = start.processes.get(name);
+            let now = end.processes.get(name).cloned().unwrap_or_default();
             let ticks = now
                 .iter()
                 .map(|(pid, figures)| {
@@ -204,7 +154,7 @@ fn usage(start: &Snapshot, end: &Snapshot, ticks_per_sec: u64) -> Resources {
                 })
                 .sum();
             ProcessUse {
-                process,
+                process: name,
                 count: now.len(),
                 cpu_percent: percent(ticks),
                 rss_mib: round2(now.values().map(|f| f.rss_kib).sum::<u64>() as f64 / 1024.0),
@@ -253,17 +203,18 @@ fn all_comms() -> Vec<(u32, String)> {
 
 /// The pids counted as `process`: the bench's own, a service's pid file when its
 /// process runs, else every process of the name.
-fn pids_of(process: Process, comms: &[(u32, String)]) -> Vec<u32> {
-    if process == Process::Bench {
+fn pids_of(followed: Followed, comms: &[(u32, String)]) -> Vec<u32> {
+    if followed.name == "bench" {
         return vec![std::process::id()];
     }
     let named: Vec<u32> = comms
         .iter()
-        .filter(|(_, comm)| comm == process.comm())
+        .filter(|(_, comm)| comm == followed.comm)
         .map(|(pid, _)| *pid)
         .collect();
-    let started = process
-        .pid_file()
+    let started = followed
+        .local_service
+        .then(|| PathBuf::from(RUN_DIR).join(format!("{}.pid", followed.name)))
         .and_then(|file| std::fs::read_to_string(file).ok())
         .and_then(|text| text.trim().parse::<u32>().ok())
         .filter(|pid| named.contains(pid));
@@ -353,14 +304,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn names_are_cut_as_the_kernel_cuts_them() {
-        assert_eq!(Process::InventoryService.comm(), "inventory-servi");
-        assert_eq!(Process::OrderApi.comm(), "order-api");
-        assert_eq!(Process::Rabbitmq.comm(), "beam.smp");
-        assert!(Process::Postgres.pid_file().is_none());
-    }
-
     fn snapshot(at: Instant, idle: u64, postgres: &[(u32, u64, u64)]) -> Snapshot {
         let pids = postgres
             .iter()
@@ -372,7 +315,7 @@ mod tests {
                 ticks: idle,
                 cores: 2,
             }),
-            processes: BTreeMap::from([(Process::Postgres, pids)]),
+            processes: BTreeMap::from([("postgres", pids)]),
         }
     }
 
@@ -393,7 +336,7 @@ mod tests {
         let postgres = used
             .processes
             .iter()
-            .find(|p| p.process == Process::Postgres)
+            .find(|p| p.process == "postgres")
             .unwrap();
         assert_eq!(postgres.count, 2);
         assert_eq!(postgres.cpu_percent, 40.0);
@@ -401,7 +344,7 @@ mod tests {
         let api = &used.processes[0];
         assert_eq!(
             (api.process, api.count, api.cpu_percent),
-            (Process::InventoryApi, 0, 0.0)
+            ("inventory-api", 0, 0.0)
         );
     }
 }

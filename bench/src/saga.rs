@@ -8,22 +8,28 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
 
+use contracts::{
+    events::{EventType, OrderCancelled, OrderConfirmed, RawEnvelope},
+    orders::OrderView,
+};
 use futures::StreamExt;
 use reqwest::Client;
 use tokio::time::Instant;
 
 use crate::{
+    figures::{Measurement, Outcome, Tally},
+    open_loop,
     options::Options,
-    scenario::{Outcome, spread_sku},
-    subscription,
-    tally::{Measurement, Tally},
+    scenario::{self, spread_sku},
+    subscription::{self, Queue},
 };
 
-const EXCHANGE: &str = "order_events";
+/// How long the last sagas may take to end once every order is placed.
+const SETTLE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Default)]
 struct Book {
@@ -33,12 +39,21 @@ struct Book {
     decided: HashMap<String, (bool, Instant)>,
 }
 
+impl Book {
+    fn pending(&self) -> usize {
+        self.due
+            .keys()
+            .filter(|id| !self.decided.contains_key(*id))
+            .count()
+    }
+}
+
 pub async fn run(client: &Client, options: &Options, rate: f64) -> anyhow::Result<Measurement> {
     let (connection, mut deliveries) = subscription::subscribe(
         &options.amqp_url,
-        EXCHANGE,
-        &["order.confirmed", "order.cancelled"],
-        "bench-saga",
+        OrderConfirmed::EXCHANGE,
+        &[OrderConfirmed::ROUTING_KEY, OrderCancelled::ROUTING_KEY],
+        Queue::Private,
     )
     .await?;
     let book = Arc::new(Mutex::new(Book::default()));
@@ -47,96 +62,90 @@ pub async fn run(client: &Client, options: &Options, rate: f64) -> anyhow::Resul
         tokio::spawn(async move {
             while let Some(Ok(delivery)) = deliveries.next().await {
                 let arrived = Instant::now();
-                let Ok(body) = serde_json::from_slice::<serde_json::Value>(&delivery.data) else {
+                let Some((order_id, confirmed)) = decision(&delivery.data) else {
                     continue;
                 };
-                let Some(order_id) = body["data"]["orderId"].as_str() else {
-                    continue;
-                };
-                let confirmed = delivery.routing_key.as_str() == "order.confirmed";
-                book.lock()
-                    .unwrap()
+                lock(&book)
                     .decided
-                    .entry(order_id.to_owned())
+                    .entry(order_id)
                     .or_insert((confirmed, arrived));
             }
         })
     };
 
-    let t0 = Instant::now() + Duration::from_millis(10);
-    let total = options.warmup + options.duration;
-    let count = (rate * total.as_secs_f64()).round() as u64;
-    let warmup_count = (rate * options.warmup.as_secs_f64()).round() as u64;
-    let mut schedule_lag_max = Duration::ZERO;
-    let mut tally = Tally::new();
-    let mut placing = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let due = t0 + Duration::from_secs_f64(i as f64 / rate);
-        tokio::time::sleep_until(due).await;
-        schedule_lag_max = schedule_lag_max.max(Instant::now().saturating_duration_since(due));
-        let client = client.clone();
-        let target = options.orders_target.clone();
-        let book = book.clone();
-        placing.push(tokio::spawn(async move {
+    let warmup_count = (rate * options.warmup().as_secs_f64()).round() as u64;
+    let placing = open_loop::schedule(rate, options.warmup() + options.duration(), |i, due| {
+        let (client, target, book) = (client.clone(), options.orders_target.clone(), book.clone());
+        async move {
             let placed = client
                 .post(format!("{target}/orders"))
-                .json(&serde_json::json!({"items": [{"sku": spread_sku(i.wrapping_mul(7919)), "qty": 1}]}))
+                .json(&scenario::order([spread_sku(scenario::scatter(i))]))
                 .send()
-                .await;
-            let Ok(response) = placed else { return Err(Outcome::Transport) };
-            if !response.status().is_success() {
-                return Err(Outcome::Status(response.status().as_u16()));
-            }
-            let body: serde_json::Value = response.json().await.map_err(|_| Outcome::Transport)?;
-            let order_id = body["orderId"].as_str().unwrap_or_default().to_owned();
+                .await
+                .and_then(|r| r.error_for_status());
+            let order: OrderView = match placed {
+                Ok(response) => match response.json().await {
+                    Ok(order) => order,
+                    Err(_) => return Outcome::Transport,
+                },
+                Err(e) => {
+                    return e
+                        .status()
+                        .map_or(Outcome::Transport, |s| Outcome::Status(s.as_u16()));
+                }
+            };
             if i >= warmup_count {
-                book.lock().unwrap().due.insert(order_id.clone(), due);
+                lock(&book).due.insert(order.order_id.clone(), due);
             }
-            let handed = client.post(format!("{target}/orders/{order_id}/handover")).send().await;
-            match handed {
-                Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err(Outcome::Status(r.status().as_u16())),
-                Err(_) => Err(Outcome::Transport),
-            }
-        }));
-    }
-    for task in placing {
-        if let Ok(Err(outcome)) = task.await {
-            tally.record(Duration::ZERO, outcome);
+            let handover = format!("{target}/orders/{}/handover", order.order_id);
+            scenario::outcome(client.post(handover).send().await).await
         }
-    }
-    // Let the last sagas finish.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let pending = {
-            let book = book.lock().unwrap();
-            book.due
-                .keys()
-                .filter(|id| !book.decided.contains_key(*id))
-                .count()
-        };
-        if pending == 0 || Instant::now() > deadline {
-            break;
-        }
+    })
+    .await;
+
+    let deadline = Instant::now() + SETTLE;
+    while lock(&book).pending() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     listener.abort();
-    {
-        let book = book.lock().unwrap();
-        for (id, due) in &book.due {
-            match book.decided.get(id) {
-                Some((true, arrived)) => {
-                    tally.record(arrived.saturating_duration_since(*due), Outcome::Success)
-                }
-                Some((false, _)) => *tally.errors.entry("cancelled".into()).or_default() += 1,
-                None => *tally.errors.entry("undecided".into()).or_default() += 1,
+    let _ = connection.close(200, "done".into()).await;
+    let placing = placing?;
+    // Placing's own latencies are not the saga's: only its errors count.
+    let mut tally = Tally::default();
+    tally.merge_errors(&placing.tally);
+    let book = lock(&book);
+    for (id, due) in &book.due {
+        match book.decided.get(id) {
+            Some((true, arrived)) => {
+                tally.record(arrived.saturating_duration_since(*due), Outcome::Success);
             }
+            Some((false, _)) => tally.count_error("cancelled"),
+            None => tally.count_error("undecided"),
         }
     }
-    let _ = connection.close(200, "done".into()).await;
     Ok(Measurement {
         tally,
-        elapsed: options.duration,
-        schedule_lag_max: Some(schedule_lag_max),
+        elapsed: options.duration(),
+        schedule_lag_max: placing.schedule_lag_max,
     })
+}
+
+fn lock(book: &Mutex<Book>) -> MutexGuard<'_, Book> {
+    book.lock().expect("no holder of the book panics")
+}
+
+/// The order an `OrderConfirmed` or `OrderCancelled` decides, and whether it confirms it.
+fn decision(body: &[u8]) -> Option<(String, bool)> {
+    let envelope: RawEnvelope = serde_json::from_slice(body).ok()?;
+    if envelope.event_type == OrderConfirmed::TYPE {
+        Some((
+            envelope.decode::<OrderConfirmed>().ok()?.data.order_id,
+            true,
+        ))
+    } else {
+        Some((
+            envelope.decode::<OrderCancelled>().ok()?.data.order_id,
+            false,
+        ))
+    }
 }

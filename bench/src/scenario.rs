@@ -1,10 +1,13 @@
-//! The workloads, and how each turns "the n-th request" into an HTTP call to the
-//! services.
+//! The requests of each workload: how "the n-th request" of a scenario becomes an HTTP
+//! call to the services, with the request bodies of `contracts`.
 
-use std::fmt;
+use contracts::{
+    inventory::ReserveRequest,
+    orders::{CreateOrderRequest, OrderLineRequest},
+};
+use reqwest::{Client, RequestBuilder};
 
-use reqwest::{Client, header::CONTENT_TYPE};
-use serde::{Serialize, Serializer};
+use crate::figures::{Outcome, Scenario};
 
 /// SKUs the spread scenarios cycle through: `BEN-0000-AA` ..= `BEN-9999-AA`.
 pub const SPREAD_SKUS: u64 = 10_000;
@@ -13,127 +16,67 @@ pub const HOT_SKU: &str = "HOT-0000-AA";
 /// Lifetime of a bench hold: long enough that no hold of this run or a recent one
 /// expires while figures are taken (expiring holds is work of its own, which would
 /// load the machine mid-measurement).
-const HOLD_TTL_SECONDS: u32 = 3600;
+pub const HOLD_TTL_SECONDS: i64 = 3600;
 
 pub fn spread_sku(index: u64) -> String {
     format!("BEN-{:04}-AA", index % SPREAD_SKUS)
 }
 
-/// A workload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scenario {
-    /// `GET /inventory/{sku}` over the spread SKUs.
-    StockReads,
-    /// `POST /inventory/HOT-0000-AA/reserve`, qty 1, a fresh order each time: every
-    /// request contends for the same row.
-    HotReservations,
-    /// `POST /inventory/{sku}/reserve`, qty 1, a fresh order each time, over the spread
-    /// SKUs: little contention.
-    SpreadReservations,
-    /// Spread reservations as the load, timed from each event's `occurredAt` (taken
-    /// just before the committing statement) to its arrival at a consumer of
-    /// `inventory_events`: commit → outbox → relay → broker → consumer.
-    EventHop,
-    /// Orders placed on order-service and handed over at once: placement →
-    /// `OrderConfirmed` by the event-driven saga.
-    EventSaga,
-    /// `POST /checkout` on order-api with two lines (two spread SKUs): the HTTP-first
-    /// saga, create → reserve → confirm, answered 201.
-    Checkout,
-}
-
-/// How one request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    /// The server answered with a non-2xx status.
-    Status(u16),
-    /// No answer: connection error or client timeout.
-    Transport,
-}
-
-impl Scenario {
-    pub const ALL: [Scenario; 3] = [
-        Scenario::StockReads,
-        Scenario::HotReservations,
-        Scenario::SpreadReservations,
-    ];
-
-    pub fn is_read(self) -> bool {
-        matches!(self, Scenario::StockReads)
-    }
-
-    /// Sends the `n`-th request of this scenario and waits for the whole answer (the
-    /// body is read so the connection goes back to the pool).
-    pub async fn send(self, client: &Client, target: &str, n: u64) -> Outcome {
-        let request = match self {
-            Scenario::StockReads => {
-                client.get(format!("{target}/inventory/{}", spread_sku(scatter(n))))
-            }
-            Scenario::HotReservations => reserve(client, target, HOT_SKU),
-            Scenario::SpreadReservations | Scenario::EventHop | Scenario::EventSaga => {
-                reserve(client, target, &spread_sku(scatter(n)))
-            }
-            Scenario::Checkout => client
-                .post(format!("{target}/checkout"))
-                .header(CONTENT_TYPE, "application/json")
-                .body(format!(
-                    r#"{{"items":[{{"sku":"{}","qty":1}},{{"sku":"{}","qty":1}}]}}"#,
-                    spread_sku(scatter(n)),
-                    spread_sku(scatter(n) + SPREAD_SKUS / 2)
-                )),
-        };
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                if response.bytes().await.is_err() {
-                    return Outcome::Transport;
-                }
-                if status.is_success() {
-                    Outcome::Success
-                } else {
-                    Outcome::Status(status.as_u16())
-                }
-            }
-            Err(_) => Outcome::Transport,
+/// Sends the `n`-th request of `scenario` and waits for the whole answer (the body is
+/// read so the connection goes back to the pool).
+pub async fn send(scenario: Scenario, client: &Client, target: &str, n: u64) -> Outcome {
+    let sku = spread_sku(scatter(n));
+    let request = match scenario {
+        Scenario::StockReads => client.get(format!("{target}/inventory/{sku}")),
+        Scenario::HotReservations => reserve(client, target, HOT_SKU),
+        Scenario::SpreadReservations | Scenario::EventHop | Scenario::EventSaga => {
+            reserve(client, target, &sku)
         }
+        Scenario::Checkout => client
+            .post(format!("{target}/checkout"))
+            .json(&order([sku, spread_sku(scatter(n) + SPREAD_SKUS / 2)])),
+    };
+    outcome(request.send().await).await
+}
+
+/// An order of one unit of each SKU.
+pub fn order<const N: usize>(skus: [String; N]) -> CreateOrderRequest {
+    CreateOrderRequest {
+        customer_id: None,
+        items: skus
+            .into_iter()
+            .map(|sku| OrderLineRequest { sku, qty: 1 })
+            .collect(),
     }
 }
 
-impl fmt::Display for Scenario {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Scenario::StockReads => "stock_reads",
-            Scenario::HotReservations => "hot_sku_reservations",
-            Scenario::SpreadReservations => "spread_reservations",
-            Scenario::EventHop => "event_hop",
-            Scenario::EventSaga => "event_saga",
-            Scenario::Checkout => "checkout_http_first",
-        })
+/// How an answer ended, once its body is read.
+pub async fn outcome(sent: reqwest::Result<reqwest::Response>) -> Outcome {
+    let Ok(response) = sent else {
+        return Outcome::Transport;
+    };
+    let status = response.status();
+    match response.bytes().await {
+        Err(_) => Outcome::Transport,
+        Ok(_) if status.is_success() => Outcome::Success,
+        Ok(_) => Outcome::Status(status.as_u16()),
     }
 }
 
-/// Written as its name, the same word the tables use.
-impl Serialize for Scenario {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-fn reserve(client: &Client, target: &str, sku: &str) -> reqwest::RequestBuilder {
-    // A UUIDv7 per request: every reservation is a new hold, never an idempotent replay.
-    let order_id = uuid::Uuid::now_v7();
+fn reserve(client: &Client, target: &str, sku: &str) -> RequestBuilder {
     client
         .post(format!("{target}/inventory/{sku}/reserve"))
-        .header(CONTENT_TYPE, "application/json")
-        .body(format!(
-            r#"{{"qty":1,"orderId":"{order_id}","ttlSeconds":{HOLD_TTL_SECONDS}}}"#
-        ))
+        .json(&ReserveRequest {
+            qty: 1,
+            // A UUIDv7 per request: every reservation is a new hold, never a replay.
+            order_id: uuid::Uuid::now_v7().to_string(),
+            ttl_seconds: Some(HOLD_TTL_SECONDS),
+        })
 }
 
 /// Visits every spread SKU once per 10,000 requests, in an order that jumps around
 /// (7919 is prime, so coprime with 10,000), so neighbouring requests hit far-apart rows.
-fn scatter(n: u64) -> u64 {
+pub fn scatter(n: u64) -> u64 {
     n.wrapping_mul(7919) % SPREAD_SKUS
 }
 
@@ -144,15 +87,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_spread_covers_every_sku_once_per_cycle() {
+    fn the_spread_covers_every_sku_once_per_cycle_with_valid_skus() {
         let seen: HashSet<u64> = (0..SPREAD_SKUS).map(scatter).collect();
         assert_eq!(seen.len() as u64, SPREAD_SKUS);
-    }
-
-    #[test]
-    fn spread_skus_follow_the_sku_rule() {
-        assert_eq!(spread_sku(0), "BEN-0000-AA");
-        assert_eq!(spread_sku(9999), "BEN-9999-AA");
+        for sku in [spread_sku(0), spread_sku(9999), HOT_SKU.to_owned()] {
+            assert!(contracts::Sku::parse(&sku).is_ok(), "{sku}");
+        }
         assert_eq!(spread_sku(10_000), "BEN-0000-AA");
     }
 }

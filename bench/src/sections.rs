@@ -4,10 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::{
-    process_use::{Process, ProcessUse, Resources},
-    report::Report,
-};
+use crate::figures::{ProcessUse, Report, Resources};
 
 pub fn service_levels(report: &Report, md: &mut String) {
     if report.service_levels.is_empty() {
@@ -18,6 +15,11 @@ pub fn service_levels(report: &Report, md: &mut String) {
          | service level | run | p99 ms | errors | verdict |\n|---|---|---:|---:|---|\n",
     );
     for check in &report.service_levels {
+        let verdict = match check.met {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not measured",
+        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
@@ -27,7 +29,7 @@ pub fn service_levels(report: &Report, md: &mut String) {
                 .p99_ms
                 .map_or_else(|| "-".to_owned(), |p| format!("{p:.2}")),
             check.errors,
-            check.verdict(),
+            with_reason(verdict, check.reason.as_deref()),
         );
     }
 }
@@ -101,36 +103,29 @@ pub fn resources(report: &Report, md: &mut String) {
                 .filter_map(|run| Some((run.label(), run.resources.as_ref()?))),
         )
         .collect();
-    if rows.is_empty() {
+    // Every row follows the same processes in the same order.
+    let Some((_, first)) = rows.first() else {
         return;
-    }
+    };
     let _ = writeln!(
         md,
         "\nCPU (% of one core over the measured window; the event hop's and the saga's window also holds their warm-up and drain) and resident memory (MiB at the window's end; postgres sums its processes, so its shared buffers count once per process that touched them) per process; machine: every process, whoever runs it, up to {} %:\n",
         report.cores * 100
     );
-    let names: Vec<&str> = Process::ALL.iter().map(|p| p.name()).collect();
+    let names: Vec<&str> = first.processes.iter().map(|p| p.process).collect();
     let _ = writeln!(
         md,
         "| run | window s | {} | machine CPU |\n|---|---:|{}---:|",
         names.join(" | "),
         "---:|".repeat(names.len())
     );
-    for (label, used) in rows {
-        let _ = writeln!(md, "{}", resource_row(&label, used));
+    for (label, used) in &rows {
+        let _ = writeln!(md, "{}", resource_row(label, used));
     }
 }
 
 fn resource_row(label: &str, used: &Resources) -> String {
-    let cells: Vec<String> = Process::ALL
-        .iter()
-        .map(|process| {
-            used.processes
-                .iter()
-                .find(|p| p.process == *process)
-                .map_or_else(|| "-".to_owned(), process_cell)
-        })
-        .collect();
+    let cells: Vec<String> = used.processes.iter().map(process_cell).collect();
     format!(
         "| {label} | {:.2} | {} | {} |",
         used.window_secs,
@@ -149,29 +144,35 @@ fn process_cell(used: &ProcessUse) -> String {
     }
 }
 
+/// `verdict (reason)`, or the verdict alone.
+pub fn with_reason(verdict: &str, reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("{verdict} ({reason})"),
+        None => verdict.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
     use crate::{
         facade_hop::{DIRECT, THROUGH_FACADE},
-        options::{Invocation, Options},
-        report::{Mode, RunFigures},
-        scenario::{Outcome, Scenario},
-        settle::{Backlog, QuietStart},
-        tally::{Measurement, Tally},
+        figures::{Backlog, Mode, QuietStart, RunFigures, Scenario, sample_run},
+        table::markdown,
     };
 
-    fn run(scenario: Scenario, via: Option<&'static str>, micros: u64) -> RunFigures {
-        let mut tally = Tally::new();
-        for _ in 0..10 {
-            tally.record(Duration::from_micros(micros), Outcome::Success);
+    fn used(process: &'static str, count: usize) -> ProcessUse {
+        ProcessUse {
+            process,
+            count,
+            cpu_percent: 41.46,
+            rss_mib: 23.12,
         }
-        let measured = Measurement {
-            tally,
-            elapsed: Duration::from_secs(2),
-            schedule_lag_max: None,
+    }
+
+    fn run(via: &'static str, micros: u64) -> RunFigures {
+        let mode = Mode::OpenLoop {
+            rate_per_sec: 500.0,
         };
         let quiet = QuietStart {
             waited_secs: 3.5,
@@ -182,54 +183,42 @@ mod tests {
             gave_up: None,
             left: None,
         };
-        let used = Resources {
+        let resources = Resources {
             window_secs: 2.0,
             machine_cpu_percent: Some(120.0),
-            processes: vec![ProcessUse {
-                process: Process::InventoryApi,
-                count: 1,
-                cpu_percent: 35.0,
-                rss_mib: 20.0,
-            }],
+            processes: vec![used("inventory-api", 1), used("postgres", 0)],
         };
-        let mode = Mode::OpenLoop {
-            rate_per_sec: 500.0,
-        };
-        let mut run = RunFigures::new(scenario, mode, &measured).under(quiet, used);
-        run.via = via;
+        let mut run = sample_run(Scenario::StockReads, mode, 10, micros, 0).under(quiet, resources);
+        run.via = Some(via);
         run
     }
 
     fn report() -> Report {
-        let Ok(Invocation::Run(options)) = Options::parse(Vec::<String>::new(), |_| None) else {
-            panic!("default options");
-        };
-        let mut report = Report::new(&options, chrono::Utc::now());
+        let mut report = Report::new(&crate::options::parse(&[]).unwrap(), chrono::Utc::now());
         report.cores = 2;
-        report.results = vec![
-            run(Scenario::StockReads, Some(THROUGH_FACADE), 1_500),
-            run(Scenario::StockReads, Some(DIRECT), 1_000),
-        ];
+        report.results = vec![run(THROUGH_FACADE, 1_500), run(DIRECT, 1_000)];
         report.conclude();
         report
     }
 
     #[test]
     fn every_run_has_its_quiet_start_and_its_resources() {
-        let md = report().markdown();
+        let md = markdown(&report());
         assert!(md.contains(
             "| stock_reads via inventory-api, open loop, 500/s | 3.50 | inventory outbox 4200 | quiet |"
         ));
         assert!(md.contains("machine: every process, whoever runs it, up to 200 %"));
+        assert!(md.contains("| run | window s | inventory-api | postgres | machine CPU |"));
         assert!(md.contains(
-            "| stock_reads via inventory-service, open loop, 500/s | 2.00 | 35.0 % · 20.0 MiB | - |"
+            "| stock_reads via inventory-service, open loop, 500/s | 2.00 | 41.5 % · 23.1 MiB | not running | 120.0 % |"
         ));
+        assert_eq!(process_cell(&used("postgres", 12)), "41.5 % · 23.1 MiB ×12");
     }
 
     #[test]
     fn the_facade_hop_is_the_difference_of_its_two_runs() {
         let report = report();
-        let md = report.markdown();
+        let md = markdown(&report);
         assert!(
             md.contains("| stock_reads | 500/s | 1.50 / 1.50 | 1.00 / 1.00 | +0.50 | +0.50 | 0 |"),
             "{md}"
@@ -246,37 +235,6 @@ mod tests {
         assert_eq!(
             json["results"][0]["resources"]["processes"][0]["process"],
             "inventory-api"
-        );
-    }
-
-    #[test]
-    fn a_cell_says_when_processes_are_summed_or_missing() {
-        let used = |count| ProcessUse {
-            process: Process::Postgres,
-            count,
-            cpu_percent: 41.46,
-            rss_mib: 23.12,
-        };
-        assert_eq!(process_cell(&used(0)), "not running");
-        assert_eq!(process_cell(&used(1)), "41.5 % · 23.1 MiB");
-        assert_eq!(process_cell(&used(12)), "41.5 % · 23.1 MiB ×12");
-    }
-
-    #[test]
-    fn a_resource_row_has_a_cell_per_process_and_the_machine() {
-        let used = Resources {
-            window_secs: 2.0,
-            machine_cpu_percent: Some(150.04),
-            processes: vec![ProcessUse {
-                process: Process::OrderApi,
-                count: 1,
-                cpu_percent: 10.0,
-                rss_mib: 8.0,
-            }],
-        };
-        assert_eq!(
-            resource_row("idle", &used),
-            "| idle | 2.00 | - | - | 10.0 % · 8.0 MiB | - | - | - | - | 150.0 % |"
         );
     }
 }

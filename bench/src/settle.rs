@@ -31,13 +31,12 @@ use std::{
 use anyhow::{Context, bail};
 use contracts::events::subscriptions::SUBSCRIPTIONS;
 use lapin::{Connection, ConnectionProperties, options::QueueDeclareOptions, types::FieldTable};
-use serde::Serialize;
 use tokio::process::Command;
 
 use crate::{
-    limits::{Tools, run_psql},
+    figures::{Backlog, QuietStart, round2},
     options::Options,
-    report::round2,
+    psql,
 };
 
 const POLL: Duration = Duration::from_millis(250);
@@ -50,84 +49,6 @@ const INVENTORY_QUERY: &str = "SELECT (SELECT count(*) FROM outbox), \
      (SELECT count(*) FROM reservations \
       WHERE status = 'active' AND expires_at < now() - interval '5 seconds')";
 const ORDERS_QUERY: &str = "SELECT count(*) FROM outbox";
-
-/// What waits to be done, as far as it could be read (`None`: not read).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Backlog {
-    pub inventory_outbox: Option<u64>,
-    pub orders_outbox: Option<u64>,
-    /// Active holds due more than 5 s ago.
-    pub overdue_holds: Option<u64>,
-    /// Ready in the consumers' queues.
-    pub ready: Option<u64>,
-    /// Delivered to a consumer, not yet acknowledged.
-    pub unacked: Option<u64>,
-    /// In the consumers' retry queues, to come back.
-    pub retrying: Option<u64>,
-}
-
-impl Backlog {
-    fn figures(&self) -> [(&'static str, Option<u64>); 6] {
-        [
-            ("inventory outbox", self.inventory_outbox),
-            ("orders outbox", self.orders_outbox),
-            ("overdue holds", self.overdue_holds),
-            ("ready", self.ready),
-            ("unacked", self.unacked),
-            ("retrying", self.retrying),
-        ]
-    }
-
-    /// Everything read is zero.
-    pub fn is_empty(&self) -> bool {
-        self.total() == 0
-    }
-
-    fn total(&self) -> u64 {
-        self.figures().iter().filter_map(|(_, n)| *n).sum()
-    }
-
-    /// `none`, or the figures that are not zero: `inventory outbox 4200, ready 310`.
-    pub fn describe(&self) -> String {
-        let busy: Vec<String> = self
-            .figures()
-            .iter()
-            .filter_map(|(name, n)| n.filter(|n| *n > 0).map(|n| format!("{name} {n}")))
-            .collect();
-        if busy.is_empty() {
-            "none".to_owned()
-        } else {
-            busy.join(", ")
-        }
-    }
-}
-
-/// How a run started: how long the wait for quiet took, and what it found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QuietStart {
-    pub waited_secs: f64,
-    /// At the first look.
-    pub found: Backlog,
-    /// Why the wait ended before the system was quiet; `None`: it was quiet.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gave_up: Option<String>,
-    /// At the last look, when the wait gave up.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub left: Option<Backlog>,
-}
-
-impl QuietStart {
-    /// `quiet`, or why not and what was left.
-    pub fn outcome(&self) -> String {
-        match (&self.gave_up, &self.left) {
-            (Some(why), Some(left)) => format!("{why}: {}", left.describe()),
-            (Some(why), None) => why.clone(),
-            _ => "quiet".to_owned(),
-        }
-    }
-}
 
 /// Where the backlogs are read, and which of them could not be.
 #[derive(Debug)]
@@ -144,11 +65,11 @@ pub struct Settler {
 impl Settler {
     pub fn new(options: &Options) -> Self {
         Self {
-            psql: Tools::beside(&options.pgbench).psql,
+            psql: psql::beside(&options.pgbench),
             inventory_db: options.inventory_db_url(),
             orders_db: options.orders_db_url(),
             amqp_url: options.amqp_url.clone(),
-            longest: options.quiet_wait,
+            longest: options.quiet_wait(),
             problems: BTreeSet::new(),
         }
     }
@@ -176,7 +97,7 @@ impl Settler {
         let mut last = found.clone();
         let mut smallest = (last.total(), Instant::now());
         let gave_up = loop {
-            if last.is_empty() {
+            if last.total() == 0 {
                 break None;
             }
             if started.elapsed() >= self.longest {
@@ -221,7 +142,7 @@ impl Settler {
             },
             ..Backlog::default()
         };
-        if backlog.is_empty() {
+        if backlog.total() == 0 {
             let listing = list_queues().await;
             if let Some((unacked, retrying)) =
                 self.noted(listing, "rabbitmqctl").as_deref().map(in_flight)
@@ -245,9 +166,9 @@ impl Settler {
 }
 
 /// Runs `query` in the database at `url`; the numbers of its one row.
-async fn counts(psql: &Path, url: &str, query: &str) -> anyhow::Result<Vec<u64>> {
+async fn counts(program: &Path, url: &str, query: &str) -> anyhow::Result<Vec<u64>> {
     let args = ["-A", "-t", "-F", " ", "-c", query];
-    parse_counts(&run_psql(psql, url, CONNECT_TIMEOUT_SECS, &args).await?)
+    parse_counts(&psql::run(program, url, CONNECT_TIMEOUT_SECS, &args).await?)
 }
 
 fn parse_counts(text: &str) -> anyhow::Result<Vec<u64>> {
@@ -336,22 +257,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_backlog_names_only_what_waits() {
-        let mut backlog = Backlog {
-            inventory_outbox: Some(4200),
-            orders_outbox: Some(0),
-            ready: Some(310),
-            ..Backlog::default()
-        };
-        assert_eq!(backlog.describe(), "inventory outbox 4200, ready 310");
-        assert!(!backlog.is_empty());
-        backlog.inventory_outbox = Some(0);
-        backlog.ready = None;
-        assert_eq!(backlog.describe(), "none");
-        assert!(backlog.is_empty());
-    }
-
-    #[test]
     fn psql_answers_are_read_as_counts() {
         assert_eq!(parse_counts("12 0\n").unwrap(), vec![12, 0]);
         assert!(parse_counts("ERROR").is_err());
@@ -367,25 +272,5 @@ mod tests {
             test_x.order-service.inventory_events\t0\t50\n\
             inventory_events.journal\t1000\t0\n";
         assert_eq!(in_flight(listing), (8, 2));
-    }
-
-    #[test]
-    fn a_start_that_gave_up_says_what_was_left() {
-        let quiet = QuietStart {
-            waited_secs: 0.5,
-            found: Backlog::default(),
-            gave_up: None,
-            left: None,
-        };
-        assert_eq!(quiet.outcome(), "quiet");
-        let stalled = QuietStart {
-            gave_up: Some("stalled for 20s".into()),
-            left: Some(Backlog {
-                orders_outbox: Some(3),
-                ..Backlog::default()
-            }),
-            ..quiet
-        };
-        assert_eq!(stalled.outcome(), "stalled for 20s: orders outbox 3");
     }
 }

@@ -2,8 +2,9 @@
 //! a 409 `sku_exists` counts as done.
 
 use anyhow::{Context, bail};
+use contracts::inventory::CreateInventoryRequest;
 use futures::{StreamExt, stream};
-use reqwest::{Client, StatusCode, header::CONTENT_TYPE};
+use reqwest::{Client, StatusCode};
 
 use crate::scenario::{HOT_SKU, SPREAD_SKUS, spread_sku};
 
@@ -51,8 +52,11 @@ enum Created {
 async fn create(client: &Client, target: &str, sku: String) -> anyhow::Result<Created> {
     let response = client
         .post(format!("{target}/inventory"))
-        .header(CONTENT_TYPE, "application/json")
-        .body(format!(r#"{{"sku":"{sku}","qty":{INITIAL_QTY}}}"#))
+        .json(&CreateInventoryRequest {
+            sku: sku.clone(),
+            qty: INITIAL_QTY,
+            safety_stock: None,
+        })
         .send()
         .await
         .with_context(|| format!("creating {sku}"))?;

@@ -15,15 +15,12 @@ use reqwest::Client;
 use crate::{
     closed_loop, event_hop,
     facade_hop::{self, DIRECT, THROUGH_FACADE},
+    figures::{Measurement, Mode, QuietStart, Report, RunFigures, Scenario},
     open_loop,
     options::Options,
-    process_use,
-    report::{Mode, Report, RunFigures},
-    saga,
-    scenario::Scenario,
-    settle::{QuietStart, Settler},
+    process_use, saga,
+    settle::Settler,
     stock_setup,
-    tally::Measurement,
 };
 
 /// How long the processes are watched at rest before any load.
@@ -156,11 +153,11 @@ async fn http_run(
     mode: Mode,
 ) -> anyhow::Result<RunFigures> {
     let quiet = announce(settler, options, scenario, mode).await;
-    if !options.warmup.is_zero() {
-        measure(client, target, scenario, mode, options.warmup).await?;
+    if !options.warmup().is_zero() {
+        measure(client, target, scenario, mode, options.warmup()).await?;
     }
     let (measured, used) =
-        process_use::during(measure(client, target, scenario, mode, options.duration)).await;
+        process_use::during(measure(client, target, scenario, mode, options.duration())).await;
     Ok(RunFigures::new(scenario, mode, &measured?).under(quiet, used))
 }
 
@@ -178,8 +175,8 @@ async fn announce(
         quiet.found.describe(),
         quiet.outcome(),
         mode.label(),
-        options.warmup,
-        options.duration
+        options.warmup(),
+        options.duration()
     );
     quiet
 }
@@ -205,39 +202,26 @@ async fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::Invocation;
 
     #[test]
     fn reservations_run_at_every_concurrency_and_reads_at_one() {
-        let Ok(Invocation::Run(options)) = Options::parse(
-            [
-                "--concurrencies=4,64",
-                "--concurrency=8",
-                "--reserve-rate=100",
-            ]
-            .map(String::from),
-            |_| None,
-        ) else {
-            panic!("options");
-        };
+        let args = [
+            "--concurrencies=4,64",
+            "--concurrency=8",
+            "--reserve-rate=100",
+        ];
+        let options = crate::options::parse(&args).unwrap();
         assert_eq!(
             modes(Scenario::HotReservations, &options),
             [
                 Mode::ClosedLoop { concurrency: 4 },
                 Mode::ClosedLoop { concurrency: 64 },
-                Mode::OpenLoop {
-                    rate_per_sec: 100.0
-                },
+                open(100.0),
             ]
         );
         assert_eq!(
             modes(Scenario::StockReads, &options),
-            [
-                Mode::ClosedLoop { concurrency: 8 },
-                Mode::OpenLoop {
-                    rate_per_sec: 5000.0
-                },
-            ]
+            [Mode::ClosedLoop { concurrency: 8 }, open(5000.0)]
         );
     }
 }

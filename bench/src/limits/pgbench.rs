@@ -1,8 +1,8 @@
 //! PostgreSQL's own limits, by pgbench: the reservation statement on the hot SKU and
 //! over the spread SKUs at each reservation concurrency, and the point read at the
 //! reads' concurrency, each as `pgbench -n -M prepared -c N -j min(N, cores) -T secs`
-//! after a warm-up of the same shape. Percentiles come from the per-transaction log
-//! (`-l`), throughput and the average from pgbench's summary.
+//! after a warm-up of the same shape. Throughput is pgbench's own (without connecting);
+//! the latencies come from its per-transaction log (`-l`).
 
 use std::{
     path::{Path, PathBuf},
@@ -14,14 +14,16 @@ use anyhow::{Context, bail};
 use tokio::process::Command;
 
 use super::{
-    LimitFigures, LimitKind, Limits, pgbench_output,
+    Limits,
     pgbench_scripts::{self, Skus},
-    scratch_database::{ScratchDatabase, Tools},
+    scratch_database::ScratchDatabase,
 };
 use crate::{
+    figures::{LimitFigures, LimitKind, Measurement, Mode, Outcome, Tally, round2},
     options::Options,
-    report::{self, Latency, Mode},
-    tally::Tally,
+    psql,
+    report::cores,
+    scenario::SPREAD_SKUS,
 };
 
 /// A pgbench run that has not ended this long after its planned end is stopped.
@@ -41,225 +43,183 @@ impl Planned {
         }
     }
 
-    fn script(self) -> String {
-        match self.limit {
-            LimitKind::PgbenchHotReservation => pgbench_scripts::reservation(Skus::Hot),
-            LimitKind::PgbenchSpreadReservation => pgbench_scripts::reservation(Skus::Spread),
-            _ => pgbench_scripts::point_read(),
-        }
-    }
-
-    /// A file-name friendly name: `hot-c16`.
-    fn tag(self) -> String {
-        let what = match self.limit {
-            LimitKind::PgbenchHotReservation => "hot",
-            LimitKind::PgbenchSpreadReservation => "spread",
-            _ => "read",
+    /// A file-name friendly name and the script: `hot-c16`.
+    fn script(self) -> (String, String) {
+        let (what, script) = match self.limit {
+            LimitKind::PgbenchHotReservation => ("hot", pgbench_scripts::reservation(Skus::Hot)),
+            LimitKind::PgbenchSpreadReservation => {
+                ("spread", pgbench_scripts::reservation(Skus::Spread))
+            }
+            _ => ("read", pgbench_scripts::point_read()),
         };
-        format!("{what}-c{}", self.clients)
+        (format!("{what}-c{}", self.clients), script)
     }
 }
 
-/// The pgbench limits this run compares against.
+/// The point read at the reads' concurrency, the reservations at each of theirs.
 fn plan(options: &Options) -> Vec<Planned> {
-    let mut plan = vec![Planned {
+    let read = Planned {
         limit: LimitKind::PgbenchPointRead,
         clients: options.concurrency,
-    }];
-    for limit in [
+    };
+    let reservations = [
         LimitKind::PgbenchHotReservation,
         LimitKind::PgbenchSpreadReservation,
-    ] {
-        plan.extend(
-            options
-                .concurrencies
-                .iter()
-                .map(|&clients| Planned { limit, clients }),
-        );
-    }
-    plan
-}
-
-/// pgbench's thread count: one per client, at most one per core.
-pub fn threads(clients: usize, cores: usize) -> usize {
-    clients.min(cores).max(1)
-}
-
-/// Whole seconds for `-T`, at least one.
-pub fn whole_seconds(duration: Duration) -> u64 {
-    (duration.as_secs_f64().ceil() as u64).max(1)
+    ]
+    .into_iter()
+    .flat_map(|limit| {
+        options
+            .concurrencies
+            .iter()
+            .map(move |&clients| Planned { limit, clients })
+    });
+    std::iter::once(read).chain(reservations).collect()
 }
 
 /// Measures every planned pgbench limit into `limits`; what cannot be measured is kept
 /// as an `n/a` row with its reason.
 pub async fn measure(options: &Options, limits: &mut Limits) {
     let plan = plan(options);
-    let tools = Tools::beside(&options.pgbench);
-    let unavailable = |limits: &mut Limits, why: String| {
-        limits.figures.extend(
-            plan.iter()
-                .map(|p| LimitFigures::unavailable(p.limit, p.mode(), why.clone())),
-        );
-        limits.notes.push(format!("pgbench limits n/a: {why}"));
-    };
-    let version = match tools.check().await {
-        Ok(version) => version,
-        Err(e) => return unavailable(limits, format!("{e:#}")),
-    };
-    eprintln!("pgbench limits: preparing a throwaway database");
-    let database = match ScratchDatabase::create(&tools, &options.pg_url).await {
-        Ok(database) => database,
-        Err(e) => return unavailable(limits, format!("{e:#}")),
-    };
     let workdir =
         std::env::temp_dir().join(format!("bench-pgbench-{}", uuid::Uuid::now_v7().simple()));
-    let run = Runner {
-        tools: &tools,
-        url: database.url(),
-        workdir: workdir.clone(),
-        cores: report::cores(),
-        warmup: options.warmup,
-        duration: options.duration,
+    let prepared = async {
+        let version = run(Command::new(&options.pgbench).arg("--version"), OVERRUN).await?;
+        std::fs::create_dir_all(&workdir)
+            .with_context(|| format!("creating {}", workdir.display()))?;
+        eprintln!("pgbench limits: preparing a throwaway database");
+        let psql = psql::beside(&options.pgbench);
+        let database = ScratchDatabase::create(psql, &options.pg_url).await?;
+        anyhow::Ok((version.trim().to_owned(), database))
     };
-    match std::fs::create_dir_all(&workdir) {
-        Ok(()) => {
-            for planned in &plan {
-                limits.figures.push(run.limit(*planned).await);
-            }
+    let (version, database) = match prepared.await {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            let why = format!("{e:#}");
+            limits.notes.push(format!("pgbench limits n/a: {why}"));
+            limits.figures.extend(
+                plan.iter()
+                    .map(|p| LimitFigures::unavailable(p.limit, p.mode(), why.clone())),
+            );
+            let _ = std::fs::remove_dir_all(&workdir);
+            return;
         }
-        Err(e) => unavailable(limits, format!("creating {}: {e}", workdir.display())),
-    }
-    let _ = std::fs::remove_dir_all(&workdir);
-    let name = database.name().to_owned();
-    if let Err(e) = database.drop().await {
-        limits.notes.push(format!("{e:#}: drop it by hand"));
-    }
-    limits.notes.push(how_it_ran(&version, &name, &run));
-}
-
-/// The note that says how the pgbench limits were taken.
-fn how_it_ran(version: &str, database: &str, run: &Runner<'_>) -> String {
-    format!(
-        "{version}: RESERVE_ONE and the point read in the throwaway database {database} \
-         (inventory-service's migrations, {} spread SKUs and one hot SKU), -M prepared, \
-         -j min(clients, {} cores), {} s after {} s warm-up, while the services are idle; \
-         no relay drains that outbox",
-        crate::scenario::SPREAD_SKUS,
-        run.cores,
-        whole_seconds(run.duration),
-        run.warmup.as_secs_f64().ceil(),
-    )
-}
-
-/// Runs pgbench against the throwaway database.
-struct Runner<'a> {
-    tools: &'a Tools,
-    url: String,
-    workdir: PathBuf,
-    cores: usize,
-    warmup: Duration,
-    duration: Duration,
-}
-
-impl Runner<'_> {
-    async fn limit(&self, planned: Planned) -> LimitFigures {
+    };
+    for planned in plan {
         eprintln!(
             "{}, {}: {:?} warm-up, {} s measured",
             planned.limit.label(),
             planned.mode().label(),
-            self.warmup,
-            whole_seconds(self.duration)
+            options.warmup(),
+            whole_seconds(options.duration())
         );
-        match self.measure(planned).await {
-            Ok(figures) => figures,
-            Err(e) => LimitFigures::unavailable(planned.limit, planned.mode(), format!("{e:#}")),
-        }
+        let figures = limit(options, &database.url(), &workdir, planned).await;
+        limits.figures.push(figures.unwrap_or_else(|e| {
+            LimitFigures::unavailable(planned.limit, planned.mode(), format!("{e:#}"))
+        }));
     }
-
-    async fn measure(&self, planned: Planned) -> anyhow::Result<LimitFigures> {
-        let script = self.workdir.join(format!("{}.sql", planned.tag()));
-        std::fs::write(&script, planned.script())
-            .with_context(|| format!("writing {}", script.display()))?;
-        if !self.warmup.is_zero() {
-            self.pgbench(planned, &script, self.warmup, None).await?;
-        }
-        let log_prefix = self.workdir.join(planned.tag());
-        let summary = self
-            .pgbench(planned, &script, self.duration, Some(&log_prefix))
-            .await?;
-        let mut tally = Tally::new();
-        for log in log_files(&log_prefix)? {
-            let text = std::fs::read_to_string(&log)
-                .with_context(|| format!("reading {}", log.display()))?;
-            pgbench_output::tally_log(&text, &mut tally);
-        }
-        Ok(LimitFigures {
-            throughput_per_sec: Some(report::round2(summary.tps)),
-            latency_ms: (!tally.latency_micros.is_empty())
-                .then(|| Latency::of(&tally.latency_micros)),
-            average_latency_ms: summary.latency_average_ms,
-            done: summary.processed,
-            errors: summary.failed.max(tally.error_count()),
-            ..LimitFigures::unavailable(planned.limit, planned.mode(), "")
-        })
+    let _ = std::fs::remove_dir_all(&workdir);
+    limits.notes.push(format!(
+        "{version}: RESERVE_ONE and the point read in the throwaway database {} \
+         (inventory-service's migrations, {SPREAD_SKUS} spread SKUs and one hot SKU), \
+         -M prepared, -j min(clients, {} cores), {} s after {} s warm-up, while the \
+         services are idle; no relay drains that outbox",
+        database.name,
+        cores(),
+        whole_seconds(options.duration()),
+        options.warmup().as_secs_f64().ceil(),
+    ));
+    if let Err(e) = database.drop().await {
+        limits.notes.push(format!("{e:#}"));
     }
+}
 
-    /// One pgbench invocation; its summary.
-    async fn pgbench(
-        &self,
-        planned: Planned,
-        script: &Path,
-        duration: Duration,
-        log_prefix: Option<&Path>,
-    ) -> anyhow::Result<pgbench_output::Summary> {
-        let mut command = Command::new(&self.tools.pgbench);
+/// One limit: the warm-up, then the measured run with its per-transaction log.
+async fn limit(
+    options: &Options,
+    url: &str,
+    workdir: &Path,
+    planned: Planned,
+) -> anyhow::Result<LimitFigures> {
+    let (tag, script) = planned.script();
+    let script_path = workdir.join(format!("{tag}.sql"));
+    std::fs::write(&script_path, script)
+        .with_context(|| format!("writing {}", script_path.display()))?;
+    let pgbench = |duration: Duration| {
+        let mut command = Command::new(&options.pgbench);
         command
             .args(["-n", "-M", "prepared"])
             .arg(format!("--client={}", planned.clients))
-            .arg(format!("--jobs={}", threads(planned.clients, self.cores)))
+            .arg(format!("--jobs={}", planned.clients.min(cores()).max(1)))
             .arg(format!("--time={}", whole_seconds(duration)))
-            .arg(format!("--file={}", script.display()));
+            .arg(format!("--file={}", script_path.display()));
         let order_base = pgbench_scripts::order_base(chrono::Utc::now().timestamp_millis());
         for (name, value) in pgbench_scripts::variables(planned.clients, order_base) {
             command.arg(format!("--define={name}={value}"));
         }
-        if let Some(prefix) = log_prefix {
-            command
-                .arg("--log")
-                .arg(format!("--log-prefix={}", prefix.display()));
-        }
+        command.current_dir(workdir).env("PGCONNECT_TIMEOUT", "5");
         command
-            .arg(&self.url)
-            .current_dir(&self.workdir)
-            .env("PGCONNECT_TIMEOUT", "5")
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        let output = tokio::time::timeout(duration + OVERRUN, command.output())
-            .await
-            .context("pgbench did not finish in time")?
-            .context("running pgbench")?;
-        if !output.status.success() {
-            bail!(
-                "pgbench failed: {}",
-                last_line(&String::from_utf8_lossy(&output.stderr))
-            );
-        }
-        pgbench_output::parse_summary(&String::from_utf8_lossy(&output.stdout))
+    };
+    if !options.warmup().is_zero() {
+        run(
+            pgbench(options.warmup()).arg(url),
+            options.warmup() + OVERRUN,
+        )
+        .await?;
     }
+    let log_prefix = format!("--log-prefix={tag}");
+    let mut measured = pgbench(options.duration());
+    measured.args(["--log", &log_prefix, url]);
+    let summary = run(&mut measured, options.duration() + OVERRUN).await?;
+    let mut tally = Tally::default();
+    for log in logs(workdir, &tag)? {
+        let text =
+            std::fs::read_to_string(&log).with_context(|| format!("reading {}", log.display()))?;
+        tally_log(&text, &mut tally);
+    }
+    let measurement = Measurement {
+        tally,
+        elapsed: Duration::from_secs(whole_seconds(options.duration())),
+        schedule_lag_max: None,
+    };
+    Ok(LimitFigures {
+        throughput_per_sec: Some(round2(tps(&summary)?)),
+        ..LimitFigures::measured(planned.limit, planned.mode(), &measurement)
+    })
 }
 
-/// The log files pgbench wrote for `prefix`: `prefix.<pid>` and `prefix.<pid>.<thread>`.
-fn log_files(prefix: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let dir = prefix.parent().context("a log prefix has a folder")?;
-    let stem = format!(
-        "{}.",
-        prefix
-            .file_name()
-            .context("a log prefix has a name")?
-            .to_string_lossy()
-    );
-    Ok(std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
+/// Runs `command` to its end, within `limit`; its standard output, or the last line
+/// of its error.
+async fn run(command: &mut Command, limit: Duration) -> anyhow::Result<String> {
+    let program = command
+        .as_std()
+        .get_program()
+        .to_string_lossy()
+        .into_owned();
+    let output = tokio::time::timeout(
+        limit,
+        command.stdin(Stdio::null()).kill_on_drop(true).output(),
+    )
+    .await
+    .with_context(|| format!("{program} did not finish in time"))?
+    .with_context(|| format!("running {program}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+        bail!("{program} failed: {}", last.unwrap_or("no message"));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Whole seconds for `-T`, at least one.
+fn whole_seconds(duration: Duration) -> u64 {
+    (duration.as_secs_f64().ceil() as u64).max(1)
+}
+
+/// The log files pgbench wrote for `tag`: `tag.<pid>` and `tag.<pid>.<thread>`.
+fn logs(workdir: &Path, tag: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let stem = format!("{tag}.");
+    Ok(std::fs::read_dir(workdir)
+        .with_context(|| format!("reading {}", workdir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| {
             path.file_name()
@@ -269,11 +229,36 @@ fn log_files(prefix: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect())
 }
 
-fn last_line(text: &str) -> &str {
-    text.lines()
+/// Transactions per second without the time spent connecting: the last `tps = ` line
+/// (PostgreSQL 14 on prints one, older versions end with the one excluding it).
+fn tps(summary: &str) -> anyhow::Result<f64> {
+    let line = summary
+        .lines()
         .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no message")
+        .find_map(|line| line.trim().strip_prefix("tps = "))
+        .context("pgbench printed no throughput (no `tps = ` line)")?;
+    let number = line.split_whitespace().next().unwrap_or_default();
+    number
+        .parse()
+        .with_context(|| format!("reading tps = {line:?}"))
+}
+
+/// Adds the transactions of one `-l` log file to `tally`.
+///
+/// A line is `client_id transaction_no time script_no time_epoch time_us [...]`; `time`
+/// is the latency in microseconds, or `failed` / `serialization` / `deadlock` /
+/// `skipped` for a transaction that did not complete, counted as an error of that kind.
+fn tally_log(log: &str, tally: &mut Tally) {
+    for time in log
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(2))
+    {
+        match time.parse::<u64>() {
+            Ok(micros) => tally.record(Duration::from_micros(micros), Outcome::Success),
+            Err(_) if time.chars().all(|c| c.is_ascii_alphabetic()) => tally.count_error(time),
+            Err(_) => tally.count_error("unreadable log line"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -281,42 +266,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pgbench_uses_a_thread_per_client_up_to_the_cores() {
-        assert_eq!(threads(4, 2), 2);
-        assert_eq!(threads(1, 2), 1);
-        assert_eq!(threads(64, 8), 8);
-    }
-
-    #[test]
-    fn durations_round_up_to_whole_seconds() {
-        assert_eq!(whole_seconds(Duration::from_secs(10)), 10);
+    fn every_reservation_concurrency_gets_a_hot_and_a_spread_limit_and_reads_get_one() {
+        let options = crate::options::parse(&["--concurrencies", "4,64", "--concurrency", "8"]);
+        let tags: Vec<String> = plan(&options.unwrap())
+            .into_iter()
+            .map(|p| p.script().0)
+            .collect();
+        assert_eq!(
+            tags,
+            ["read-c8", "hot-c4", "hot-c64", "spread-c4", "spread-c64"]
+        );
         assert_eq!(whole_seconds(Duration::from_millis(1500)), 2);
         assert_eq!(whole_seconds(Duration::from_millis(10)), 1);
     }
 
     #[test]
-    fn every_reservation_concurrency_gets_a_hot_and_a_spread_limit_and_reads_get_one() {
-        let options = match Options::parse(
-            ["--concurrencies", "4,64", "--concurrency", "8"].map(String::from),
-            |_| None,
-        )
-        .unwrap()
-        {
-            crate::options::Invocation::Run(options) => options,
-            crate::options::Invocation::Help => unreachable!(),
-        };
-        let tags: Vec<String> = plan(&options).into_iter().map(Planned::tag).collect();
-        assert_eq!(
-            tags,
-            ["read-c8", "hot-c4", "hot-c64", "spread-c4", "spread-c64"]
-        );
+    fn the_throughput_is_the_one_without_connecting() {
+        let pg15 = "number of transactions actually processed: 1207\n\
+                    latency average = 6.482 ms\n\
+                    tps = 617.087022 (without initial connection time)\n";
+        assert_eq!(tps(pg15).unwrap(), 617.087022);
+        let pg13 = "tps = 2401.5 (including connections establishing)\n\
+                    tps = 2500.25 (excluding connections establishing)\n";
+        assert_eq!(tps(pg13).unwrap(), 2500.25);
+        assert!(tps("pgbench: error: connection to server failed\n").is_err());
     }
 
     #[test]
-    fn the_last_line_of_an_error_is_kept() {
-        assert_eq!(
-            last_line("pgbench: error: connection failed\nFATAL: too many clients\n\n"),
-            "FATAL: too many clients"
+    fn the_log_gives_latencies_and_counts_failures_by_kind() {
+        let mut tally = Tally::default();
+        tally_log(
+            "0 1 15237 0 1795638548 682790\n\
+             1 1 failed 0 1795638548 688201\n\
+             \n\
+             3 7 serialization 0 1795638548 689514 0 1\n",
+            &mut tally,
         );
+        assert_eq!(tally.successes, 1);
+        assert_eq!(tally.errors["failed"], 1);
+        assert_eq!(tally.errors["serialization"], 1);
     }
 }

@@ -16,9 +16,13 @@
 //! from the clock, plus the client's own count times the number of clients, plus its id).
 
 use chrono::Utc;
-use serde_json::json;
+use contracts::events::{
+    Envelope, EventType, HoldEvent, ProductInventoryBelowSafetyStock, ProductInventoryDepleted,
+    ProductInventoryReserved,
+};
 
-use crate::scenario::{HOT_SKU, SPREAD_SKUS};
+use super::event::{self, SOURCE, TRACEPARENT};
+use crate::scenario::{HOLD_TTL_SECONDS, HOT_SKU, SPREAD_SKUS};
 
 /// The first spread SKU; the others follow it.
 pub const SPREAD_FIRST_SKU: u64 = 10_000_000_000;
@@ -28,8 +32,6 @@ pub const HOT_SKU_NUMBER: u64 = 20_000_000_000;
 const SPREAD_ON_HAND: i64 = 1_000_000_000;
 /// Stock of the hot SKU: no run can exhaust it.
 const HOT_ON_HAND: i64 = 4_000_000_000_000_000_000;
-/// Lifetime of a hold, as the bench's reservations ask.
-const HOLD_TTL_SECONDS: u32 = 3600;
 
 /// Which SKUs a reservation script lands on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +88,7 @@ pub fn variables(clients: usize, order_base: i64) -> Vec<(&'static str, String)>
         ("reserved_payload", reserved),
         ("below_payload", below),
         ("depleted_payload", depleted),
-        (
-            "traceparent",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned(),
-        ),
+        ("traceparent", TRACEPARENT.to_owned()),
     ]
 }
 
@@ -121,31 +120,40 @@ const SERVICE_RESERVE_ONE: &str =
 
 /// What pgbench binds for each of the service's parameters, `$1` first: its variables
 /// for the SKU, order, quantity, payloads and traceparent; the server's clock and
-/// `gen_random_uuid()` for the expiry and event ids; the event's exchange, routing key
+/// `gen_random_uuid()` for the expiry and event ids; each event's exchange, routing key
 /// and type as the service sends them; the caller's name.
-const PARAMETERS: [&str; 21] = [
-    ":sku::text",
-    ":order::text",
-    ":qty::bigint",
-    "(now() + interval '3600 seconds')",
-    "gen_random_uuid()",
-    "'inventory_events'",
-    "'product.inventory.reserved.direct'",
-    "'ProductInventoryReserved'",
-    ":reserved_payload::jsonb",
-    "gen_random_uuid()",
-    "'inventory_events'",
-    "'product.inventory.below_safety_stock'",
-    "'ProductInventoryBelowSafetyStock'",
-    ":below_payload::jsonb",
-    "gen_random_uuid()",
-    "'inventory_events'",
-    "'product.inventory.depleted'",
-    "'ProductInventoryDepleted'",
-    ":depleted_payload::jsonb",
-    ":traceparent::text",
-    "'bench'",
-];
+fn parameters() -> Vec<String> {
+    fn event<T: EventType>(routing_key: &str, payload: &str) -> [String; 5] {
+        [
+            "gen_random_uuid()".to_owned(),
+            format!("'{}'", T::EXCHANGE),
+            format!("'{routing_key}'"),
+            format!("'{}'", T::TYPE),
+            format!(":{payload}::jsonb"),
+        ]
+    }
+    let reserved = <ProductInventoryReserved as HoldEvent>::DIRECT_ROUTING_KEY;
+    let below = ProductInventoryBelowSafetyStock::ROUTING_KEY;
+    let depleted = ProductInventoryDepleted::ROUTING_KEY;
+    [":sku::text", ":order::text", ":qty::bigint"]
+        .map(str::to_owned)
+        .into_iter()
+        .chain([format!("(now() + interval '{HOLD_TTL_SECONDS} seconds')")])
+        .chain(event::<ProductInventoryReserved>(
+            reserved,
+            "reserved_payload",
+        ))
+        .chain(event::<ProductInventoryBelowSafetyStock>(
+            below,
+            "below_payload",
+        ))
+        .chain(event::<ProductInventoryDepleted>(
+            depleted,
+            "depleted_payload",
+        ))
+        .chain([":traceparent::text", "'bench'"].map(str::to_owned))
+        .collect()
+}
 
 /// The service's statement with pgbench variables for its parameters, ended by `;`.
 fn reserve_one() -> String {
@@ -155,58 +163,35 @@ fn reserve_one() -> String {
         .collect::<Vec<_>>()
         .join("\n");
     // Highest first, so `$1` does not eat the start of `$10`.
-    for (i, value) in PARAMETERS.iter().enumerate().rev() {
+    for (i, value) in parameters().iter().enumerate().rev() {
         sql = sql.replace(&format!("${}", i + 1), value);
     }
     format!("{};\n", sql.trim_end())
 }
 
-/// The three envelopes a reservation binds, shaped and sized as the service's.
+/// The three envelopes a reservation binds, as the service writes them.
 fn payloads() -> [String; 3] {
     let now = Utc::now();
-    let order_id = uuid::Uuid::now_v7().to_string();
-    let envelope = |event_type: &str, order: Option<&str>, correlation: &str, data| {
-        let mut envelope = json!({
-            "id": uuid::Uuid::now_v7(),
-            "type": event_type,
-            "version": 1,
-            "source": "inventory-service",
-            "occurredAt": now,
-            "correlationId": correlation,
-            "data": data,
-        });
-        if let Some(order) = order {
-            envelope["orderId"] = json!(order);
-        }
-        envelope.to_string()
+    let below = ProductInventoryBelowSafetyStock {
+        sku: HOT_SKU.to_owned(),
+        available: 0,
+        safety_stock: 0,
     };
-    let expires_at = now + chrono::Duration::seconds(HOLD_TTL_SECONDS.into());
+    let depleted = ProductInventoryDepleted {
+        sku: HOT_SKU.to_owned(),
+        on_hand: 0,
+        reserved: 0,
+    };
     [
-        envelope(
-            "ProductInventoryReserved",
-            Some(&order_id),
-            &order_id,
-            json!({"orderId": order_id, "items": [{"sku": HOT_SKU, "qty": 1}], "expiresAt": expires_at}),
-        ),
-        envelope(
-            "ProductInventoryBelowSafetyStock",
-            None,
-            HOT_SKU,
-            json!({"sku": HOT_SKU, "available": 0, "safetyStock": 0}),
-        ),
-        envelope(
-            "ProductInventoryDepleted",
-            None,
-            HOT_SKU,
-            json!({"sku": HOT_SKU, "onHand": 0, "reserved": 0}),
-        ),
+        serde_json::to_string(&event::reserved(now)),
+        serde_json::to_string(&Envelope::new(SOURCE, now, None, HOT_SKU, below)),
+        serde_json::to_string(&Envelope::new(SOURCE, now, None, HOT_SKU, depleted)),
     ]
+    .map(|envelope| envelope.expect("an envelope serializes"))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
 
     #[test]
@@ -220,62 +205,6 @@ mod tests {
         assert_eq!(unbound, 0, "{script}");
         assert!(script.contains(":traceparent::text"), "{script}");
         assert!(!script.contains("--"), "{script}");
-    }
-
-    /// The `:name` variables a script reads (not `::type` casts).
-    fn variables_read(script: &str) -> BTreeSet<String> {
-        let mut names = BTreeSet::new();
-        let bytes = script.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b':' && bytes.get(i + 1) == Some(&b':') {
-                i += 2;
-                continue;
-            }
-            if bytes[i] == b':' {
-                let name: String = script[i + 1..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    i += name.len();
-                    names.insert(name);
-                }
-            }
-            i += 1;
-        }
-        names
-    }
-
-    /// The variables a script defines itself with `\set`.
-    fn variables_set(script: &str) -> BTreeSet<String> {
-        script
-            .lines()
-            .filter_map(|l| l.strip_prefix("\\set "))
-            .filter_map(|l| l.split_whitespace().next())
-            .map(str::to_owned)
-            .collect()
-    }
-
-    #[test]
-    fn every_variable_a_script_reads_is_defined() {
-        let given: BTreeSet<String> = variables(16, order_base(1))
-            .into_iter()
-            .map(|(name, _)| name.to_owned())
-            .chain(["client_id".to_owned()])
-            .collect();
-        for script in [
-            reservation(Skus::Hot),
-            reservation(Skus::Spread),
-            point_read(),
-        ] {
-            let defined: BTreeSet<String> = given.union(&variables_set(&script)).cloned().collect();
-            let undefined: Vec<_> = variables_read(&script)
-                .difference(&defined)
-                .cloned()
-                .collect();
-            assert!(undefined.is_empty(), "undefined {undefined:?} in\n{script}");
-        }
     }
 
     #[test]
@@ -309,24 +238,6 @@ mod tests {
         assert!(reservation(Skus::Spread).starts_with("\\set sku 10000000000 + random(0, 9999)\n"));
         assert!(point_read().contains("random(0, 9999)"));
         assert!(seed()[0].contains("generate_series(10000000000::bigint, 10000009999)"));
-    }
-
-    #[test]
-    fn the_payloads_are_envelopes_as_the_service_writes_them() {
-        for payload in payloads() {
-            let value: serde_json::Value = serde_json::from_str(&payload).unwrap();
-            for field in [
-                "id",
-                "type",
-                "version",
-                "source",
-                "occurredAt",
-                "correlationId",
-                "data",
-            ] {
-                assert!(value.get(field).is_some(), "{field} missing in {payload}");
-            }
-        }
     }
 
     #[test]
