@@ -9,6 +9,43 @@ use utoipa::ToSchema;
 
 use crate::{Quantity, Sku, ValidationError};
 
+/// Where an order stands in the checkout saga; its text (`PENDING`, ...) is what
+/// [`OrderView::status`] carries and order-service stores.
+///
+/// `PENDING` → `CONFIRMED` | `CANCELLED`, both terminal, with `RESERVED` between on the
+/// event-driven path (the order's lines are reserved and their commit is asked for).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::EnumString, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Placed; its lines are not committed yet.
+    Pending,
+    /// The event path reserved its lines and asked for their commit.
+    Reserved,
+    /// Its lines are committed: out of stock for good.
+    Confirmed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Pending,
+        Self::Reserved,
+        Self::Confirmed,
+        Self::Cancelled,
+    ];
+
+    /// The status's text, for labels that must outlive the value.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Confirmed | Self::Cancelled)
+    }
+}
+
 /// Most lines in one order.
 pub const MAX_ORDER_LINES: usize = 100;
 /// Longest customer id.

@@ -40,7 +40,7 @@ pub mod topology;
 pub use broker::BrokerHealth;
 pub use consumer::{Consumer, HandleError, Handler};
 pub use inbox::InboxEntry;
-pub use outbox::OutboxMessage;
+pub use outbox::{Database, OutboxMessage};
 pub use relay::{BatchOutcome, OutboxRelay, OutboxWake};
 pub use topology::{ConsumerQueue, JournalQueue, Names};
 

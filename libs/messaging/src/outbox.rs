@@ -3,8 +3,42 @@
 //! relay publishes it later.
 
 use contracts::events::{Envelope, EventType};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+
+use crate::OutboxWake;
+
+/// A service's database as its store writes to it: the pool, and the wake-up of this
+/// process's outbox relay, which every commit that wrote events must pull so they are
+/// published at once rather than at the relay's next poll.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: PgPool,
+    wake: OutboxWake,
+}
+
+impl Database {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            wake: OutboxWake::default(),
+        }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The wake-up the relay of this database listens to.
+    pub fn wake(&self) -> &OutboxWake {
+        &self.wake
+    }
+
+    /// Tells the relay that a transaction which wrote outbox rows has committed.
+    pub fn wrote_events(&self) {
+        self.wake.wake();
+    }
+}
 
 /// One event waiting to be published.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,8 @@
 //! Internal errors must be logged by the caller with their cause and rendered with
 //! [`Problem::internal`], which never leaks the cause to the client.
 
+pub mod idempotency;
+
 pub mod openapi;
 
 use axum::{
@@ -163,6 +165,41 @@ where
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         AxumJson(self.0).into_response()
+    }
+}
+
+/// A JSON body that may be left out: an empty (or blank) body reads as `T::default()`,
+/// any other is parsed as JSON whatever its `Content-Type`. Rejections are problems: 413
+/// `payload_too_large` past the body limit, 400 `malformed_json` for anything unparsable.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                let status = rejection.status();
+                let (code, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    ("payload_too_large", "Request body too large")
+                } else {
+                    ("malformed_json", "Malformed JSON")
+                };
+                Problem::new(status, code, title).with_detail(rejection.body_text())
+            })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        serde_json::from_slice(&body).map(Self).map_err(|e| {
+            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON")
+                .with_detail(e.to_string())
+        })
     }
 }
 

@@ -15,15 +15,17 @@ use std::{sync::Arc, time::Duration};
 use access::LoadLimits;
 use contracts::events::subscriptions::Subscription;
 use messaging::{
-    BrokerHealth, Consumer, ConsumerQueue, Handler, Names, OutboxRelay, OutboxWake, admin::Admin,
+    BrokerHealth, Consumer, ConsumerQueue, Database, Handler, Names, OutboxRelay, admin::Admin,
     retention::Retention, topology::definitions::DEFAULT_RETRY_DELAYS,
 };
 use settings::{millis, millis_list, optional_millis, secret, var};
-use sqlx::{PgPool, migrate::Migrator};
+use sqlx::migrate::Migrator;
+
+use axum::Router;
 
 use crate::{
-    Builder, Pace, Periodic,
-    settings::{DEFAULT_AMQP_URL, SECS_PER_DAY, TEST_ADMIN_KEY, days},
+    Builder, Pace, Periodic, Service,
+    settings::{DEFAULT_AMQP_URL, Http, SECS_PER_DAY, TEST_ADMIN_KEY, days},
 };
 
 /// What a domain service that owns a database and talks through the broker reads.
@@ -147,22 +149,22 @@ impl Backbone {
 
     /// Creates the database if missing, runs the messaging library's migrations and then
     /// `service_migrations`, and opens the pool.
-    pub async fn connect(&self, service_migrations: &Migrator) -> anyhow::Result<PgPool> {
-        database::connect(
+    pub async fn connect(&self, service_migrations: &Migrator) -> anyhow::Result<Database> {
+        let pool = database::connect(
             &self.database_url,
             self.database_max_connections,
             &[&messaging::schema::migrator(), service_migrations],
         )
-        .await
+        .await?;
+        Ok(Database::new(pool))
     }
 
     /// The messaging side of the service: the relay publishes what the store writes to
-    /// the outbox (woken by `wake`) to the `exchanges` it owns; the consumer hands the
-    /// deliveries of `queue` to `handler`.
+    /// the outbox of `db` (woken by its commits) to the `exchanges` it owns; the consumer
+    /// hands the deliveries of `queue` to `handler`.
     pub fn messaging<H: Handler>(
         &self,
-        pool: &PgPool,
-        wake: OutboxWake,
+        db: &Database,
         exchanges: &[&'static str],
         queue: ConsumerQueue,
         handler: Arc<H>,
@@ -170,12 +172,12 @@ impl Backbone {
         let broker = BrokerHealth::default();
         Messaging {
             relay: OutboxRelay {
-                pool: pool.clone(),
+                pool: db.pool().clone(),
                 amqp_url: self.amqp_url.clone(),
                 names: self.names(),
                 batch: self.outbox_batch,
                 poll_interval: self.outbox_poll_interval,
-                wake,
+                wake: db.wake().clone(),
                 exchanges: exchanges.to_vec(),
                 health: broker.clone(),
             },
@@ -190,7 +192,7 @@ impl Backbone {
                 prefetch: self.consumer_prefetch,
                 handler,
             },
-            retention: Retention::new(pool.clone(), self.retention),
+            retention: Retention::new(db.pool().clone(), self.retention),
             prune_interval: self.prune_interval,
             broker,
         }
@@ -212,6 +214,30 @@ pub struct Messaging<H> {
 }
 
 impl<H: Handler> Messaging<H> {
+    /// The domain service `name`: `routes` in the service shell (with the backbone's load
+    /// limits and `http`'s body limit), and the relay, the consumer and the retention as
+    /// its workers. Add the service's own workers, then bind `http.address()`.
+    pub fn service<S>(
+        self,
+        name: &'static str,
+        http: &Http,
+        backbone: &Backbone,
+        routes: Router<S>,
+        state: S,
+    ) -> Builder
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let router = crate::http::shell(
+            routes,
+            state,
+            http.body_limit_bytes,
+            None,
+            &backbone.load_limits,
+        );
+        self.workers(Service::builder(name, router))
+    }
+
     /// Adds the relay, the consumer and the retention to `service`. At a stop, the
     /// events being handled finish; a relay batch in flight is abandoned (its rows stay
     /// for the next start) and so is a retention round (each batch commits on its own).

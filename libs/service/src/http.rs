@@ -1,6 +1,8 @@
 //! The HTTP shell every service's routes are served in.
 
-use access::{Access, LoadLimits};
+use std::net::IpAddr;
+
+use access::{Access, AccessSettings, LoadLimits};
 use axum::{Router, extract::DefaultBodyLimit, routing::get};
 
 /// Wraps `routes` in what every service answers the same way, from the inside out:
@@ -35,4 +37,22 @@ where
         .layer(telemetry::http_trace_layer())
         .route("/metrics", get(telemetry::metrics::route))
         .with_state(state)
+}
+
+/// Who may call a facade and how much at once: the callers of `settings` (`API_KEYS`
+/// and the rest, checked against `bind_addr`: without keys only loopback is allowed),
+/// and at most `max_concurrent` requests in flight unless `MAX_CONCURRENT_REQUESTS`
+/// says otherwise. Says in the log, first, whether keys are needed and who holds one.
+pub fn facade_admission(
+    settings: &AccessSettings,
+    bind_addr: IpAddr,
+    max_concurrent: usize,
+) -> anyhow::Result<(Access, LoadLimits)> {
+    let access = settings.access(bind_addr)?;
+    tracing::info!("{}", access.start_line());
+    let limits = settings.load_limits_or(LoadLimits::new(
+        max_concurrent,
+        access::DEFAULT_REQUEST_TIMEOUT,
+    )?)?;
+    Ok((access, limits))
 }

@@ -2,8 +2,6 @@
 //! the inventory-service client, the routes in the service shell (access, limits,
 //! metrics, traces), and the bound listener.
 
-use access::LoadLimits;
-
 use crate::{config::Settings, routes, upstream::InventoryService};
 
 /// `MAX_CONCURRENT_REQUESTS` default: a two-core box serves about 1,500 reservations/s or
@@ -18,13 +16,11 @@ const MAX_CONCURRENT_REQUESTS: usize = 64;
 /// Fails, saying why, when the access settings are invalid or there are no `API_KEYS`
 /// and the address is not loopback: such a facade would serve anyone.
 pub async fn build(settings: Settings) -> anyhow::Result<service::Service> {
-    let access = settings.access.access(settings.http.bind_addr)?;
-    // First, so an operator sees at once whether keys are needed and who holds one.
-    tracing::info!("{}", access.start_line());
-    let limits = settings.access.load_limits_or(LoadLimits::new(
+    let (access, limits) = service::http::facade_admission(
+        &settings.access,
+        settings.http.bind_addr,
         MAX_CONCURRENT_REQUESTS,
-        access::DEFAULT_REQUEST_TIMEOUT,
-    )?)?;
+    )?;
     let inventory = InventoryService::new(
         &settings.inventory_service_url,
         settings.upstream_timeout,

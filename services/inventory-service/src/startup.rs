@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use contracts::events::subscriptions::INVENTORY_SERVICE_ORDER_EVENTS;
-use messaging::OutboxWake;
 use service::Service;
 
 use crate::adapters::{
@@ -26,16 +25,12 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         backbone,
         ..
     } = &settings;
-    let pool = backbone.connect(&postgres::migrator()).await?;
+    let db = backbone.connect(&postgres::migrator()).await?;
     inventory_metrics::describe();
     let ttl = chrono::Duration::from_std(settings.reservation_ttl).context("ttl")?;
-    // The store wakes the relay right after each commit that wrote events.
-    let wake = OutboxWake::default();
-    let store = PgInventoryStore::new(pool.clone()).waking(wake.clone());
-    let inventory = Arc::new(Inventory::new(store, ttl));
+    let inventory = Arc::new(Inventory::new(PgInventoryStore::new(db.clone()), ttl));
     let mut messaging = backbone.messaging(
-        &pool,
-        wake,
+        &db,
         &amqp::OWNED_EXCHANGES,
         backbone.queue(&INVENTORY_SERVICE_ORDER_EVENTS),
         Arc::new(OrderEventsHandler {
@@ -50,20 +45,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         broker: messaging.broker.clone(),
         admin: messaging.admin.clone(),
     };
-    let router = service::http::shell(
-        http::routes(state.admin.clone()),
-        state,
-        http_settings.body_limit_bytes,
-        None,
-        &backbone.load_limits,
-    );
     let sampler = StoreSampler {
-        pool,
+        pool: db.pool().clone(),
         interval: StoreSampler::DEFAULT_INTERVAL,
     };
     let (interval, batch) = (settings.expiry_sweep_interval, settings.expiry_sweep_batch);
     messaging
-        .workers(Service::builder("inventory-service", router))
+        .service(
+            "inventory-service",
+            http_settings,
+            backbone,
+            http::routes(state.admin.clone()),
+            state,
+        )
         .worker("expiry sweeper", move |stop| {
             expiry_sweeper::run(inventory, interval, batch, stop)
         })

@@ -5,21 +5,9 @@
 //! [`Order`] exists only if its id, status and every line parsed: nothing downstream
 //! compares a status as text or re-checks a line.
 
+pub use contracts::orders::OrderStatus;
 use contracts::orders::OrderView;
 use contracts::{OrderId, Quantity, Sku, ValidationError};
-
-/// Where an order stands (order-service's state machine).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    /// Placed; its lines are not committed yet.
-    Pending,
-    /// The event path reserved its lines and asked for their commit.
-    Reserved,
-    /// Its lines are committed: out of stock for good.
-    Confirmed,
-    Cancelled,
-}
 
 /// One line of an order: a SKU and its units.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use access::LoadLimits;
-
 use crate::adapters::{InventoryApi, OrderService, Peer};
 use crate::breaker::inventory_breaker;
 use crate::checkout::Checkout;
@@ -27,13 +25,11 @@ const MAX_CONCURRENT_REQUESTS: usize = 16;
 /// does). Fails, saying why, when the access settings are invalid or there are no
 /// `API_KEYS` and the address is not loopback: such a facade would serve anyone.
 pub async fn build(settings: Settings) -> anyhow::Result<service::Service> {
-    let access = settings.access.access(settings.http.bind_addr)?;
-    // First, so an operator sees at once whether keys are needed and who holds one.
-    tracing::info!("{}", access.start_line());
-    let limits = settings.access.load_limits_or(LoadLimits::new(
+    let (access, limits) = service::http::facade_admission(
+        &settings.access,
+        settings.http.bind_addr,
         MAX_CONCURRENT_REQUESTS,
-        access::DEFAULT_REQUEST_TIMEOUT,
-    )?)?;
+    )?;
     let orders = OrderService::new(Peer::new(
         &settings.order_service_url,
         settings.order_service_timeout,

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use contracts::events::subscriptions::ORDER_SERVICE_INVENTORY_EVENTS;
-use messaging::OutboxWake;
 use service::Service;
 
 use crate::adapters::{
@@ -26,17 +25,14 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         backbone,
         ..
     } = &settings;
-    let pool = backbone.connect(&postgres::migrator()).await?;
-    // The store wakes the relay right after each commit that wrote events.
-    let wake = OutboxWake::default();
+    let db = backbone.connect(&postgres::migrator()).await?;
     let orders = Arc::new(Orders::new(
-        PgOrderStore::new(pool.clone()).waking(wake.clone()),
+        PgOrderStore::new(db.clone()),
         chrono::Duration::from_std(settings.handover_grace).context("grace")?,
         chrono::Duration::from_std(settings.saga_timeout).context("timeout")?,
     ));
     let messaging = backbone.messaging(
-        &pool,
-        wake,
+        &db,
         &amqp::OWNED_EXCHANGES,
         backbone.queue(&ORDER_SERVICE_INVENTORY_EVENTS),
         Arc::new(InventoryEventsHandler {
@@ -49,20 +45,19 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         admin: messaging.admin.clone(),
         api_key: settings.api_key.clone(),
     };
-    let router = service::http::shell(
-        http::routes(&state),
-        state,
-        http_settings.body_limit_bytes,
-        None,
-        &backbone.load_limits,
-    );
     let sampler = OrderSampler {
-        pool,
+        pool: db.pool().clone(),
         interval: OrderSampler::DEFAULT_INTERVAL,
     };
     let (interval, batch) = (settings.timer_interval, settings.timer_batch);
     messaging
-        .workers(Service::builder("order-service", router))
+        .service(
+            "order-service",
+            http_settings,
+            backbone,
+            http::routes(&state),
+            state,
+        )
         .worker("saga timers", move |stop| {
             saga_timers::run(orders, interval, batch, stop)
         })

@@ -27,7 +27,10 @@ type Service = Inventory<PgInventoryStore>;
 
 async fn service_on(db: &TestDatabase) -> Service {
     let pool = connect(&db.url).await;
-    Inventory::new(PgInventoryStore::new(pool), Duration::minutes(15))
+    Inventory::new(
+        PgInventoryStore::new(messaging::Database::new(pool)),
+        Duration::minutes(15),
+    )
 }
 
 fn pool(service: &Service) -> &PgPool {

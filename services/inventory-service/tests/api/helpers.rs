@@ -33,6 +33,8 @@ pub async fn connect(url: &str) -> PgPool {
         .connect(&migrator())
         .await
         .expect("connect and migrate")
+        .pool()
+        .clone()
 }
 
 /// Broker names of one test: every instance on one test database shares them.

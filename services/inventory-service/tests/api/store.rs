@@ -11,7 +11,7 @@ use inventory_service::domain::{InventoryError, ProductInventory};
 #[tokio::test]
 async fn the_sql_reservation_agrees_with_the_domain_rule() {
     let db = testkit::fresh_database("inventory").await;
-    let store = PgInventoryStore::new(connect(&db.url).await);
+    let store = PgInventoryStore::new(messaging::Database::new(connect(&db.url).await));
     let sku = Sku::parse("ABC-1234-AB").unwrap();
     let (mut model, created) = ProductInventory::create(
         sku.clone(),

@@ -7,13 +7,12 @@
 
 use access::{Caller, Scope};
 use axum::{
-    body::Bytes,
-    extract::{FromRequestParts, Path, State, rejection::BytesRejection},
-    http::{StatusCode, request::Parts},
+    extract::{FromRequestParts, Path, State},
+    http::request::Parts,
 };
 use contracts::OrderId;
 use contracts::orders::{CancelOrderRequest, OrderView};
-use problem::{Json, Problem};
+use problem::{Json, OptionalJson, Problem};
 use uuid::Uuid;
 
 use crate::openapi::ProblemDocument;
@@ -56,18 +55,10 @@ pub async fn cancel(
     caller: Caller,
     State(state): State<AppState>,
     PathOrderId(id): PathOrderId,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<OptionalJson<CancelOrderRequest>, Problem>,
 ) -> Result<Json<OrderView>, Problem> {
     caller.require(Scope::Checkout)?;
-    let body = body.map_err(unreadable_body)?;
-    let request: CancelOrderRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelOrderRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON")
-                .with_detail(e.to_string())
-        })?
-    };
+    let OptionalJson(request) = body?;
     request.validate()?;
     // A client cancels for itself: only the saga names a cause (`stock_lost`).
     let request = CancelOrderRequest {
@@ -98,15 +89,4 @@ impl<S: Send + Sync> FromRequestParts<S> for PathOrderId {
             .map(Self)
             .map_err(|_| not_found())
     }
-}
-
-/// A body too large (413) or unreadable (400), as a problem.
-fn unreadable_body(rejection: BytesRejection) -> Problem {
-    let status = rejection.status();
-    let (code, title) = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ("payload_too_large", "Payload too large")
-    } else {
-        ("malformed_json", "Malformed JSON")
-    };
-    Problem::new(status, code, title).with_detail(rejection.body_text())
 }

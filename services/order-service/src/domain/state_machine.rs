@@ -9,36 +9,7 @@
 
 use super::cause::{CancelCause, Cause, ConfirmCause};
 
-/// Where an order stands. Its text (`PENDING`, ...) is stored and shown as is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::EnumString, strum::IntoStaticStr,
-)]
-#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    Pending,
-    /// Stock reserved; its commit is asked for.
-    Reserved,
-    Confirmed,
-    Cancelled,
-}
-
-impl OrderStatus {
-    pub const ALL: [Self; 4] = [
-        Self::Pending,
-        Self::Reserved,
-        Self::Confirmed,
-        Self::Cancelled,
-    ];
-
-    /// The status's text, for labels that must outlive the value.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Confirmed | Self::Cancelled)
-    }
-}
+pub use contracts::orders::OrderStatus;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {

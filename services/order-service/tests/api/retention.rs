@@ -20,6 +20,8 @@ async fn connect(url: &str) -> PgPool {
         .connect(&migrator())
         .await
         .unwrap()
+        .pool()
+        .clone()
 }
 
 async fn handled(pool: &PgPool, days_ago: i32) -> Uuid {

@@ -16,7 +16,7 @@ pub(super) async fn create(
     created: &Movement,
     events: &[InventoryEvent],
 ) -> Result<CreateOutcome, StoreError> {
-    let mut tx = database::begin(&store.pool).await.context("begin")?;
+    let mut tx = database::begin(store.db.pool()).await.context("begin")?;
     let updated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
         r#"
         WITH p AS (
@@ -49,6 +49,6 @@ pub(super) async fn create(
         .await
         .context("enqueue events")?;
     tx.commit().await.context("commit")?;
-    store.wake.wake();
+    store.db.wrote_events();
     Ok(CreateOutcome::Created { updated_at })
 }

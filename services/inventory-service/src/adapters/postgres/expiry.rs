@@ -23,12 +23,12 @@ pub(super) async fn change_due<F>(
 where
     F: FnOnce(Vec<ProductInventory>, Vec<Reservation>) -> Result<StockChanges, InventoryError>,
 {
-    let due = due_holds(&store.pool, now, limit).await?;
+    let due = due_holds(store.db.pool(), now, limit).await?;
     if due.is_empty() {
         // The usual answer of an idle round: no transaction for it.
         return Ok(Ok(Sweep::default()));
     }
-    let mut tx = database::begin(&store.pool).await.context("begin")?;
+    let mut tx = database::begin(store.db.pool()).await.context("begin")?;
     let expired = match expire_in(&mut tx, &due, expire).await? {
         Ok(expired) => expired,
         Err(refusal) => {
@@ -38,7 +38,7 @@ where
     };
     tx.commit().await.context("commit")?;
     if expired > 0 {
-        store.wake.wake();
+        store.db.wrote_events();
     }
     Ok(Ok(Sweep {
         due: due.len(),

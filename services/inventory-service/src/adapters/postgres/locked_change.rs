@@ -24,11 +24,11 @@ pub(super) async fn change<T, F>(
 where
     F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
 {
-    let mut tx = database::begin(&store.pool).await.context("begin")?;
+    let mut tx = database::begin(store.db.pool()).await.context("begin")?;
     match change_in(&mut tx, scope, change).await? {
         Ok(outcome) => {
             tx.commit().await.context("commit")?;
-            store.wake.wake();
+            store.db.wrote_events();
             Ok(Ok(outcome))
         }
         Err(refusal) => {
@@ -50,14 +50,14 @@ pub(super) async fn change_for_event<T, F>(
 where
     F: FnOnce(&mut LockedStock) -> Result<T, InventoryError>,
 {
-    let mut tx = database::begin(&store.pool).await.context("begin")?;
+    let mut tx = database::begin(store.db.pool()).await.context("begin")?;
     if !entry.record(&mut tx).await.context("inbox")? {
         tx.rollback().await.ok();
         return Ok(Handled::Duplicate);
     }
     let outcome = change_in(&mut tx, scope, change).await?;
     tx.commit().await.context("commit")?;
-    store.wake.wake();
+    store.db.wrote_events();
     Ok(Handled::Done(outcome))
 }
 

@@ -24,10 +24,10 @@ pub(super) async fn reserve_one(
     store: &PgStore,
     hold: &HoldRequest,
 ) -> Result<ReserveOutcome, StoreError> {
-    let outcome = place_hold(&store.pool, hold).await?;
+    let outcome = place_hold(store.db.pool(), hold).await?;
     if outcome == ReserveOutcome::Reserved {
         // The statement wrote the reservation's events with it.
-        store.wake.wake();
+        store.db.wrote_events();
     }
     Ok(outcome)
 }

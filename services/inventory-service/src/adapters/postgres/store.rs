@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use contracts::inventory::MovementsPage;
-use messaging::OutboxWake;
+use messaging::Database;
 use sqlx::PgPool;
 
 use super::{create, expiry, locked_change, reads, reserve_one};
@@ -23,25 +23,17 @@ use crate::domain::{
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pub(super) pool: PgPool,
-    pub(super) wake: OutboxWake,
+    /// The pool, and the relay woken after every commit that wrote events.
+    pub(super) db: Database,
 }
 
 impl PgStore {
-    pub fn new(pool: PgPool) -> Self {
-        Self {
-            pool,
-            wake: OutboxWake::default(),
-        }
-    }
-
-    /// Wakes `wake`'s relay after every commit that wrote events.
-    pub fn waking(self, wake: OutboxWake) -> Self {
-        Self { wake, ..self }
+    pub fn new(db: Database) -> Self {
+        Self { db }
     }
 
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        self.db.pool()
     }
 }
 
@@ -49,13 +41,8 @@ impl PgStore {
 pub type PgInventoryStore = MeasuredStore<PgStore>;
 
 impl PgInventoryStore {
-    pub fn new(pool: PgPool) -> Self {
-        Self::wrap(PgStore::new(pool))
-    }
-
-    /// Wakes `wake`'s relay after every commit that wrote events.
-    pub fn waking(self, wake: OutboxWake) -> Self {
-        Self::wrap(self.into_inner().waking(wake))
+    pub fn new(db: Database) -> Self {
+        Self::wrap(PgStore::new(db))
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -74,7 +61,7 @@ impl InventoryStore for PgStore {
     }
 
     async fn find(&self, sku: &Sku) -> Result<Option<StockRecord>, StoreError> {
-        reads::find(&self.pool, sku).await
+        reads::find(self.pool(), sku).await
     }
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
@@ -111,7 +98,7 @@ impl InventoryStore for PgStore {
         sku: &Sku,
         page: MovementsPage,
     ) -> Result<Vec<MovementRecord>, StoreError> {
-        reads::movements(&self.pool, sku, page).await
+        reads::movements(self.pool(), sku, page).await
     }
 
     async fn change_due<F>(
@@ -128,6 +115,6 @@ impl InventoryStore for PgStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        reads::ping(&self.pool).await
+        reads::ping(self.pool()).await
     }
 }

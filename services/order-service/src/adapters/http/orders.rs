@@ -2,34 +2,29 @@
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
-use contracts::ValidationError;
 use contracts::orders::{
     CancelCause, CancelOrderRequest, ConfirmOrderRequest, CreateOrderRequest, OrderLineRequest,
     OrderView, TransitionView,
 };
-use problem::{Json, Problem};
+use problem::{Json, OptionalJson, Problem, idempotency::IdempotencyKey};
 
 use super::{AppState, error::to_problem};
 use crate::domain::{Order, OrderId};
 
-/// Longest accepted `Idempotency-Key`.
-const MAX_KEY_LEN: usize = 200;
-
 #[tracing::instrument(skip_all, fields(order_id = tracing::field::Empty))]
 pub(super) async fn place(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    key: Option<IdempotencyKey>,
     Json(req): Json<CreateOrderRequest>,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(&headers)?;
     let cmd = req.validate()?;
     let placed = state
         .orders
-        .place(cmd, key.as_deref(), Utc::now())
+        .place(cmd, key.as_ref().map(IdempotencyKey::as_str), Utc::now())
         .await
         .map_err(to_problem)?;
     tracing::Span::current().record("order_id", tracing::field::display(placed.order.id()));
@@ -88,17 +83,9 @@ pub(super) async fn confirm(
 pub(super) async fn cancel(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<Json<OrderView>, Problem> {
     // The body is optional: no body cancels with a default reason.
-    let request: CancelOrderRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        CancelOrderRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            Problem::new(StatusCode::BAD_REQUEST, "malformed_json", "Malformed JSON")
-                .with_detail(e.to_string())
-        })?
-    };
+    OptionalJson(request): OptionalJson<CancelOrderRequest>,
+) -> Result<Json<OrderView>, Problem> {
     let id = order_id(&raw)?;
     let reason = request
         .validate()?
@@ -129,23 +116,6 @@ pub(super) async fn hand_over(
 fn order_id(raw: &str) -> Result<OrderId, Problem> {
     OrderId::parse(raw)
         .map_err(|_| Problem::not_found("order_not_found", format!("no order {raw:?}")))
-}
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|k| (1..=MAX_KEY_LEN).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            Problem::from(ValidationError::new(
-                "invalid_idempotency_key",
-                format!("Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters"),
-            ))
-        })?;
-    Ok(Some(key.to_owned()))
 }
 
 pub(super) fn view(order: &Order) -> OrderView {

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use messaging::{InboxEntry, OutboxWake, StoreError, outbox};
+use messaging::{Database, InboxEntry, StoreError, outbox};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -15,25 +15,17 @@ use crate::domain::{Order, OrderError, OrderEvent, OrderId};
 
 #[derive(Debug, Clone)]
 pub struct PgOrderStore {
-    pool: PgPool,
-    wake: OutboxWake,
+    /// The pool, and the relay woken after every commit that wrote events.
+    db: Database,
 }
 
 impl PgOrderStore {
-    pub fn new(pool: PgPool) -> Self {
-        Self {
-            pool,
-            wake: OutboxWake::default(),
-        }
-    }
-
-    /// Wakes `wake`'s relay after every commit that wrote events.
-    pub fn waking(self, wake: OutboxWake) -> Self {
-        Self { wake, ..self }
+    pub fn new(db: Database) -> Self {
+        Self { db }
     }
 
     pub fn pool(&self) -> &PgPool {
-        &self.pool
+        self.db.pool()
     }
 }
 
@@ -64,7 +56,7 @@ impl OrderStore for PgOrderStore {
         .bind(order.handed_over_at())
         .bind(order.deadline_at())
         .bind(key)
-        .execute(&self.pool)
+        .execute(self.db.pool())
         .await
         .context("insert order")?
         .rows_affected();
@@ -75,7 +67,7 @@ impl OrderStore for PgOrderStore {
             "SELECT {COLUMNS} FROM orders WHERE idempotency_key = $1"
         )))
         .bind(key)
-        .fetch_one(&self.pool)
+        .fetch_one(self.db.pool())
         .await
         .context("read the order of the idempotency key")?;
         let fingerprint = row.fingerprint.clone();
@@ -93,7 +85,7 @@ impl OrderStore for PgOrderStore {
             "SELECT {COLUMNS} FROM orders WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.db.pool())
         .await
         .context("select order")?;
         Ok(row.map(OrderRow::into_domain).transpose()?)
@@ -111,7 +103,7 @@ impl OrderStore for PgOrderStore {
         let Some(id) = rows::key(id) else {
             return Ok(Changed::NotFound);
         };
-        let mut tx = database::begin(&self.pool).await.context("begin")?;
+        let mut tx = database::begin(self.db.pool()).await.context("begin")?;
         let row: Option<OrderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
         )))
@@ -164,7 +156,7 @@ impl OrderStore for PgOrderStore {
         }
         tx.commit().await.context("commit")?;
         if changed {
-            self.wake.wake();
+            self.db.wrote_events();
         }
         if changed && order.status().is_terminal() {
             saga_metrics::decided(&order);
@@ -184,7 +176,7 @@ impl OrderStore for PgOrderStore {
         )
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await
         .context("due handovers")?;
         Ok(order_ids(keys)?)
@@ -201,7 +193,7 @@ impl OrderStore for PgOrderStore {
         )
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.db.pool())
         .await
         .context("due timeouts")?;
         Ok(order_ids(keys)?)
@@ -209,7 +201,7 @@ impl OrderStore for PgOrderStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(self.db.pool())
             .await
             .context("ping")?;
         Ok(())
