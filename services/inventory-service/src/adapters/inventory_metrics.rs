@@ -17,6 +17,7 @@
 use std::sync::Once;
 
 use metrics::{counter, describe_counter, describe_gauge, gauge};
+use strum::VariantArray;
 
 use crate::application::ReserveOutcome;
 use crate::domain::{InventoryError, InventoryEvent, Quantity, ReservationFailure};
@@ -124,13 +125,20 @@ pub fn describe() {
             EXPIRY_LAG,
             "Seconds since the oldest still active hold fell due (its units shown reserved though nobody holds them); 0 when none is overdue."
         );
+        // Every series a dashboard reads exists from the first scrape, at zero.
+        for answer in ReservationAnswer::VARIANTS {
+            let outcome: &'static str = answer.into();
+            counter!(RESERVATIONS, "outcome" => outcome).increment(0);
+        }
+        counter!(REPLENISHMENTS).increment(0);
+        counter!(REPLENISHED_UNITS).increment(0);
+        gauge!(ACTIVE_RESERVATIONS).set(0.0);
+        gauge!(EXPIRY_LAG).set(0.0);
     });
 }
 
 #[cfg(test)]
 mod tests {
-    use strum::VariantArray;
-
     use super::*;
 
     #[test]
