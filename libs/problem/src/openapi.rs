@@ -50,6 +50,64 @@ impl SharedProblem {
     }
 }
 
+// What the service shell answers on any facade route, whatever the route does.
+
+pub const UNAUTHORIZED: SharedProblem = SharedProblem::new(
+    "401",
+    "Unauthorized",
+    "No key, or an unknown one, in `x-api-key` (`unauthorized`, with a `WWW-Authenticate` challenge); nothing changed",
+);
+pub const FORBIDDEN: SharedProblem = SharedProblem::new(
+    "403",
+    "Forbidden",
+    "The caller's key lacks the scope this route needs (`forbidden`, with `scope`); nothing changed",
+);
+pub const PAYLOAD_TOO_LARGE: SharedProblem = SharedProblem::new(
+    "413",
+    "PayloadTooLarge",
+    "The body is larger than the limit (`payload_too_large`)",
+);
+pub const UNSUPPORTED_MEDIA_TYPE: SharedProblem = SharedProblem::new(
+    "415",
+    "UnsupportedMediaType",
+    "The body is not sent as application/json (`unsupported_media_type`)",
+);
+pub const RATE_LIMITED: SharedProblem = SharedProblem::new(
+        "429",
+        "RateLimited",
+        "The caller (by key, else by client address) is over `RATE_LIMIT_PER_SEC` (`rate_limited`); retry after `Retry-After` seconds",
+)
+.with_retry_after();
+pub const OVERLOADED: SharedProblem = SharedProblem::new(
+    "503",
+    "Overloaded",
+    "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
+)
+.with_retry_after();
+
+/// Writes a facade's problems into its document: the `x-api-key` scheme (described by
+/// `key_description`), every problem of `shared` as a response component, and, on each
+/// operation, the problems `pick(path, is_post, operation)` names, by reference.
+pub fn document_problems(
+    doc: &mut utoipa::openapi::OpenApi,
+    key_header: &str,
+    key_description: &str,
+    shared: &[&SharedProblem],
+    pick: impl Fn(&str, bool, &mut Operation) -> Vec<&'static SharedProblem>,
+) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    add_api_key_scheme(components, key_header, key_description);
+    register(components, shared);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (operation, is_post) in [(&mut item.get, false), (&mut item.post, true)] {
+            if let Some(operation) = operation {
+                let answers = pick(path, is_post, operation);
+                answer(operation, &answers);
+            }
+        }
+    }
+}
+
 /// Registers each shared problem as a response component (a problem+json body of the
 /// `ProblemDocument` schema, and `Retry-After` where it has one).
 pub fn register(components: &mut Components, shared: &[&SharedProblem]) {

@@ -8,7 +8,10 @@
 
 use axum::Json;
 use contracts::inventory::Shortage;
-use problem::openapi::SharedProblem;
+use problem::openapi::{
+    FORBIDDEN, OVERLOADED, PAYLOAD_TOO_LARGE, RATE_LIMITED, SharedProblem, UNAUTHORIZED,
+    UNSUPPORTED_MEDIA_TYPE,
+};
 use serde::Serialize;
 use utoipa::{
     Modify, OpenApi, ToSchema,
@@ -103,47 +106,15 @@ const MALFORMED_JSON: SharedProblem = SharedProblem::new(
     "MalformedJson",
     "The body is not JSON (`malformed_json`), or the query string is unreadable (`invalid_query`)",
 );
-const UNAUTHORIZED: SharedProblem = SharedProblem::new(
-    "401",
-    "Unauthorized",
-    "No key, or an unknown one, in `x-api-key` (`unauthorized`, with a `WWW-Authenticate` challenge); nothing changed",
-);
-const FORBIDDEN: SharedProblem = SharedProblem::new(
-    "403",
-    "Forbidden",
-    "The caller's key lacks the scope this route needs (`forbidden`, with `scope`); nothing changed",
-);
-const PAYLOAD_TOO_LARGE: SharedProblem = SharedProblem::new(
-    "413",
-    "PayloadTooLarge",
-    "The body is larger than the limit (`payload_too_large`)",
-);
-const UNSUPPORTED_MEDIA_TYPE: SharedProblem = SharedProblem::new(
-    "415",
-    "UnsupportedMediaType",
-    "The body is not sent as application/json (`unsupported_media_type`)",
-);
 const INVALID_INPUT: SharedProblem = SharedProblem::new(
     "422",
     "InvalidInput",
     "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_query`, `invalid_body`)",
 );
-const RATE_LIMITED: SharedProblem = SharedProblem::new(
-        "429",
-        "RateLimited",
-        "The caller (by key, else by client address) is over `RATE_LIMIT_PER_SEC` (`rate_limited`); retry after `Retry-After` seconds",
-)
-.with_retry_after();
 const INVENTORY_UNAVAILABLE: SharedProblem = SharedProblem::new(
         "503",
         "InventoryUnavailable",
         "inventory-service cannot be reached (`inventory_unavailable`), or this facade has too many requests in progress (`overloaded`, with `Retry-After`); nothing changed",
-)
-.with_retry_after();
-const OVERLOADED: SharedProblem = SharedProblem::new(
-    "503",
-    "Overloaded",
-    "Too many requests in progress (`overloaded`); retry after `Retry-After` seconds",
 )
 .with_retry_after();
 const UPSTREAM_TIMEOUT: SharedProblem = SharedProblem::new(
@@ -176,30 +147,25 @@ const LOCAL_ROUTES: [&str; 3] = ["/healthz", "/readyz", "/openapi.json"];
 
 impl Modify for CommonProblems {
     fn modify(&self, doc: &mut openapi::OpenApi) {
-        let components = doc.components.get_or_insert_with(Default::default);
-        problem::openapi::add_api_key_scheme(
-            components,
+        problem::openapi::document_problems(
+            doc,
             access::API_KEY_HEADER,
             "A key of `API_KEYS` with the scope the route names. A facade on loopback \
              without `API_KEYS` needs none (every caller is `anonymous`).",
+            &ALL_SHARED,
+            // Every `POST` of this facade takes a caller with a scope; every `GET` is public.
+            |path, needs_caller, operation| {
+                common_problems(operation, !LOCAL_ROUTES.contains(&path), needs_caller)
+            },
         );
-        problem::openapi::register(components, &ALL_SHARED);
-
-        for (path, item) in doc.paths.paths.iter_mut() {
-            let forwards = !LOCAL_ROUTES.contains(&path.as_str());
-            if let Some(operation) = &mut item.get {
-                add_common_problems(operation, forwards, false);
-            }
-            if let Some(operation) = &mut item.post {
-                add_common_problems(operation, forwards, true);
-            }
-        }
     }
 }
 
-/// `needs_caller`: every `POST` of this facade takes a caller with a scope; every `GET`
-/// is public.
-fn add_common_problems(operation: &mut Operation, forwards: bool, needs_caller: bool) {
+fn common_problems(
+    operation: &mut Operation,
+    forwards: bool,
+    needs_caller: bool,
+) -> Vec<&'static SharedProblem> {
     let mut shared = Vec::new();
     let params = operation.parameters.as_deref().unwrap_or_default();
     let takes_params = !params.is_empty();
@@ -226,7 +192,7 @@ fn add_common_problems(operation: &mut Operation, forwards: bool, needs_caller: 
     } else {
         shared.extend([&OVERLOADED, &REQUEST_TIMEOUT]);
     }
-    problem::openapi::answer(operation, &shared);
+    shared
 }
 
 #[cfg(test)]
