@@ -8,7 +8,13 @@ use problem::Problem;
 use crate::application::Error;
 use crate::domain::{Denied, InventoryError, Shortage};
 
-pub(super) fn to_problem(err: Error) -> Problem {
+impl From<Error> for Problem {
+    fn from(err: Error) -> Self {
+        to_problem(err)
+    }
+}
+
+fn to_problem(err: Error) -> Problem {
     match err {
         Error::Rejected(refusal) => refusal_to_problem(refusal),
         Error::Store(cause) => {

@@ -13,7 +13,7 @@ use contracts::inventory::{
 };
 use problem::{Json, Problem, Query};
 
-use super::{AppState, acting::Acting, error::to_problem, views};
+use super::{AppState, acting::Acting, views};
 use crate::adapters::inventory_metrics;
 use crate::domain::Sku;
 
@@ -31,11 +31,7 @@ pub(super) async fn create(
 ) -> Result<impl IntoResponse> {
     let cmd = req.validate()?;
     let location = format!("/inventory/{}", cmd.sku);
-    let record = state
-        .inventory
-        .create(cmd, &actor)
-        .await
-        .map_err(to_problem)?;
+    let record = state.inventory.create(cmd, &actor).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
@@ -48,11 +44,7 @@ pub(super) async fn stock(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Json<StockView>> {
-    let record = state
-        .inventory
-        .stock(&sku(&raw)?)
-        .await
-        .map_err(to_problem)?;
+    let record = state.inventory.stock(&sku(&raw)?).await?;
     Ok(Json(views::stock(record)))
 }
 
@@ -68,8 +60,7 @@ pub(super) async fn reserve(
     state
         .inventory
         .reserve(&sku, cmd, Utc::now(), &actor)
-        .await
-        .map_err(to_problem)?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -82,11 +73,7 @@ pub(super) async fn release(
 ) -> Result<StatusCode> {
     let sku = sku(&raw)?;
     let cmd = req.validate()?;
-    state
-        .inventory
-        .release(&sku, cmd, &actor)
-        .await
-        .map_err(to_problem)?;
+    state.inventory.release(&sku, cmd, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -99,11 +86,7 @@ pub(super) async fn confirm(
 ) -> Result<StatusCode> {
     let sku = sku(&raw)?;
     let order_id = req.validate()?;
-    state
-        .inventory
-        .confirm(&sku, &order_id, &actor)
-        .await
-        .map_err(to_problem)?;
+    state.inventory.confirm(&sku, &order_id, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -116,11 +99,7 @@ pub(super) async fn replenish(
 ) -> Result<StatusCode> {
     let sku = sku(&raw)?;
     let qty = req.validate()?;
-    state
-        .inventory
-        .replenish(&sku, qty, &actor)
-        .await
-        .map_err(to_problem)?;
+    state.inventory.replenish(&sku, qty, &actor).await?;
     inventory_metrics::replenished(qty);
     Ok(StatusCode::NO_CONTENT)
 }
@@ -133,11 +112,7 @@ pub(super) async fn movements(
 ) -> Result<Json<MovementPageView>> {
     let sku = sku(&raw)?;
     let page = query.validate()?;
-    let records = state
-        .inventory
-        .movements(&sku, page)
-        .await
-        .map_err(to_problem)?;
+    let records = state.inventory.movements(&sku, page).await?;
     let next_cursor = (records.len() as i64 == page.limit)
         .then(|| records.last().map(|r| r.id))
         .flatten();

@@ -12,7 +12,7 @@ use contracts::inventory::{
 };
 use problem::{Json, Problem};
 
-use super::{AppState, acting::Acting, error::to_problem, views};
+use super::{AppState, acting::Acting, views};
 use crate::adapters::inventory_metrics::{self, ReservationAnswer};
 use crate::application::Error;
 
@@ -35,7 +35,7 @@ pub(super) async fn create(
         // Not an answer: the store failed, which the HTTP and database metrics show.
         Err(Error::Store(_)) => {}
     }
-    let holds = answer.map_err(to_problem)?;
+    let holds = answer?;
     Ok((
         StatusCode::CREATED,
         Json(ReservationView {
@@ -54,11 +54,7 @@ pub(super) async fn commit(
 ) -> Result<Json<CommitView>, Problem> {
     let cmd = req.validate(&raw)?;
     let order_id = cmd.order_id.to_string();
-    let lines = state
-        .inventory
-        .commit(cmd, Utc::now(), &actor)
-        .await
-        .map_err(to_problem)?;
+    let lines = state.inventory.commit(cmd, Utc::now(), &actor).await?;
     Ok(Json(CommitView {
         order_id,
         items: lines

@@ -7,7 +7,13 @@ use problem::Problem;
 use crate::application::Error;
 use crate::domain::OrderError;
 
-pub(super) fn to_problem(err: Error) -> Problem {
+impl From<Error> for Problem {
+    fn from(err: Error) -> Self {
+        to_problem(err)
+    }
+}
+
+fn to_problem(err: Error) -> Problem {
     let detail = err.to_string();
     match err {
         Error::NotFound(_) => Problem::not_found("order_not_found", detail),

@@ -12,7 +12,7 @@ use contracts::orders::{
 };
 use problem::{Json, OptionalJson, Problem, idempotency::IdempotencyKey};
 
-use super::{AppState, error::to_problem};
+use super::AppState;
 use crate::domain::{Order, OrderId};
 
 #[tracing::instrument(skip_all, fields(order_id = tracing::field::Empty))]
@@ -25,8 +25,7 @@ pub(super) async fn place(
     let placed = state
         .orders
         .place(cmd, key.as_ref().map(IdempotencyKey::as_str), Utc::now())
-        .await
-        .map_err(to_problem)?;
+        .await?;
     tracing::Span::current().record("order_id", tracing::field::display(placed.order.id()));
     let location = format!("/orders/{}", placed.order.id());
     let status = if placed.created {
@@ -53,11 +52,7 @@ pub(super) async fn get(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<Json<OrderView>, Problem> {
-    let order = state
-        .orders
-        .get(&order_id(&raw)?)
-        .await
-        .map_err(to_problem)?;
+    let order = state.orders.get(&order_id(&raw)?).await?;
     Ok(Json(view(&order)))
 }
 
@@ -71,11 +66,7 @@ pub(super) async fn confirm(
 ) -> Result<Json<OrderView>, Problem> {
     let id = order_id(&raw)?;
     let committed = req.validate()?;
-    let order = state
-        .orders
-        .confirm(&id, committed, Utc::now())
-        .await
-        .map_err(to_problem)?;
+    let order = state.orders.confirm(&id, committed, Utc::now()).await?;
     Ok(Json(view(&order)))
 }
 
@@ -95,7 +86,7 @@ pub(super) async fn cancel(
         Some(CancelCause::StockLost) => state.orders.stock_lost(&id, Utc::now()).await,
         None => state.orders.cancel(&id, reason, Utc::now()).await,
     };
-    let order = cancelled.map_err(to_problem)?;
+    let order = cancelled?;
     Ok(Json(view(&order)))
 }
 
@@ -104,11 +95,7 @@ pub(super) async fn hand_over(
     State(state): State<AppState>,
     Path(raw): Path<String>,
 ) -> Result<(StatusCode, Json<OrderView>), Problem> {
-    let order = state
-        .orders
-        .hand_over(&order_id(&raw)?, Utc::now())
-        .await
-        .map_err(to_problem)?;
+    let order = state.orders.hand_over(&order_id(&raw)?, Utc::now()).await?;
     Ok((StatusCode::ACCEPTED, Json(view(&order))))
 }
 
