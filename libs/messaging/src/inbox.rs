@@ -51,29 +51,19 @@ pub async fn first_time(
 /// large backlog never holds many row locks or one long transaction, and the consumers'
 /// inserts go on in between. Rows another pruner has claimed are skipped, not waited for.
 pub async fn prune(pool: &PgPool, older_than: DateTime<Utc>, batch: i64) -> sqlx::Result<u64> {
-    // A batch of 0 would find "fewer" never and loop for ever.
-    let batch = batch.max(1);
-    let mut pruned = 0;
-    loop {
-        let deleted = sqlx::query(
-            "WITH old AS (
-                 SELECT consumer, event_id FROM inbox
-                  WHERE handled_at < $1
-                  LIMIT $2
-                    FOR UPDATE SKIP LOCKED
-             )
-             DELETE FROM inbox AS i
-              USING old
-              WHERE i.consumer = old.consumer AND i.event_id = old.event_id",
-        )
-        .bind(older_than)
-        .bind(batch)
-        .execute(pool)
-        .await?
-        .rows_affected();
-        pruned += deleted;
-        if (deleted as i64) < batch {
-            return Ok(pruned);
-        }
-    }
+    crate::retention::delete_in_batches(
+        pool,
+        "WITH old AS (
+             SELECT consumer, event_id FROM inbox
+              WHERE handled_at < $1
+              LIMIT $2
+                FOR UPDATE SKIP LOCKED
+         )
+         DELETE FROM inbox AS i
+          USING old
+          WHERE i.consumer = old.consumer AND i.event_id = old.event_id",
+        older_than,
+        batch,
+    )
+    .await
 }

@@ -100,6 +100,32 @@ impl Retention {
     }
 }
 
+/// Runs `delete` (a statement deleting at most `$2` rows settled before `$1`) until it
+/// deletes fewer than `batch`; answers how many rows went. Each statement commits on its
+/// own, so a large backlog never holds many row locks or one long transaction.
+pub async fn delete_in_batches(
+    pool: &PgPool,
+    delete: &'static str,
+    older_than: DateTime<Utc>,
+    batch: i64,
+) -> sqlx::Result<u64> {
+    // A batch of 0 would find "fewer" never and loop for ever.
+    let batch = batch.max(1);
+    let mut deleted = 0;
+    loop {
+        let rows = sqlx::query(delete)
+            .bind(older_than)
+            .bind(batch)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        deleted += rows;
+        if i64::try_from(rows).unwrap_or(i64::MAX) < batch {
+            return Ok(deleted);
+        }
+    }
+}
+
 fn describe() {
     static DESCRIBED: Once = Once::new();
     DESCRIBED.call_once(|| {

@@ -30,31 +30,21 @@ pub fn prune_order_states(
 }
 
 async fn prune_settled(pool: &PgPool, older_than: DateTime<Utc>, batch: i64) -> sqlx::Result<u64> {
-    // A batch of 0 would find "fewer" never and loop for ever.
-    let batch = batch.max(1);
-    let mut pruned = 0;
-    loop {
-        let deleted = sqlx::query(
-            "WITH settled AS (
-                 SELECT s.order_id FROM order_states AS s
-                  WHERE s.updated_at < $1
-                    AND NOT EXISTS (SELECT 1 FROM reservations AS r
-                                     WHERE r.order_id = s.order_id AND r.status = 'active')
-                  LIMIT $2
-                    FOR UPDATE SKIP LOCKED
-             )
-             DELETE FROM order_states AS s
-              USING settled
-              WHERE s.order_id = settled.order_id",
-        )
-        .bind(older_than)
-        .bind(batch)
-        .execute(pool)
-        .await?
-        .rows_affected();
-        pruned += deleted;
-        if (deleted as i64) < batch {
-            return Ok(pruned);
-        }
-    }
+    messaging::retention::delete_in_batches(
+        pool,
+        "WITH settled AS (
+             SELECT s.order_id FROM order_states AS s
+              WHERE s.updated_at < $1
+                AND NOT EXISTS (SELECT 1 FROM reservations AS r
+                                 WHERE r.order_id = s.order_id AND r.status = 'active')
+              LIMIT $2
+                FOR UPDATE SKIP LOCKED
+         )
+         DELETE FROM order_states AS s
+          USING settled
+          WHERE s.order_id = settled.order_id",
+        older_than,
+        batch,
+    )
+    .await
 }
