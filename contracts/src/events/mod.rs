@@ -47,19 +47,48 @@ pub struct EventShortage {
 }
 
 /// Every event type, in one list, for schema generation and documentation.
-pub const ALL_EVENT_TYPES: [&str; 14] = [
-    ProductInventoryCreated::TYPE,
-    ProductInventoryReserved::TYPE,
-    ProductInventoryReservationFailed::TYPE,
-    ProductInventoryReleased::TYPE,
-    ProductInventoryCommitted::TYPE,
-    ProductInventoryCommitFailed::TYPE,
-    ProductInventoryReplenished::TYPE,
-    ProductInventoryReservationExpired::TYPE,
-    ProductInventoryDepleted::TYPE,
-    ProductInventoryBelowSafetyStock::TYPE,
-    OrderCreated::TYPE,
-    OrderCommitRequested::TYPE,
-    OrderConfirmed::TYPE,
-    OrderCancelled::TYPE,
+pub const ALL_EVENT_TYPES: [&str; 14] = {
+    let mut types = [""; 14];
+    let mut i = 0;
+    while i < EVENT_ROUTES.len() {
+        types[i] = EVENT_ROUTES[i].event_type;
+        i += 1;
+    }
+    types
+};
+
+/// Where an event type travels: its exchange and its (saga) routing key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRoute {
+    pub event_type: &'static str,
+    pub exchange: &'static str,
+    pub routing_key: &'static str,
+}
+
+impl EventRoute {
+    pub const fn of<T: EventType>() -> Self {
+        Self {
+            event_type: T::TYPE,
+            exchange: T::EXCHANGE,
+            routing_key: T::ROUTING_KEY,
+        }
+    }
+}
+
+/// Every event type with its exchange and routing key.
+pub const EVENT_ROUTES: [EventRoute; 14] = [
+    EventRoute::of::<ProductInventoryCreated>(),
+    EventRoute::of::<ProductInventoryReserved>(),
+    EventRoute::of::<ProductInventoryReservationFailed>(),
+    EventRoute::of::<ProductInventoryReleased>(),
+    EventRoute::of::<ProductInventoryCommitted>(),
+    EventRoute::of::<ProductInventoryCommitFailed>(),
+    EventRoute::of::<ProductInventoryReplenished>(),
+    EventRoute::of::<ProductInventoryReservationExpired>(),
+    EventRoute::of::<ProductInventoryDepleted>(),
+    EventRoute::of::<ProductInventoryBelowSafetyStock>(),
+    EventRoute::of::<OrderCreated>(),
+    EventRoute::of::<OrderCommitRequested>(),
+    EventRoute::of::<OrderConfirmed>(),
+    EventRoute::of::<OrderCancelled>(),
 ];

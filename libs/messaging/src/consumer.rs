@@ -78,6 +78,7 @@ impl<H: Handler> Consumer<H> {
     /// Consumes until `stop` is cancelled; handlers in flight finish and are acked first.
     pub async fn run(self, stop: CancellationToken) {
         metrics::describe();
+        metrics::register_consumed(&self.queue.bindings);
         while !stop.is_cancelled() {
             let Some(connection) = broker::connect(&self.amqp_url, &stop).await else {
                 break;

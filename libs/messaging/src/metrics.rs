@@ -20,6 +20,7 @@
 
 use std::{sync::Once, time::Duration};
 
+use contracts::events::EVENT_ROUTES;
 use lapin::{Channel, Connection, options::QueueDeclareOptions, types::FieldTable};
 use metrics::{counter, describe_counter, describe_gauge, gauge};
 use sqlx::PgPool;
@@ -65,6 +66,31 @@ impl Consumed {
 
 /// The event type label of a delivery whose envelope could not be read.
 pub(crate) const UNKNOWN_EVENT_TYPE: &str = "unknown";
+
+/// Registers, at zero, the count of every event type published to `exchanges` (logical
+/// names), so the series exist from the first scrape.
+pub(crate) fn register_published(exchanges: &[&'static str]) {
+    for route in EVENT_ROUTES
+        .iter()
+        .filter(|route| exchanges.contains(&route.exchange))
+    {
+        counter!(PUBLISHED, "event_type" => route.event_type).increment(0);
+    }
+}
+
+/// Registers, at zero, every outcome of every event type a queue is bound to (by its
+/// routing key), so the series exist from the first scrape.
+pub(crate) fn register_consumed(bindings: &[(String, String)]) {
+    for route in EVENT_ROUTES
+        .iter()
+        .filter(|route| bindings.iter().any(|(_, key)| key == route.routing_key))
+    {
+        for outcome in [Consumed::Handled, Consumed::Retried, Consumed::DeadLettered] {
+            counter!(CONSUMED, "event_type" => route.event_type, "outcome" => outcome.as_str())
+                .increment(0);
+        }
+    }
+}
 
 /// Counts one event the broker confirmed.
 pub(crate) fn published(event_type: &str) {

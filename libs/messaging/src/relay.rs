@@ -153,6 +153,7 @@ impl OutboxRelay {
         publish_timeout: Duration,
     ) {
         metrics::describe();
+        metrics::register_published(&self.exchanges);
         tokio::join!(
             self.publish_until_stopped(&stop, publish_timeout),
             metrics::sample_outbox(&self.pool, &stop),
