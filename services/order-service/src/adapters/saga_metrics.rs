@@ -146,6 +146,10 @@ fn describe() {
         }
         for path in [SagaPath::Http, SagaPath::Event, SagaPath::Timer] {
             counter!(STOCK_LOST, "path" => path.as_str()).increment(0);
+            for outcome in ["confirmed", "cancelled"] {
+                // A histogram is rendered from its first registration, with no samples.
+                let _ = histogram!(DURATION, "path" => path.as_str(), "outcome" => outcome);
+            }
         }
     });
 }
