@@ -8,9 +8,11 @@
 #   deps.sh up      PostgreSQL and RabbitMQ
 #   deps.sh test    the same, and python3-venv
 #
-# Servers elsewhere: point PG_URL (for `up`), TEST_DATABASE_URL or DATABASE_URL (for
-# `test`) and AMQP_URL at them, and nothing is installed or started here. DEPS=skip
-# skips every check.
+# A server already listening on 127.0.0.1:5432 or :5672 is used as it is (a package, a
+# container, started by hand); for tests, a running Docker engine stands in for
+# PostgreSQL (Testcontainers). Servers elsewhere: point PG_URL (for `up`),
+# TEST_DATABASE_URL or DATABASE_URL (for `test`) and AMQP_URL at them, and nothing is
+# installed or started here. DEPS=skip skips every check.
 set -euo pipefail
 
 MODE="${1:-up}"
@@ -54,6 +56,9 @@ install() {
         || fail "installing $package needs root: sudo apt-get install -y $package"
 }
 
+# True when something accepts connections on 127.0.0.1:<port>.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 wait_for() {
     local what="$1"; shift
     for _ in $(seq 1 60); do
@@ -71,6 +76,12 @@ postgres() {
     local host
     host="$(url_host "$url")"
     local_host "$host" || return 0
+    # Already served here, however it was started (a package, a container, by hand).
+    listening 5432 && return 0
+    # Tests fall back to a Testcontainers PostgreSQL where a Docker engine runs.
+    if [[ "$MODE" == test ]] && command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+        return 0
+    fi
     if ! command -v pg_isready >/dev/null || ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
         install postgresql
     fi
@@ -87,6 +98,7 @@ rabbitmq() {
     local host
     host="$(url_host "${AMQP_URL:-amqp://127.0.0.1:5672/%2f}")"
     local_host "$host" || return 0
+    listening 5672 && return 0
     command -v rabbitmq-server >/dev/null || install rabbitmq-server
     rabbitmq-diagnostics -q ping >/dev/null 2>&1 && return 0
     say "starting RabbitMQ"
