@@ -8,11 +8,13 @@
 //! - [`Backbone::messaging`]: the outbox relay, the consumer of the service's queue, the
 //!   retention of handled-event ids (and of the service's other settled rows), the
 //!   broker's health as `/readyz` reads it, and the admin routes over the queue's DLQ;
-//!   [`Messaging::workers`] adds the three workers to the service.
+//!   [`Messaging::service`] puts the service's routes in the shell and adds the three
+//!   workers.
 
 use std::{sync::Arc, time::Duration};
 
 use access::LoadLimits;
+use axum::Router;
 use contracts::events::subscriptions::Subscription;
 use messaging::{
     BrokerHealth, Consumer, ConsumerQueue, Database, Handler, Names, OutboxRelay, admin::Admin,
@@ -20,8 +22,6 @@ use messaging::{
 };
 use settings::{millis, millis_list, optional_millis, secret, var};
 use sqlx::migrate::Migrator;
-
-use axum::Router;
 
 use crate::{
     Builder, Pace, Periodic, Service,
