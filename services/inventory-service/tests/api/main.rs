@@ -13,3 +13,4 @@ mod reservations;
 mod retention;
 mod stock;
 mod store;
+mod upgrade;
