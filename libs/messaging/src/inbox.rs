@@ -20,30 +20,21 @@ pub struct InboxEntry<'a> {
 }
 
 impl InboxEntry<'_> {
-    /// Records the entry in `conn`'s transaction; false when it was handled before.
+    /// Records that the consumer handles the event now, in `conn`'s transaction; false
+    /// when it was handled before.
     pub async fn record(&self, conn: &mut PgConnection) -> sqlx::Result<bool> {
-        first_time(conn, self.consumer, self.event_id, self.event_type).await
+        let inserted = sqlx::query(
+            "INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(self.consumer)
+        .bind(self.event_id)
+        .bind(self.event_type)
+        .execute(conn)
+        .await?
+        .rows_affected();
+        Ok(inserted == 1)
     }
-}
-
-/// Records that `consumer` handles `event_id` now; false when it already did.
-pub async fn first_time(
-    conn: &mut PgConnection,
-    consumer: &str,
-    event_id: Uuid,
-    event_type: &str,
-) -> sqlx::Result<bool> {
-    let inserted = sqlx::query(
-        "INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(consumer)
-    .bind(event_id)
-    .bind(event_type)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
 }
 
 /// Deletes the ids handled before `older_than`, at most `batch` rows per statement, until
