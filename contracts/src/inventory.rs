@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{OrderId, Quantity, Sku, StockLevel, ValidationError};
+use crate::{LocationId, OrderId, Quantity, Sku, StockLevel, ValidationError, central_store_id};
 
 /// Longest hold a client may ask for: one week.
 pub const MAX_TTL_SECONDS: i64 = 7 * 24 * 3600;
@@ -19,6 +19,10 @@ pub const MAX_TTL_SECONDS: i64 = 7 * 24 * 3600;
 pub const MAX_RESERVATION_LINES: usize = 100;
 /// Largest page of movements.
 pub const MAX_MOVEMENTS_PAGE: i64 = 500;
+/// Largest page of a location's stock.
+pub const MAX_STOCK_PAGE: i64 = 1000;
+/// Longest name of a location.
+pub const MAX_LOCATION_NAME: usize = 200;
 
 // ---------------------------------------------------------------- requests
 
@@ -156,11 +160,16 @@ pub struct CreateReservationRequest {
     pub items: Vec<ReservationLineRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_seconds: Option<i64>,
+    /// Where every line is reserved; the central warehouse when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveAll {
     pub order_id: OrderId,
+    /// All lines are held at this one location.
+    pub location: LocationId,
     /// Sorted by SKU, no duplicates.
     pub lines: Vec<(Sku, Quantity)>,
     pub ttl_seconds: Option<u32>,
@@ -170,6 +179,7 @@ impl CreateReservationRequest {
     pub fn validate(&self) -> Result<ReserveAll, ValidationError> {
         Ok(ReserveAll {
             order_id: OrderId::parse(&self.order_id)?,
+            location: LocationId::parse_or_central(self.store_id.as_deref())?,
             lines: validate_lines(&self.items)?,
             ttl_seconds: validate_ttl(self.ttl_seconds)?,
         })
@@ -206,6 +216,136 @@ impl CommitReservationRequest {
 pub struct CommitView {
     pub order_id: String,
     pub items: Vec<ReservationLineRequest>,
+}
+
+/// `POST /locations`: a new location (a store, a warehouse).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLocationRequest {
+    #[schema(example = "store-1")]
+    pub store_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Main Street")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateLocation {
+    pub id: LocationId,
+    pub name: String,
+}
+
+impl CreateLocationRequest {
+    pub fn validate(&self) -> Result<CreateLocation, ValidationError> {
+        let id = LocationId::parse(&self.store_id)?;
+        let name = self.name.clone().unwrap_or_else(|| id.to_string());
+        if name.trim().is_empty() || name.chars().count() > MAX_LOCATION_NAME {
+            return Err(ValidationError::new(
+                "invalid_name",
+                format!("name must be 1 to {MAX_LOCATION_NAME} characters"),
+            ));
+        }
+        Ok(CreateLocation { id, name })
+    }
+}
+
+/// `POST /transfers`: units of one SKU moved from one location to another.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferRequest {
+    #[schema(example = "ABC-1234-AB")]
+    pub sku: String,
+    #[schema(example = "central")]
+    pub from: String,
+    #[schema(example = "store-1")]
+    pub to: String,
+    #[schema(example = 4)]
+    pub qty: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub sku: Sku,
+    pub from: LocationId,
+    pub to: LocationId,
+    pub qty: Quantity,
+}
+
+impl TransferRequest {
+    pub fn validate(&self) -> Result<Transfer, ValidationError> {
+        let transfer = Transfer {
+            sku: Sku::parse(&self.sku)?,
+            from: LocationId::parse(&self.from)?,
+            to: LocationId::parse(&self.to)?,
+            qty: Quantity::parse(self.qty)?,
+        };
+        if transfer.from == transfer.to {
+            return Err(ValidationError::new(
+                "invalid_transfer",
+                "from and to must be two different locations",
+            ));
+        }
+        Ok(transfer)
+    }
+}
+
+/// Query of `GET /locations/:storeId/inventory/:sku` (and `GET /inventory/:sku`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct StockQuery {
+    /// The answer is never older than this version: the view serves it when it has
+    /// caught up, inventory-service otherwise.
+    pub min_version: Option<i64>,
+}
+
+impl StockQuery {
+    pub fn validate(&self) -> Result<Option<i64>, ValidationError> {
+        match self.min_version {
+            Some(v) if v < 1 => Err(ValidationError::new(
+                "invalid_query",
+                "minVersion must be positive",
+            )),
+            v => Ok(v),
+        }
+    }
+}
+
+/// Query of `GET /locations/:storeId/inventory`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct StockListQuery {
+    /// Page size (1..=1000, default 100).
+    pub limit: Option<i64>,
+    /// Cursor: only SKUs after this one (the `nextCursor` of the previous page).
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockListPage {
+    pub limit: i64,
+    pub after: Option<Sku>,
+}
+
+impl StockListQuery {
+    pub fn validate(&self) -> Result<StockListPage, ValidationError> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=MAX_STOCK_PAGE).contains(&limit) {
+            return Err(ValidationError::new(
+                "invalid_query",
+                format!("limit must be from 1 to {MAX_STOCK_PAGE}"),
+            ));
+        }
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|c| {
+                Sku::parse(c).map_err(|_| ValidationError::new("invalid_query", "unknown cursor"))
+            })
+            .transpose()?;
+        Ok(StockListPage { limit, after })
+    }
 }
 
 /// An order's lines: 1 to [`MAX_RESERVATION_LINES`], each SKU once, sorted by SKU.
@@ -292,10 +432,13 @@ fn validate_ttl(raw: Option<i64>) -> Result<Option<u32>, ValidationError> {
 
 // ---------------------------------------------------------------- responses
 
-/// The stock of one SKU.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// The stock of one SKU at one location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StockView {
+    /// The location; `central` when an older peer leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub sku: String,
     pub on_hand: i64,
     pub reserved: i64,
@@ -307,13 +450,50 @@ pub struct StockView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A page of one location's stock, in SKU order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StockPageView {
+    pub items: Vec<StockView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationView {
+    pub store_id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every location (`GET /locations`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationListView {
+    pub items: Vec<LocationView>,
+}
+
+/// Answer of `POST /transfers`: both sides after the move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferView {
+    pub transfer_id: String,
+    pub from: StockView,
+    pub to: StockView,
+}
+
 /// One immutable record of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MovementView {
     pub id: i64,
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub sku: String,
-    /// created | reserved | released | committed | replenished | expired | returned
+    /// created | reserved | released | committed | replenished | expired | returned |
+    /// transferred_out | transferred_in
     pub kind: String,
     pub qty: i64,
     pub order_id: Option<String>,
@@ -380,6 +560,7 @@ mod tests {
             order_id: "o-1".into(),
             items: vec![line("ZZZ-0001-AA", 1), line("AAA-0001-AA", 2)],
             ttl_seconds: Some(60),
+            store_id: None,
         };
         let ok = req.validate().unwrap();
         assert_eq!(ok.lines[0].0.as_str(), "AAA-0001-AA");
@@ -392,6 +573,7 @@ mod tests {
             order_id: "o-1".into(),
             items: vec![],
             ttl_seconds: None,
+            store_id: None,
         };
         assert_eq!(req.validate().unwrap_err().code, "invalid_items");
         req.items = vec![line("AAA-0001-AA", 1), line("AAA-0001-AA", 1)];
@@ -407,6 +589,54 @@ mod tests {
         let req: ReserveRequest =
             serde_json::from_str(r#"{"qty":5,"orderId":"order-001","future":"field"}"#).unwrap();
         assert_eq!(req.validate().unwrap().qty.get(), 5);
+    }
+
+    #[test]
+    fn a_reservation_is_at_central_unless_it_names_a_store() {
+        let mut req = CreateReservationRequest {
+            order_id: "o-1".into(),
+            items: vec![line("AAA-0001-AA", 1)],
+            ttl_seconds: None,
+            store_id: None,
+        };
+        assert!(req.validate().unwrap().location.is_central());
+        req.store_id = Some("store-1".into());
+        assert_eq!(req.validate().unwrap().location.as_str(), "store-1");
+        req.store_id = Some("no such/store".into());
+        assert_eq!(req.validate().unwrap_err().code, "invalid_store_id");
+    }
+
+    #[test]
+    fn a_transfer_moves_units_between_two_different_locations() {
+        let req = |from: &str, to: &str, qty| TransferRequest {
+            sku: "AAA-0001-AA".into(),
+            from: from.into(),
+            to: to.into(),
+            qty,
+        };
+        assert!(req("central", "store-1", 3).validate().is_ok());
+        assert_eq!(
+            req("central", "central", 3).validate().unwrap_err().code,
+            "invalid_transfer"
+        );
+        assert_eq!(
+            req("central", "store-1", 0).validate().unwrap_err().code,
+            "invalid_quantity"
+        );
+        assert_eq!(
+            req("central", "", 1).validate().unwrap_err().code,
+            "invalid_store_id"
+        );
+    }
+
+    #[test]
+    fn a_stock_view_without_a_store_is_central() {
+        let view: StockView = serde_json::from_str(
+            r#"{"sku":"AAA-0001-AA","onHand":1,"reserved":0,"available":1,"safetyStock":0,
+                "belowSafetyStock":false,"version":1,"updatedAt":"2026-01-01T00:00:00Z"}"#,
+        )
+        .unwrap();
+        assert_eq!(view.store_id, "central");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The system's shared vocabulary: the value objects whose format is part of the public
-//! contract (`Sku`, `Quantity`, `StockLevel`, `OrderId`) and the HTTP DTOs that the
+//! contract (`Sku`, `Quantity`, `StockLevel`, `OrderId`, `LocationId`) and the HTTP DTOs that the
 //! facades and the domain services exchange.
 //!
 //! Everything here is pure data and parsing: no I/O, no logging. A value object that
@@ -10,6 +10,7 @@
 pub mod actor;
 pub mod events;
 pub mod inventory;
+mod location;
 mod order_id;
 pub mod orders;
 mod quantity;
@@ -17,6 +18,7 @@ mod sku;
 mod validation;
 
 pub use actor::{Actor, Denied};
+pub use location::{LocationId, central_store_id};
 pub use order_id::OrderId;
 pub use quantity::{Quantity, StockLevel};
 pub use sku::Sku;

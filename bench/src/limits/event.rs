@@ -15,6 +15,7 @@ pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba90
 pub fn reserved(occurred_at: DateTime<Utc>) -> Envelope<ProductInventoryReserved> {
     let order_id = uuid::Uuid::now_v7().to_string();
     let data = ProductInventoryReserved {
+        store_id: "central".into(),
         order_id: order_id.clone(),
         items: vec![EventLine {
             sku: HOT_SKU.to_owned(),

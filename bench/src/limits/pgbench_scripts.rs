@@ -173,11 +173,13 @@ fn reserve_one() -> String {
 fn payloads() -> [String; 3] {
     let now = Utc::now();
     let below = ProductInventoryBelowSafetyStock {
+        store_id: "central".into(),
         sku: HOT_SKU.to_owned(),
         available: 0,
         safety_stock: 0,
     };
     let depleted = ProductInventoryDepleted {
+        store_id: "central".into(),
         sku: HOT_SKU.to_owned(),
         on_hand: 0,
         reserved: 0,

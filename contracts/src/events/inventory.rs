@@ -5,6 +5,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{EventLine, EventShortage, EventType, HoldEvent, INVENTORY_EXCHANGE};
+use crate::central_store_id;
+use crate::inventory::StockView;
 
 macro_rules! inventory_event {
     ($name:ident, $key:literal) => {
@@ -27,6 +29,9 @@ macro_rules! inventory_event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryCreated {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub sku: String,
     pub on_hand: i64,
     pub safety_stock: i64,
@@ -37,6 +42,9 @@ inventory_event!(ProductInventoryCreated, "product.inventory.created");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryReserved {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub order_id: String,
     pub items: Vec<EventLine>,
     pub expires_at: DateTime<Utc>,
@@ -59,6 +67,9 @@ pub enum ReservationFailureReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryReservationFailed {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub order_id: String,
     pub reason: ReservationFailureReason,
     #[serde(default)]
@@ -76,6 +87,9 @@ inventory_event!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryReleased {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub order_id: String,
     pub items: Vec<EventLine>,
 }
@@ -85,6 +99,9 @@ inventory_event!(ProductInventoryReleased, "product.inventory.released", hold);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryCommitted {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub order_id: String,
     pub items: Vec<EventLine>,
 }
@@ -112,6 +129,9 @@ pub enum CommitFailureReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryCommitFailed {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub order_id: String,
     pub reason: CommitFailureReason,
     #[serde(default)]
@@ -126,6 +146,9 @@ inventory_event!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryReplenished {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub sku: String,
     pub qty: i64,
     pub on_hand: i64,
@@ -137,6 +160,9 @@ inventory_event!(ProductInventoryReplenished, "product.inventory.replenished");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryReservationExpired {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub order_id: String,
     pub items: Vec<EventLine>,
 }
@@ -150,6 +176,9 @@ inventory_event!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryDepleted {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub sku: String,
     pub on_hand: i64,
     pub reserved: i64,
@@ -161,6 +190,9 @@ inventory_event!(ProductInventoryDepleted, "product.inventory.depleted");
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductInventoryBelowSafetyStock {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
     pub sku: String,
     pub available: i64,
     pub safety_stock: i64,
@@ -169,3 +201,29 @@ inventory_event!(
     ProductInventoryBelowSafetyStock,
     "product.inventory.below_safety_stock"
 );
+
+/// The state of every stock row a transaction changed, after it: what a read model
+/// (inventory-api's stock view, a store's till) needs to stay current without asking.
+/// Each item carries its row's `version`, so a reader applies an item only when it is
+/// newer than what it holds, whatever order the items arrive in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryStockChanged {
+    pub items: Vec<StockView>,
+}
+inventory_event!(
+    ProductInventoryStockChanged,
+    "product.inventory.stock_changed"
+);
+
+/// Units of a SKU moved from one location to another in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryTransferred {
+    pub transfer_id: String,
+    pub sku: String,
+    pub from: String,
+    pub to: String,
+    pub qty: i64,
+}
+inventory_event!(ProductInventoryTransferred, "product.inventory.transferred");

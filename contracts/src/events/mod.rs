@@ -16,7 +16,8 @@ pub use inventory::{
     CommitFailureReason, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
     ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
     ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved, ReservationFailureReason,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
+    ProductInventoryTransferred, ReservationFailureReason,
 };
 pub use order::{OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated};
 pub use schemas::schemas;
@@ -47,8 +48,8 @@ pub struct EventShortage {
 }
 
 /// Every event type, in one list, for schema generation and documentation.
-pub const ALL_EVENT_TYPES: [&str; 14] = {
-    let mut types = [""; 14];
+pub const ALL_EVENT_TYPES: [&str; 16] = {
+    let mut types = [""; 16];
     let mut i = 0;
     while i < EVENT_ROUTES.len() {
         types[i] = EVENT_ROUTES[i].event_type;
@@ -76,7 +77,7 @@ impl EventRoute {
 }
 
 /// Every event type with its exchange and routing key.
-pub const EVENT_ROUTES: [EventRoute; 14] = [
+pub const EVENT_ROUTES: [EventRoute; 16] = [
     EventRoute::of::<ProductInventoryCreated>(),
     EventRoute::of::<ProductInventoryReserved>(),
     EventRoute::of::<ProductInventoryReservationFailed>(),
@@ -87,6 +88,8 @@ pub const EVENT_ROUTES: [EventRoute; 14] = [
     EventRoute::of::<ProductInventoryReservationExpired>(),
     EventRoute::of::<ProductInventoryDepleted>(),
     EventRoute::of::<ProductInventoryBelowSafetyStock>(),
+    EventRoute::of::<ProductInventoryStockChanged>(),
+    EventRoute::of::<ProductInventoryTransferred>(),
     EventRoute::of::<OrderCreated>(),
     EventRoute::of::<OrderCommitRequested>(),
     EventRoute::of::<OrderConfirmed>(),

@@ -27,6 +27,9 @@ pub struct OrderCreated {
     /// Lifetime of the holds, when the order asks for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_seconds: Option<i64>,
+    /// Where every line is reserved; the central warehouse when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
 }
 order_event!(OrderCreated, "order.created");
 

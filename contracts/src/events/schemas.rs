@@ -14,7 +14,8 @@ use super::{
     ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
     ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
     ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
+    ProductInventoryTransferred,
 };
 
 /// Every event's envelope schema, keyed by its file name
@@ -31,6 +32,8 @@ pub fn schemas() -> Vec<(String, Value)> {
         envelope_schema::<ProductInventoryReservationExpired>(),
         envelope_schema::<ProductInventoryDepleted>(),
         envelope_schema::<ProductInventoryBelowSafetyStock>(),
+        envelope_schema::<ProductInventoryStockChanged>(),
+        envelope_schema::<ProductInventoryTransferred>(),
         envelope_schema::<OrderCreated>(),
         envelope_schema::<OrderCommitRequested>(),
         envelope_schema::<OrderConfirmed>(),

@@ -27,7 +27,8 @@ use super::{
     OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
     ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
     ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
+    ProductInventoryTransferred,
 };
 
 /// A queue a service consumes, bound to one exchange with the routing keys it handles.
@@ -105,6 +106,11 @@ pub const INVENTORY_JOURNAL: Journal = Journal {
         ProductInventoryReplenished::ROUTING_KEY,
         ProductInventoryDepleted::ROUTING_KEY,
         ProductInventoryBelowSafetyStock::ROUTING_KEY,
+        ProductInventoryTransferred::ROUTING_KEY,
+        // Every stock change, as state: the stock views read it from queues of their
+        // own (one per instance, gone with it), which no table lists; the journal keeps
+        // it routable when no view runs.
+        ProductInventoryStockChanged::ROUTING_KEY,
         // Holds made straight on the inventory: nobody consumes them yet.
         ProductInventoryReserved::DIRECT_ROUTING_KEY,
         ProductInventoryReservationFailed::DIRECT_ROUTING_KEY,

@@ -61,6 +61,7 @@ fn decode_refuses_data_that_does_not_match_and_says_what_is_wrong() {
 #[test]
 fn decode_refuses_a_failure_reason_it_does_not_know() {
     let mut message = wire(ProductInventoryReservationFailed {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         reason: ReservationFailureReason::UnknownSku,
         shortages: vec![],

@@ -120,6 +120,7 @@ fn an_envelope_without_an_order_omits_the_order_id() {
         None,
         "SKU-001",
         ProductInventoryDepleted {
+            store_id: "central".into(),
             sku: "SKU-001".into(),
             on_hand: 0,
             reserved: 0,
@@ -181,6 +182,7 @@ fn a_failed_commit_says_why_and_what_was_short() {
     assert_eq!(
         wire(commit_failed())["data"],
         json!({
+            "storeId": "central",
             "orderId": "ord-42",
             "reason": "stock_lost",
             "shortages": [{ "sku": "SKU-002", "requested": 1, "available": 0 }]

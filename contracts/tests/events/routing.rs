@@ -121,5 +121,5 @@ fn the_list_of_event_types_names_each_type_once() {
         .iter()
         .filter(|name| name.starts_with("Order"))
         .count();
-    assert_eq!((owned_by_inventory, owned_by_order), (10, 4));
+    assert_eq!((owned_by_inventory, owned_by_order), (12, 4));
 }

@@ -53,6 +53,7 @@ pub fn lines() -> Vec<EventLine> {
 
 pub fn created() -> ProductInventoryCreated {
     ProductInventoryCreated {
+        store_id: "central".into(),
         sku: "SKU-001".into(),
         on_hand: 10,
         safety_stock: 3,
@@ -61,6 +62,7 @@ pub fn created() -> ProductInventoryCreated {
 
 pub fn reserved() -> ProductInventoryReserved {
     ProductInventoryReserved {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         items: lines(),
         expires_at: at() + Duration::minutes(15),
@@ -69,6 +71,7 @@ pub fn reserved() -> ProductInventoryReserved {
 
 pub fn reservation_failed() -> ProductInventoryReservationFailed {
     ProductInventoryReservationFailed {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         reason: ReservationFailureReason::InsufficientStock,
         shortages: vec![EventShortage {
@@ -82,6 +85,7 @@ pub fn reservation_failed() -> ProductInventoryReservationFailed {
 
 pub fn released() -> ProductInventoryReleased {
     ProductInventoryReleased {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         items: lines(),
     }
@@ -89,6 +93,7 @@ pub fn released() -> ProductInventoryReleased {
 
 pub fn committed() -> ProductInventoryCommitted {
     ProductInventoryCommitted {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         items: lines(),
     }
@@ -96,6 +101,7 @@ pub fn committed() -> ProductInventoryCommitted {
 
 pub fn commit_failed() -> ProductInventoryCommitFailed {
     ProductInventoryCommitFailed {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         reason: CommitFailureReason::StockLost,
         shortages: vec![EventShortage {
@@ -108,6 +114,7 @@ pub fn commit_failed() -> ProductInventoryCommitFailed {
 
 pub fn replenished() -> ProductInventoryReplenished {
     ProductInventoryReplenished {
+        store_id: "central".into(),
         sku: "SKU-001".into(),
         qty: 20,
         on_hand: 30,
@@ -117,6 +124,7 @@ pub fn replenished() -> ProductInventoryReplenished {
 
 pub fn reservation_expired() -> ProductInventoryReservationExpired {
     ProductInventoryReservationExpired {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         items: lines(),
     }
@@ -124,6 +132,7 @@ pub fn reservation_expired() -> ProductInventoryReservationExpired {
 
 pub fn depleted() -> ProductInventoryDepleted {
     ProductInventoryDepleted {
+        store_id: "central".into(),
         sku: "SKU-001".into(),
         on_hand: 2,
         reserved: 2,
@@ -132,6 +141,7 @@ pub fn depleted() -> ProductInventoryDepleted {
 
 pub fn below_safety_stock() -> ProductInventoryBelowSafetyStock {
     ProductInventoryBelowSafetyStock {
+        store_id: "central".into(),
         sku: "SKU-001".into(),
         available: 2,
         safety_stock: 3,
@@ -140,6 +150,7 @@ pub fn below_safety_stock() -> ProductInventoryBelowSafetyStock {
 
 pub fn order_created() -> OrderCreated {
     OrderCreated {
+        location_id: None,
         order_id: "ord-42".into(),
         customer_id: Some("cus-7".into()),
         items: lines(),

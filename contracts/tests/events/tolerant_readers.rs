@@ -76,6 +76,7 @@ fn an_order_created_with_null_customer_and_ttl_still_reads() {
 #[test]
 fn a_reservation_failure_without_shortages_or_unknown_skus_still_reads() {
     let mut message = wire(ProductInventoryReservationFailed {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         reason: ReservationFailureReason::OrderCancelled,
         shortages: vec![],
@@ -119,6 +120,7 @@ fn an_order_confirmed_without_items_still_reads() {
 #[test]
 fn a_commit_failure_without_shortages_still_reads() {
     let mut message = wire(ProductInventoryCommitFailed {
+        store_id: "central".into(),
         order_id: "ord-42".into(),
         reason: CommitFailureReason::OrderCancelled,
         shortages: vec![],

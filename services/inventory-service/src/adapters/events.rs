@@ -75,6 +75,7 @@ fn to_message(
         } => about_sku(
             sku,
             ProductInventoryCreated {
+                store_id: "central".into(),
                 sku: sku.to_string(),
                 on_hand: *on_hand,
                 safety_stock: *safety_stock,
@@ -90,6 +91,7 @@ fn to_message(
         } => about_hold(
             order_id,
             ProductInventoryReserved {
+                store_id: "central".into(),
                 order_id: order_id.to_string(),
                 items: lines(items),
                 expires_at: *expires_at,
@@ -134,6 +136,7 @@ fn to_message(
             about_hold(
                 order_id,
                 ProductInventoryReservationFailed {
+                    store_id: "central".into(),
                     order_id: order_id.to_string(),
                     reason,
                     shortages,
@@ -151,6 +154,7 @@ fn to_message(
         } => about_hold(
             order_id,
             ProductInventoryReleased {
+                store_id: "central".into(),
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
@@ -165,6 +169,7 @@ fn to_message(
         } => about_hold(
             order_id,
             ProductInventoryCommitted {
+                store_id: "central".into(),
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
@@ -191,6 +196,7 @@ fn to_message(
             about_order(
                 order_id,
                 ProductInventoryCommitFailed {
+                    store_id: "central".into(),
                     order_id: order_id.to_string(),
                     reason,
                     shortages,
@@ -206,6 +212,7 @@ fn to_message(
         } => about_hold(
             order_id,
             ProductInventoryReservationExpired {
+                store_id: "central".into(),
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
@@ -221,6 +228,7 @@ fn to_message(
         } => about_sku(
             sku,
             ProductInventoryReplenished {
+                store_id: "central".into(),
                 sku: sku.to_string(),
                 qty: *qty,
                 on_hand: *on_hand,
@@ -236,6 +244,7 @@ fn to_message(
         } => about_sku(
             sku,
             ProductInventoryDepleted {
+                store_id: "central".into(),
                 sku: sku.to_string(),
                 on_hand: *on_hand,
                 reserved: *reserved,
@@ -250,6 +259,7 @@ fn to_message(
         } => about_sku(
             sku,
             ProductInventoryBelowSafetyStock {
+                store_id: "central".into(),
                 sku: sku.to_string(),
                 available: *available,
                 safety_stock: *safety_stock,

@@ -335,6 +335,7 @@ async fn sweepers_racing_over_the_same_holds_expire_each_once() {
             service
                 .reserve_all(
                     ReserveAll {
+                        location: contracts::LocationId::central(),
                         order_id: OrderId::parse(&format!("new-{n}")).unwrap(),
                         lines,
                         ttl_seconds: Some(600),

@@ -22,6 +22,7 @@ fn created(order_id: &str, items: &[(&str, i64)]) -> Envelope<OrderCreated> {
         Some(order_id),
         order_id,
         OrderCreated {
+            location_id: None,
             order_id: order_id.into(),
             customer_id: None,
             items: items

@@ -102,6 +102,7 @@ impl Inventory for InventoryApi {
     #[tracing::instrument(skip_all, fields(order_id = %order))]
     async fn reserve(&self, order: &OrderId, lines: &[OrderLine]) -> Result<(), InventoryError> {
         let body = CreateReservationRequest {
+            store_id: None,
             order_id: order.to_string(),
             items: wire_lines(lines),
             ttl_seconds: None,

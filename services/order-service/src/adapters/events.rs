@@ -37,6 +37,7 @@ pub fn outbox_messages(
                 now,
                 traceparent.clone(),
                 OrderCreated {
+                    location_id: None,
                     order_id: id.clone(),
                     customer_id: order.customer_id().map(str::to_owned),
                     items: items.clone(),

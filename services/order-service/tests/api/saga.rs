@@ -141,6 +141,7 @@ async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
             Some(order_id),
             order_id,
             ProductInventoryReserved {
+                store_id: "central".into(),
                 order_id: order_id.into(),
                 items: vec![EventLine {
                     sku: "ABC-1234-AB".into(),
@@ -156,6 +157,7 @@ async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
         Some(&confirmed.order_id),
         &confirmed.order_id,
         ProductInventoryReservationFailed {
+            store_id: "central".into(),
             order_id: confirmed.order_id.clone(),
             reason: ReservationFailureReason::InsufficientStock,
             shortages: vec![],
@@ -216,6 +218,7 @@ async fn events_that_cannot_move_an_order_are_taken_without_a_write() {
         &saga,
         &driven.order_id,
         ProductInventoryReserved {
+            store_id: "central".into(),
             order_id: driven.order_id.clone(),
             items: lines("ABC-1234-AB", 1),
             expires_at: chrono::Utc::now(),
@@ -246,6 +249,7 @@ async fn events_that_cannot_move_an_order_are_taken_without_a_write() {
         &saga,
         &decided.order_id,
         ProductInventoryCommitted {
+            store_id: "central".into(),
             order_id: decided.order_id.clone(),
             items: lines("ABC-1234-AB", 1),
         },
@@ -309,6 +313,7 @@ async fn events_whose_lines_are_not_the_orders_move_nothing_and_the_right_ones_c
 
     // One unit held for the order's id (e.g. through the public single-SKU route).
     let partial = ProductInventoryReserved {
+        store_id: "central".into(),
         order_id: order.order_id.clone(),
         items: lines("ABC-1234-AB", 1),
         expires_at: chrono::Utc::now(),
@@ -321,6 +326,7 @@ async fn events_whose_lines_are_not_the_orders_move_nothing_and_the_right_ones_c
     );
 
     let whole = ProductInventoryReserved {
+        store_id: "central".into(),
         order_id: order.order_id.clone(),
         items: lines("ABC-1234-AB", 5),
         expires_at: chrono::Utc::now(),
@@ -331,6 +337,7 @@ async fn events_whose_lines_are_not_the_orders_move_nothing_and_the_right_ones_c
 
     // A commit of other lines is no proof either.
     let wrong = ProductInventoryCommitted {
+        store_id: "central".into(),
         order_id: order.order_id.clone(),
         items: lines("ABC-1234-AB", 1),
     };
@@ -342,6 +349,7 @@ async fn events_whose_lines_are_not_the_orders_move_nothing_and_the_right_ones_c
     );
 
     let right = ProductInventoryCommitted {
+        store_id: "central".into(),
         order_id: order.order_id.clone(),
         items: lines("ABC-1234-AB", 5),
     };
@@ -363,6 +371,7 @@ async fn a_commit_that_fails_for_lost_stock_cancels_the_order_and_is_counted() {
     let order = saga.place(json!([{"sku": "ABC-1234-AB", "qty": 2}])).await;
     saga.act(&order.order_id, "handover").await;
     let whole = ProductInventoryReserved {
+        store_id: "central".into(),
         order_id: order.order_id.clone(),
         items: lines("ABC-1234-AB", 2),
         expires_at: chrono::Utc::now(),
@@ -370,6 +379,7 @@ async fn a_commit_that_fails_for_lost_stock_cancels_the_order_and_is_counted() {
     publish(&saga, &order.order_id, whole).await;
     assert_eq!(settled(&saga, &order.order_id).await.status, "RESERVED");
     let lost = ProductInventoryCommitFailed {
+        store_id: "central".into(),
         order_id: order.order_id.clone(),
         reason: CommitFailureReason::StockLost,
         shortages: vec![],
@@ -395,6 +405,7 @@ async fn events_about_other_orders_are_counted_and_a_malformed_order_id_is_dead_
     let mut saga = spawn_saga(|_| {}, |_| {}).await;
     saga.stop_inventory().await;
     let reserved = |order_id: &str| ProductInventoryReserved {
+        store_id: "central".into(),
         order_id: order_id.into(),
         items: lines("ABC-1234-AB", 1),
         expires_at: chrono::Utc::now(),

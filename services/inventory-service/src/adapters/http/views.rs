@@ -8,6 +8,7 @@ use crate::domain::Reservation;
 pub(super) fn stock(record: StockRecord) -> StockView {
     let p = &record.product;
     StockView {
+        store_id: "central".into(),
         sku: p.sku().to_string(),
         on_hand: p.on_hand(),
         reserved: p.reserved(),
@@ -22,6 +23,7 @@ pub(super) fn stock(record: StockRecord) -> StockView {
 pub(super) fn movement(record: MovementRecord) -> MovementView {
     let m = record.movement;
     MovementView {
+        store_id: "central".into(),
         id: record.id,
         sku: m.sku.to_string(),
         kind: m.kind.to_string(),

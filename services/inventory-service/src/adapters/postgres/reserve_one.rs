@@ -148,6 +148,7 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
         Some(hold.order_id.as_str()),
         hold.order_id.as_str(),
         ProductInventoryReserved {
+            store_id: "central".into(),
             order_id: hold.order_id.to_string(),
             items: vec![contracts::events::EventLine {
                 sku: sku.to_owned(),
@@ -162,6 +163,7 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
         None,
         sku,
         ProductInventoryBelowSafetyStock {
+            store_id: "central".into(),
             sku: sku.to_owned(),
             available: 0,
             safety_stock: 0,
@@ -173,6 +175,7 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
         None,
         sku,
         ProductInventoryDepleted {
+            store_id: "central".into(),
             sku: sku.to_owned(),
             on_hand: 0,
             reserved: 0,
