@@ -43,6 +43,7 @@ pub async fn send(scenario: Scenario, client: &Client, target: &str, n: u64) -> 
 pub fn order<const N: usize>(skus: [String; N]) -> CreateOrderRequest {
     CreateOrderRequest {
         customer_id: None,
+        location_id: None,
         items: skus
             .into_iter()
             .map(|sku| OrderLineRequest { sku, qty: 1 })

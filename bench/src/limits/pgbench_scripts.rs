@@ -4,10 +4,10 @@
 //! The reservation is `RESERVE_ONE` of inventory-service's postgres store, statement for
 //! statement: the order's row upserted and locked, the conditional update
 //! `on_hand - reserved >= qty` guarded by "no hold yet", the hold, the movement, the
-//! three outbox inserts (the reserved event always, the two threshold events when they
-//! apply) and the final answer. It sends what the service sends as parameters: the
-//! SKU, the order id, the quantity, the three event payloads as JSON text that the
-//! server parses into `jsonb`, and a `traceparent`. Event ids and the expiry are made
+//! four outbox inserts (the reserved and stock-changed events always, the two threshold
+//! events when they apply) and the final answer. It sends what the service sends as
+//! parameters: the SKU, the location, the order id, the quantity, the four event
+//! payloads as JSON text that the server parses into `jsonb`, and a `traceparent`. Event ids and the expiry are made
 //! by the server instead of the client.
 //!
 //! pgbench variables hold numbers only, so the SKUs are 11-digit numbers written as text
@@ -18,8 +18,9 @@
 use chrono::Utc;
 use contracts::events::{
     Envelope, EventType, HoldEvent, ProductInventoryBelowSafetyStock, ProductInventoryDepleted,
-    ProductInventoryReserved,
+    ProductInventoryReserved, ProductInventoryStockChanged,
 };
+use contracts::inventory::StockView;
 
 use super::event::{self, SOURCE, TRACEPARENT};
 use crate::scenario::{HOLD_TTL_SECONDS, HOT_SKU, SPREAD_SKUS};
@@ -54,7 +55,7 @@ pub fn reservation(skus: Skus) -> String {
 /// The service's read of one SKU's stock, over the spread SKUs.
 pub fn point_read() -> String {
     format!(
-        "{}\nSELECT sku, on_hand, reserved, safety_stock, version, updated_at\n  FROM product_inventory WHERE sku = :sku::text;\n",
+        "{}\nSELECT sku, on_hand, reserved, safety_stock, version, updated_at\n  FROM product_inventory WHERE location_id = 'central' AND sku = :sku::text;\n",
         choose_sku(Skus::Spread)
     )
 }
@@ -80,7 +81,7 @@ pub fn seed() -> [String; 3] {
 /// The `-D name=value` variables the scripts read: the order ids' base and stride, and
 /// what the service binds as text (three event payloads and a `traceparent`).
 pub fn variables(clients: usize, order_base: i64) -> Vec<(&'static str, String)> {
-    let [reserved, below, depleted] = payloads();
+    let [reserved, below, depleted, stock] = payloads();
     vec![
         ("orders_done", "0".to_owned()),
         ("order_base", order_base.to_string()),
@@ -88,6 +89,7 @@ pub fn variables(clients: usize, order_base: i64) -> Vec<(&'static str, String)>
         ("reserved_payload", reserved),
         ("below_payload", below),
         ("depleted_payload", depleted),
+        ("stock_payload", stock),
         ("traceparent", TRACEPARENT.to_owned()),
     ]
 }
@@ -151,7 +153,11 @@ fn parameters() -> Vec<String> {
             depleted,
             "depleted_payload",
         ))
-        .chain([":traceparent::text", "'bench'"].map(str::to_owned))
+        .chain([":traceparent::text", "'bench'", "'central'"].map(str::to_owned))
+        .chain(event::<ProductInventoryStockChanged>(
+            ProductInventoryStockChanged::ROUTING_KEY,
+            "stock_payload",
+        ))
         .collect()
 }
 
@@ -169,8 +175,8 @@ fn reserve_one() -> String {
     format!("{};\n", sql.trim_end())
 }
 
-/// The three envelopes a reservation binds, as the service writes them.
-fn payloads() -> [String; 3] {
+/// The four envelopes a reservation binds, as the service writes them.
+fn payloads() -> [String; 4] {
     let now = Utc::now();
     let below = ProductInventoryBelowSafetyStock {
         store_id: "central".into(),
@@ -184,10 +190,24 @@ fn payloads() -> [String; 3] {
         on_hand: 0,
         reserved: 0,
     };
+    let stock = ProductInventoryStockChanged {
+        items: vec![StockView {
+            store_id: "central".into(),
+            sku: HOT_SKU.to_owned(),
+            on_hand: 0,
+            reserved: 0,
+            available: 0,
+            safety_stock: 0,
+            below_safety_stock: false,
+            version: 0,
+            updated_at: now,
+        }],
+    };
     [
         serde_json::to_string(&event::reserved(now)),
         serde_json::to_string(&Envelope::new(SOURCE, now, None, HOT_SKU, below)),
         serde_json::to_string(&Envelope::new(SOURCE, now, None, HOT_SKU, depleted)),
+        serde_json::to_string(&Envelope::new(SOURCE, now, None, HOT_SKU, stock)),
     ]
     .map(|envelope| envelope.expect("an envelope serializes"))
 }
@@ -221,7 +241,7 @@ mod tests {
         ] {
             assert!(script.contains(write), "{write} missing");
         }
-        assert_eq!(script.matches("INSERT INTO outbox").count(), 3);
+        assert_eq!(script.matches("INSERT INTO outbox").count(), 4);
         let expiry = format!("now() + interval '{HOLD_TTL_SECONDS} seconds'");
         assert!(
             script.contains(&expiry),

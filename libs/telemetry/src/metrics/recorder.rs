@@ -28,6 +28,8 @@ pub const SAGA_BUCKETS: &[f64] = &[
 const LATENCY_HISTOGRAMS: &[&str] = &[
     "http_server_request_duration_seconds",
     "db_query_duration_seconds",
+    // From a stock change's commit to the stock view applying it (inventory-api).
+    "stock_view_event_delay_seconds",
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -7,12 +7,15 @@ use contracts::events::{
     ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
     ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
     ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved, ReservationFailureReason,
-    hold_routing_key,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
+    ProductInventoryTransferred, ReservationFailureReason, hold_routing_key,
 };
+use contracts::inventory::StockView;
 use messaging::OutboxMessage;
 
-use crate::domain::{CommitFailure, InventoryEvent, OrderId, ReservationFailure, Sku};
+use crate::domain::{
+    CommitFailure, InventoryEvent, OrderId, ProductInventory, ReservationFailure, Sku,
+};
 
 /// The `source` of every event this service publishes.
 pub const SOURCE: &str = "inventory-service";
@@ -67,15 +70,17 @@ fn to_message(
     ) -> OutboxMessage {
         OutboxMessage::new(&Envelope::new(SOURCE, now, None, sku.as_str(), data), tp)
     }
+    let store_id = event.location().to_string();
     match event {
         InventoryEvent::Created {
+            location: _,
             sku,
             on_hand,
             safety_stock,
         } => about_sku(
             sku,
             ProductInventoryCreated {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 sku: sku.to_string(),
                 on_hand: *on_hand,
                 safety_stock: *safety_stock,
@@ -84,6 +89,7 @@ fn to_message(
             traceparent,
         ),
         InventoryEvent::Reserved {
+            location: _,
             order_id,
             items,
             expires_at,
@@ -91,7 +97,7 @@ fn to_message(
         } => about_hold(
             order_id,
             ProductInventoryReserved {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 order_id: order_id.to_string(),
                 items: lines(items),
                 expires_at: *expires_at,
@@ -101,6 +107,7 @@ fn to_message(
             traceparent,
         ),
         InventoryEvent::ReservationFailed {
+            location: _,
             order_id,
             reason,
             saga,
@@ -136,7 +143,7 @@ fn to_message(
             about_hold(
                 order_id,
                 ProductInventoryReservationFailed {
-                    store_id: "central".into(),
+                    store_id: store_id.clone(),
                     order_id: order_id.to_string(),
                     reason,
                     shortages,
@@ -148,13 +155,14 @@ fn to_message(
             )
         }
         InventoryEvent::Released {
+            location: _,
             order_id,
             items,
             saga,
         } => about_hold(
             order_id,
             ProductInventoryReleased {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
@@ -163,13 +171,14 @@ fn to_message(
             traceparent,
         ),
         InventoryEvent::Committed {
+            location: _,
             order_id,
             items,
             saga,
         } => about_hold(
             order_id,
             ProductInventoryCommitted {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
@@ -177,7 +186,11 @@ fn to_message(
             now,
             traceparent,
         ),
-        InventoryEvent::CommitFailed { order_id, reason } => {
+        InventoryEvent::CommitFailed {
+            location: _,
+            order_id,
+            reason,
+        } => {
             let (reason, shortages) = match reason {
                 CommitFailure::StockLost(s) => (
                     CommitFailureReason::StockLost,
@@ -196,7 +209,7 @@ fn to_message(
             about_order(
                 order_id,
                 ProductInventoryCommitFailed {
-                    store_id: "central".into(),
+                    store_id: store_id.clone(),
                     order_id: order_id.to_string(),
                     reason,
                     shortages,
@@ -206,13 +219,14 @@ fn to_message(
             )
         }
         InventoryEvent::ReservationExpired {
+            location: _,
             order_id,
             items,
             saga,
         } => about_hold(
             order_id,
             ProductInventoryReservationExpired {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 order_id: order_id.to_string(),
                 items: lines(items),
             },
@@ -221,6 +235,7 @@ fn to_message(
             traceparent,
         ),
         InventoryEvent::Replenished {
+            location: _,
             sku,
             qty,
             on_hand,
@@ -228,7 +243,7 @@ fn to_message(
         } => about_sku(
             sku,
             ProductInventoryReplenished {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 sku: sku.to_string(),
                 qty: *qty,
                 on_hand: *on_hand,
@@ -238,13 +253,14 @@ fn to_message(
             traceparent,
         ),
         InventoryEvent::Depleted {
+            location: _,
             sku,
             on_hand,
             reserved,
         } => about_sku(
             sku,
             ProductInventoryDepleted {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 sku: sku.to_string(),
                 on_hand: *on_hand,
                 reserved: *reserved,
@@ -253,13 +269,14 @@ fn to_message(
             traceparent,
         ),
         InventoryEvent::BelowSafetyStock {
+            location: _,
             sku,
             available,
             safety_stock,
         } => about_sku(
             sku,
             ProductInventoryBelowSafetyStock {
-                store_id: "central".into(),
+                store_id: store_id.clone(),
                 sku: sku.to_string(),
                 available: *available,
                 safety_stock: *safety_stock,
@@ -267,7 +284,66 @@ fn to_message(
             now,
             traceparent,
         ),
+        InventoryEvent::Transferred {
+            location,
+            transfer_id,
+            sku,
+            to,
+            qty,
+        } => about_sku(
+            sku,
+            ProductInventoryTransferred {
+                transfer_id: transfer_id.clone(),
+                sku: sku.to_string(),
+                from: location.to_string(),
+                to: to.to_string(),
+                qty: *qty,
+            },
+            now,
+            traceparent,
+        ),
     }
+}
+
+/// The state of each of `products` after a change, as the stock view and every other
+/// read model take it.
+pub fn stock_view(product: &ProductInventory, updated_at: DateTime<Utc>) -> StockView {
+    StockView {
+        store_id: product.location().to_string(),
+        sku: product.sku().to_string(),
+        on_hand: product.on_hand(),
+        reserved: product.reserved(),
+        available: product.available(),
+        safety_stock: product.safety_stock(),
+        below_safety_stock: product.is_below_safety_stock(),
+        version: product.version(),
+        updated_at,
+    }
+}
+
+/// The `ProductInventoryStockChanged` message of a change that left `products` as
+/// they are, at `updated_at`, in the current trace; none when nothing changed.
+pub fn stock_changed<'a>(
+    products: impl IntoIterator<Item = &'a ProductInventory>,
+    updated_at: DateTime<Utc>,
+) -> Option<OutboxMessage> {
+    let items: Vec<StockView> = products
+        .into_iter()
+        .map(|p| stock_view(p, updated_at))
+        .collect();
+    let first = items.first()?;
+    let key = format!("{}/{}", first.store_id, first.sku);
+    let envelope = Envelope::new(
+        SOURCE,
+        updated_at,
+        None,
+        &key,
+        ProductInventoryStockChanged { items },
+    );
+    Some(OutboxMessage::new(
+        &envelope,
+        telemetry::current_traceparent(),
+    ))
 }
 
 fn lines(items: &[(Sku, i64)]) -> Vec<EventLine> {

@@ -53,7 +53,7 @@ impl ReservationAnswer {
             ReserveOutcome::AlreadyHeld {
                 requested: held, ..
             } if *held == requested.get() => Self::AlreadyHeld,
-            ReserveOutcome::AlreadyHeld { .. } => Self::Conflict,
+            ReserveOutcome::AlreadyHeld { .. } | ReserveOutcome::HeldElsewhere(_) => Self::Conflict,
             ReserveOutcome::Insufficient { .. } => Self::Insufficient,
             ReserveOutcome::UnknownSku => Self::UnknownSku,
             ReserveOutcome::OrderCancelled => Self::OrderCancelled,

@@ -14,17 +14,17 @@
 use std::{future::Future, sync::Once, time::Instant};
 
 use chrono::{DateTime, Utc};
-use contracts::inventory::MovementsPage;
+use contracts::inventory::{CreateLocation, MovementsPage, StockListPage};
 use metrics::{Unit, describe_histogram, histogram};
 
 use crate::adapters::inventory_metrics::{self, ReservationAnswer};
 use crate::application::{
-    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
-    ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
+    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, LocationRecord,
+    MovementRecord, ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };
 use crate::domain::{
-    InventoryError, InventoryEvent, LockedStock, Movement, ProductInventory, Reservation, Sku,
-    StockChanges,
+    InventoryError, InventoryEvent, LocationId, LockedStock, Movement, ProductInventory,
+    Reservation, Sku, StockChanges, Transfer, TransferChanges,
 };
 
 const QUERY_DURATION: &str = "db_query_duration_seconds";
@@ -59,8 +59,51 @@ impl<S: InventoryStore> InventoryStore for MeasuredStore<S> {
         timed("create", self.inner.create(product, created, events)).await
     }
 
-    async fn find(&self, sku: &Sku) -> Result<Option<StockRecord>, StoreError> {
-        timed("find", self.inner.find(sku)).await
+    async fn find(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+    ) -> Result<Option<StockRecord>, StoreError> {
+        timed("find", self.inner.find(location, sku)).await
+    }
+
+    async fn list(
+        &self,
+        location: &LocationId,
+        page: &StockListPage,
+    ) -> Result<Vec<StockRecord>, StoreError> {
+        timed("list", self.inner.list(location, page)).await
+    }
+
+    async fn create_location(
+        &self,
+        location: &CreateLocation,
+    ) -> Result<Option<LocationRecord>, StoreError> {
+        timed("create_location", self.inner.create_location(location)).await
+    }
+
+    async fn location(&self, id: &LocationId) -> Result<Option<LocationRecord>, StoreError> {
+        timed("location", self.inner.location(id)).await
+    }
+
+    async fn locations(&self) -> Result<Vec<LocationRecord>, StoreError> {
+        timed("locations", self.inner.locations()).await
+    }
+
+    async fn transfer<F>(
+        &self,
+        transfer: &Transfer,
+        decide: F,
+    ) -> Result<Result<(StockRecord, StockRecord), InventoryError>, StoreError>
+    where
+        F: Fn(
+                Option<ProductInventory>,
+                Option<ProductInventory>,
+            ) -> Result<TransferChanges, InventoryError>
+            + Send
+            + Sync,
+    {
+        timed("transfer", self.inner.transfer(transfer, decide)).await
     }
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
@@ -121,10 +164,11 @@ impl<S: InventoryStore> InventoryStore for MeasuredStore<S> {
 
     async fn movements(
         &self,
+        location: &LocationId,
         sku: &Sku,
         page: MovementsPage,
     ) -> Result<Vec<MovementRecord>, StoreError> {
-        timed("movements", self.inner.movements(sku, page)).await
+        timed("movements", self.inner.movements(location, sku, page)).await
     }
 
     async fn change_due<F>(

@@ -1,17 +1,21 @@
-//! The inventory's use cases: create, read, reserve (one SKU, or many all-or-nothing),
-//! release, confirm, replenish, list movements, expire due holds.
+//! The inventory's use cases: locations, create, read, reserve (one SKU, or many
+//! all-or-nothing), release, confirm, replenish, transfer, list stock and movements,
+//! expire due holds. Every stock command acts at one location.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use contracts::inventory::{
-    CommitLines, CreateInventory, MovementsPage, Release, Reserve, ReserveAll,
+    CommitLines, CreateInventory, CreateLocation, MovementsPage, Release, Reserve, ReserveAll,
+    StockListPage,
 };
+use uuid::Uuid;
 
 use super::ports::{
-    CreateOutcome, HoldRequest, InventoryStore, MovementRecord, ReserveOutcome, Scope, StockRecord,
-    StoreError, Sweep,
+    CreateOutcome, HoldRequest, InventoryStore, LocationRecord, MovementRecord, Place,
+    ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };
 use crate::domain::{
-    self, Actor, InventoryError, OrderId, ProductInventory, Quantity, Reservation, Shortage, Sku,
+    self, Actor, InventoryError, LocationId, OrderId, ProductInventory, Quantity, Reservation,
+    Shortage, Sku, Transfer,
 };
 
 /// A use case failed: either the domain refused the command or the store failed.
@@ -39,9 +43,33 @@ impl<S: InventoryStore> Inventory<S> {
         &self.store
     }
 
-    pub async fn create(&self, cmd: CreateInventory, actor: &Actor) -> Result<StockRecord, Error> {
+    pub async fn create_location(&self, cmd: CreateLocation) -> Result<LocationRecord, Error> {
+        let id = cmd.id.clone();
+        self.store
+            .create_location(&cmd)
+            .await?
+            .ok_or_else(|| InventoryError::LocationExists(id).into())
+    }
+
+    pub async fn location(&self, id: &LocationId) -> Result<LocationRecord, Error> {
+        self.store
+            .location(id)
+            .await?
+            .ok_or_else(|| InventoryError::UnknownLocation(id.clone()).into())
+    }
+
+    pub async fn locations(&self) -> Result<Vec<LocationRecord>, Error> {
+        Ok(self.store.locations().await?)
+    }
+
+    pub async fn create(
+        &self,
+        location: &LocationId,
+        cmd: CreateInventory,
+        actor: &Actor,
+    ) -> Result<StockRecord, Error> {
         let (product, mut created) =
-            ProductInventory::create(cmd.sku, cmd.initial, cmd.safety_stock);
+            ProductInventory::create(location.clone(), cmd.sku, cmd.initial, cmd.safety_stock);
         created.actor = Some(actor.name().to_owned());
         let events = product.created_events(&created);
         match self.store.create(&product, &created, &events).await? {
@@ -52,12 +80,15 @@ impl<S: InventoryStore> Inventory<S> {
             CreateOutcome::AlreadyExists => {
                 Err(InventoryError::SkuExists(product.sku().clone()).into())
             }
+            CreateOutcome::UnknownLocation => {
+                Err(InventoryError::UnknownLocation(location.clone()).into())
+            }
         }
     }
 
-    pub async fn stock(&self, sku: &Sku) -> Result<StockRecord, Error> {
+    pub async fn stock(&self, location: &LocationId, sku: &Sku) -> Result<StockRecord, Error> {
         self.store
-            .find(sku)
+            .find(location, sku)
             .await?
             .ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]).into())
     }
@@ -68,6 +99,7 @@ impl<S: InventoryStore> Inventory<S> {
     /// made by someone else is not this caller's.
     pub async fn reserve(
         &self,
+        location: &LocationId,
         sku: &Sku,
         cmd: Reserve,
         now: DateTime<Utc>,
@@ -75,6 +107,7 @@ impl<S: InventoryStore> Inventory<S> {
     ) -> Result<(), Error> {
         let hold = HoldRequest {
             owner: actor.for_itself(),
+            location: location.clone(),
             expires_at: self.expiry(now, cmd.ttl_seconds),
             order_id: cmd.order_id,
             sku: sku.clone(),
@@ -85,6 +118,11 @@ impl<S: InventoryStore> Inventory<S> {
             ReserveOutcome::OrderCancelled => {
                 Err(InventoryError::OrderCancelled(hold.order_id).into())
             }
+            ReserveOutcome::HeldElsewhere(location) => Err(InventoryError::HeldElsewhere {
+                order_id: hold.order_id,
+                location,
+            }
+            .into()),
             ReserveOutcome::AlreadyHeld { requested, owner } => {
                 if let Err(denied) = hold.owner.may_touch(&owner) {
                     return Err(InventoryError::HoldNotYours {
@@ -131,9 +169,10 @@ impl<S: InventoryStore> Inventory<S> {
         let lines = cmd.lines;
         Ok(self
             .store
-            .change(Scope::Skus(&skus, Some(&cmd.order_id)), move |stock| {
-                stock.reserve_all(&lines, expires_at, &actor)
-            })
+            .change(
+                Scope::Skus(Place::At(&cmd.location), &skus, Some(&cmd.order_id)),
+                move |stock| stock.reserve_all(&lines, expires_at, &actor),
+            )
             .await??)
     }
 
@@ -152,57 +191,123 @@ impl<S: InventoryStore> Inventory<S> {
         let lines = cmd.lines;
         Ok(self
             .store
-            .change(Scope::Skus(&skus, Some(&cmd.order_id)), move |stock| {
-                stock.commit_lines(&lines, now, &actor)
-            })
+            .change(
+                Scope::Skus(Place::OfOrder, &skus, Some(&cmd.order_id)),
+                move |stock| stock.commit_lines(&lines, now, &actor),
+            )
             .await??)
     }
 
     /// Releases all or part of the caller's own hold (never a saga hold).
-    pub async fn release(&self, sku: &Sku, cmd: Release, actor: &Actor) -> Result<(), Error> {
+    pub async fn release(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        cmd: Release,
+        actor: &Actor,
+    ) -> Result<(), Error> {
         let up_to = cmd.up_to;
         let target = sku.clone();
         let actor = actor.for_itself();
         Ok(self
             .store
             .change(
-                Scope::Skus(std::slice::from_ref(sku), Some(&cmd.order_id)),
+                Scope::Skus(
+                    Place::At(location),
+                    std::slice::from_ref(sku),
+                    Some(&cmd.order_id),
+                ),
                 move |stock| stock.release(&target, up_to, &actor),
             )
             .await??)
     }
 
     /// Commits the caller's own hold (never a saga hold).
-    pub async fn confirm(&self, sku: &Sku, order_id: &OrderId, actor: &Actor) -> Result<(), Error> {
+    pub async fn confirm(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        order_id: &OrderId,
+        actor: &Actor,
+    ) -> Result<(), Error> {
         let target = sku.clone();
         let actor = actor.for_itself();
         Ok(self
             .store
             .change(
-                Scope::Skus(std::slice::from_ref(sku), Some(order_id)),
+                Scope::Skus(
+                    Place::At(location),
+                    std::slice::from_ref(sku),
+                    Some(order_id),
+                ),
                 move |stock| stock.confirm(&target, &actor),
             )
             .await??)
     }
 
-    pub async fn replenish(&self, sku: &Sku, qty: Quantity, actor: &Actor) -> Result<(), Error> {
+    pub async fn replenish(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        qty: Quantity,
+        actor: &Actor,
+    ) -> Result<(), Error> {
         let target = sku.clone();
         let actor = actor.clone();
         Ok(self
             .store
-            .change(Scope::Skus(std::slice::from_ref(sku), None), move |stock| {
-                stock.replenish(&target, qty, &actor)
-            })
+            .change(
+                Scope::Skus(Place::At(location), std::slice::from_ref(sku), None),
+                move |stock| stock.replenish(&target, qty, &actor),
+            )
             .await??)
+    }
+
+    /// Moves units of one SKU between two locations in one transaction; answers both
+    /// sides after the move.
+    pub async fn transfer(
+        &self,
+        cmd: contracts::inventory::Transfer,
+        actor: &Actor,
+    ) -> Result<(String, StockRecord, StockRecord), Error> {
+        let transfer = Transfer {
+            id: Uuid::now_v7().to_string(),
+            sku: cmd.sku,
+            from: cmd.from,
+            to: cmd.to,
+            qty: cmd.qty,
+        };
+        let actor = actor.clone();
+        let decide = {
+            let transfer = transfer.clone();
+            move |from, to| domain::transfer(&transfer, from, to, &actor)
+        };
+        let (from, to) = self.store.transfer(&transfer, decide).await??;
+        Ok((transfer.id, from, to))
+    }
+
+    /// A page of a location's stock, in SKU order.
+    pub async fn list(
+        &self,
+        location: &LocationId,
+        page: &StockListPage,
+    ) -> Result<Vec<StockRecord>, Error> {
+        let records = self.store.list(location, page).await?;
+        if records.is_empty() {
+            // An empty page of a location that does not exist is a wrong address.
+            self.location(location).await?;
+        }
+        Ok(records)
     }
 
     pub async fn movements(
         &self,
+        location: &LocationId,
         sku: &Sku,
         page: MovementsPage,
     ) -> Result<Vec<MovementRecord>, Error> {
-        let movements = self.store.movements(sku, page).await?;
-        if movements.is_empty() && self.store.find(sku).await?.is_none() {
+        let movements = self.store.movements(location, sku, page).await?;
+        if movements.is_empty() && self.store.find(location, sku).await?.is_none() {
             return Err(InventoryError::UnknownSku(vec![sku.clone()]).into());
         }
         Ok(movements)

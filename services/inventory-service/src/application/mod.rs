@@ -9,6 +9,6 @@ mod ports;
 pub use inventory::{Error, Inventory};
 pub use order_events::EventOutcome;
 pub use ports::{
-    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
-    ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
+    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, LocationRecord,
+    MovementRecord, Place, ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::{
     Error, Inventory,
-    ports::{Handled, InboxEntry, InventoryStore, Scope},
+    ports::{Handled, InboxEntry, InventoryStore, Place, Scope},
 };
-use crate::domain::{Actor, OrderId, Quantity, Sku};
+use crate::domain::{Actor, LocationId, OrderId, Quantity, Sku};
 
 /// Name of this consumer in the inbox.
 pub const CONSUMER: &str = "inventory-service.order_events";
@@ -39,6 +39,7 @@ impl<S: InventoryStore> Inventory<S> {
         &self,
         event_id: Uuid,
         order_id: &OrderId,
+        location: &LocationId,
         mut lines: Vec<(Sku, Quantity)>,
         ttl_seconds: Option<u32>,
         now: DateTime<Utc>,
@@ -53,10 +54,14 @@ impl<S: InventoryStore> Inventory<S> {
         };
         let handled = self
             .store()
-            .change_for_event(inbox, Scope::Skus(&skus, Some(order_id)), move |stock| {
-                stock.reserve_for_order(&lines, expires_at, &saga());
-                Ok(())
-            })
+            .change_for_event(
+                inbox,
+                Scope::Skus(Place::At(location), &skus, Some(order_id)),
+                move |stock| {
+                    stock.reserve_for_order(&lines, expires_at, &saga());
+                    Ok(())
+                },
+            )
             .await?;
         outcome(handled)
     }
@@ -79,10 +84,14 @@ impl<S: InventoryStore> Inventory<S> {
         };
         let handled = self
             .store()
-            .change_for_event(inbox, Scope::Skus(&skus, Some(order_id)), move |stock| {
-                stock.commit_for_order(&lines, now, &saga());
-                Ok(())
-            })
+            .change_for_event(
+                inbox,
+                Scope::Skus(Place::OfOrder, &skus, Some(order_id)),
+                move |stock| {
+                    stock.commit_for_order(&lines, now, &saga());
+                    Ok(())
+                },
+            )
             .await?;
         outcome(handled)
     }

@@ -8,15 +8,15 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use contracts::inventory::MovementsPage;
+use contracts::inventory::{CreateLocation, MovementsPage, StockListPage};
 
 // Shared with the messaging library: one database holds the outbox, the inbox and the
 // inventory's tables, and one transaction writes them together.
 pub use messaging::{InboxEntry, StoreError};
 
 use crate::domain::{
-    Actor, InventoryError, InventoryEvent, LockedStock, Movement, OrderId, ProductInventory,
-    Quantity, Reservation, Sku, StockChanges,
+    Actor, InventoryError, InventoryEvent, LocationId, LockedStock, Movement, OrderId,
+    ProductInventory, Quantity, Reservation, Sku, StockChanges, Transfer, TransferChanges,
 };
 
 /// A product as stored, with the time of its last change.
@@ -34,18 +34,35 @@ pub struct MovementRecord {
     pub occurred_at: DateTime<Utc>,
 }
 
+/// A location as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationRecord {
+    pub id: LocationId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CreateOutcome {
     Created { updated_at: DateTime<Utc> },
     AlreadyExists,
+    UnknownLocation,
 }
 
-/// What a change loads under lock.
+/// Where a change's SKUs are.
+#[derive(Debug, Clone, Copy)]
+pub enum Place<'a> {
+    At(&'a LocationId),
+    /// Where the order holds (or held) stock; the central warehouse when it holds none.
+    OfOrder,
+}
+
+/// What a change loads under lock: the stock of one location.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
     /// These SKUs, and the order's holds on them when an order is named.
-    Skus(&'a [Sku], Option<&'a OrderId>),
-    /// Every SKU the order holds (or held), with its holds.
+    Skus(Place<'a>, &'a [Sku], Option<&'a OrderId>),
+    /// Every SKU the order holds (or held), with its holds, where it holds them.
     Order(&'a OrderId),
 }
 
@@ -62,6 +79,7 @@ pub enum Handled<T> {
 pub struct HoldRequest {
     /// Who asks: the hold's owner, and the name on its movement.
     pub owner: Actor,
+    pub location: LocationId,
     pub order_id: OrderId,
     pub sku: Sku,
     pub qty: Quantity,
@@ -78,6 +96,8 @@ pub enum ReserveOutcome {
         requested: i64,
         owner: Actor,
     },
+    /// The order holds stock at another location; nothing was changed.
+    HeldElsewhere(LocationId),
     Insufficient {
         available: i64,
     },
@@ -105,8 +125,48 @@ pub trait InventoryStore: Send + Sync + 'static {
 
     fn find(
         &self,
+        location: &LocationId,
         sku: &Sku,
     ) -> impl Future<Output = Result<Option<StockRecord>, StoreError>> + Send;
+
+    /// A page of a location's stock, in SKU order.
+    fn list(
+        &self,
+        location: &LocationId,
+        page: &StockListPage,
+    ) -> impl Future<Output = Result<Vec<StockRecord>, StoreError>> + Send;
+
+    /// Stores a new location; `None` when it exists already.
+    fn create_location(
+        &self,
+        location: &CreateLocation,
+    ) -> impl Future<Output = Result<Option<LocationRecord>, StoreError>> + Send;
+
+    fn location(
+        &self,
+        id: &LocationId,
+    ) -> impl Future<Output = Result<Option<LocationRecord>, StoreError>> + Send;
+
+    /// Every location, in id order.
+    fn locations(&self) -> impl Future<Output = Result<Vec<LocationRecord>, StoreError>> + Send;
+
+    /// Loads the SKU at both ends of `transfer` under lock (in location order, so two
+    /// transfers the other way round cannot deadlock), lets `decide` move the units, and
+    /// writes both rows, the movements and the events in one transaction. Answers both
+    /// rows after the move. A destination location that does not exist is refused.
+    fn transfer<F>(
+        &self,
+        transfer: &Transfer,
+        decide: F,
+    ) -> impl Future<Output = Result<Result<(StockRecord, StockRecord), InventoryError>, StoreError>>
+    + Send
+    where
+        F: Fn(
+                Option<ProductInventory>,
+                Option<ProductInventory>,
+            ) -> Result<TransferChanges, InventoryError>
+            + Send
+            + Sync;
 
     /// The hot path: reserves `qty` of one SKU for one order if available stock covers
     /// it and the order holds nothing of it yet, writing the hold and the `reserved`
@@ -142,9 +202,10 @@ pub trait InventoryStore: Send + Sync + 'static {
         T: Send,
         F: FnOnce(&mut LockedStock) -> Result<T, InventoryError> + Send;
 
-    /// Movements of a SKU, newest first.
+    /// Movements of a SKU at a location, newest first.
     fn movements(
         &self,
+        location: &LocationId,
         sku: &Sku,
         page: MovementsPage,
     ) -> impl Future<Output = Result<Vec<MovementRecord>, StoreError>> + Send;

@@ -1,6 +1,6 @@
 //! Why the domain refuses a command, in the domain's words.
 
-use super::{Denied, HoldStatus, OrderId, Sku};
+use super::{Denied, HoldStatus, LocationId, OrderId, Sku};
 
 /// One SKU that cannot cover a requested quantity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,19 @@ pub enum InventoryError {
         held_for: i64,
         requested: i64,
     },
+
+    /// Every hold of an order is at one location; the order holds stock at another.
+    #[error("order {order_id} holds stock at {location}; it reserves nowhere else")]
+    HeldElsewhere {
+        order_id: OrderId,
+        location: LocationId,
+    },
+
+    #[error("unknown location {0}")]
+    UnknownLocation(LocationId),
+
+    #[error("location {0} already exists")]
+    LocationExists(LocationId),
 
     #[error("order {order_id} holds no reservation of {sku}")]
     ReservationNotFound { order_id: OrderId, sku: Sku },

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{InventoryError, OrderId, Shortage, Sku};
+use super::{InventoryError, LocationId, OrderId, Shortage, Sku};
 
 /// Why an order's reservation was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,62 +47,100 @@ impl CommitFailure {
     }
 }
 
+impl InventoryEvent {
+    /// Where the fact happened.
+    pub fn location(&self) -> &LocationId {
+        match self {
+            Self::Created { location, .. }
+            | Self::Reserved { location, .. }
+            | Self::ReservationFailed { location, .. }
+            | Self::Released { location, .. }
+            | Self::Committed { location, .. }
+            | Self::CommitFailed { location, .. }
+            | Self::Replenished { location, .. }
+            | Self::ReservationExpired { location, .. }
+            | Self::Depleted { location, .. }
+            | Self::BelowSafetyStock { location, .. }
+            | Self::Transferred { location, .. } => location,
+        }
+    }
+}
+
 /// A fact about a hold says whose hold it is (`saga`): the saga's holds are announced to
 /// the saga, a client's own holds under their direct routing key (see
 /// `contracts::events::HoldEvent`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InventoryEvent {
     Created {
+        location: LocationId,
         sku: Sku,
         on_hand: i64,
         safety_stock: i64,
     },
     Reserved {
+        location: LocationId,
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
         expires_at: DateTime<Utc>,
         saga: bool,
     },
     ReservationFailed {
+        location: LocationId,
         order_id: OrderId,
         reason: ReservationFailure,
         saga: bool,
     },
     Released {
+        location: LocationId,
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
         saga: bool,
     },
     Committed {
+        location: LocationId,
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
         saga: bool,
     },
     CommitFailed {
+        location: LocationId,
         order_id: OrderId,
         reason: CommitFailure,
     },
     Replenished {
+        location: LocationId,
         sku: Sku,
         qty: i64,
         on_hand: i64,
         available: i64,
     },
     ReservationExpired {
+        location: LocationId,
         order_id: OrderId,
         items: Vec<(Sku, i64)>,
         saga: bool,
     },
     /// Available stock reached zero.
     Depleted {
+        location: LocationId,
         sku: Sku,
         on_hand: i64,
         reserved: i64,
     },
     /// Available stock crossed under the safety stock (once per crossing).
     BelowSafetyStock {
+        location: LocationId,
         sku: Sku,
         available: i64,
         safety_stock: i64,
+    },
+    /// Units moved from one location to another.
+    Transferred {
+        /// The source location: a transfer is announced from where the units left.
+        location: LocationId,
+        transfer_id: String,
+        sku: Sku,
+        to: LocationId,
+        qty: i64,
     },
 }

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::{InventoryError, LockedStock, ProductInventory, Reservation, Sku, StockChanges};
+use super::{
+    InventoryError, LocationId, LockedStock, ProductInventory, Reservation, Sku, StockChanges,
+};
 
 /// Expires each of `holds` that is due at `now`, in the order given, over `products`
 /// (the product of every hold's SKU). Returns what changed: the expired holds, the
@@ -25,29 +27,38 @@ pub fn expire_due(
     holds: impl IntoIterator<Item = Reservation>,
     now: DateTime<Utc>,
 ) -> Result<StockChanges, InventoryError> {
-    let mut products: BTreeMap<Sku, ProductInventory> =
-        products.into_iter().map(|p| (p.sku().clone(), p)).collect();
+    let mut products: BTreeMap<(LocationId, Sku), ProductInventory> = products
+        .into_iter()
+        .map(|p| ((p.location().clone(), p.sku().clone()), p))
+        .collect();
     let mut changed = BTreeSet::new();
     let mut expired = StockChanges::default();
     for hold in holds {
         let sku = hold.sku().clone();
+        let key = (hold.location().clone(), sku.clone());
         let product = products
-            .remove(&sku)
+            .remove(&key)
             .ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]))?;
-        let mut stock = LockedStock::new(Some(hold.order_id().clone()), false, [product], [hold]);
+        let mut stock = LockedStock::new(
+            key.0.clone(),
+            Some(hold.order_id().clone()),
+            false,
+            [product],
+            [hold],
+        );
         let done = stock.expire(&sku, now)?;
         products.insert(
-            sku.clone(),
+            key.clone(),
             stock.product(&sku).expect("loaded above").clone(),
         );
         if done {
             absorb(&mut expired, stock.into_changes());
-            changed.insert(sku);
+            changed.insert(key);
         }
     }
     expired.products = changed
         .iter()
-        .filter_map(|sku| products.remove(sku))
+        .filter_map(|key| products.remove(key))
         .collect();
     Ok(expired)
 }
@@ -73,10 +84,11 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
     }
     fn product(s: &str, on_hand: i64, reserved: i64) -> ProductInventory {
-        ProductInventory::restore(sku(s), on_hand, reserved, 5, 1).unwrap()
+        ProductInventory::restore(LocationId::central(), sku(s), on_hand, reserved, 5, 1).unwrap()
     }
     fn hold(order: &str, s: &str, qty: i64, expires_at: DateTime<Utc>) -> Reservation {
         Reservation::new(
+            LocationId::central(),
             OrderId::parse(order).unwrap(),
             sku(s),
             Quantity::parse(qty).unwrap(),
@@ -93,8 +105,13 @@ mod tests {
         let mut all = StockChanges::default();
         for h in holds {
             let p = products.remove(h.sku()).unwrap();
-            let mut stock =
-                LockedStock::new(Some(h.order_id().clone()), false, [p.clone()], [h.clone()]);
+            let mut stock = LockedStock::new(
+                LocationId::central(),
+                Some(h.order_id().clone()),
+                false,
+                [p.clone()],
+                [h.clone()],
+            );
             stock.expire(h.sku(), now()).unwrap();
             let c = stock.into_changes();
             products.insert(h.sku().clone(), c.products.first().cloned().unwrap_or(p));

@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::{
-    Actor, Cancelled, CommitFailure, HoldStatus, InventoryError, InventoryEvent, Movement, OrderId,
-    ProductInventory, Quantity, Reservation, ReservationFailure, Sku,
+    Actor, Cancelled, CommitFailure, HoldStatus, InventoryError, InventoryEvent, LocationId,
+    Movement, OrderId, ProductInventory, Quantity, Reservation, ReservationFailure, Sku,
 };
 
 /// The name movements carry when a hold ran out.
@@ -34,7 +34,12 @@ pub const EXPIRY: &str = "expiry";
 
 #[derive(Debug, Clone)]
 pub struct LockedStock {
+    /// The one location every product and hold of the change is at.
+    location: LocationId,
     order_id: Option<OrderId>,
+    /// The order holds stock at another location: it reserves nothing here (every hold
+    /// of an order is at one location).
+    held_elsewhere: Option<LocationId>,
     order_cancelled: bool,
     cancellation_recorded: bool,
     products: BTreeMap<Sku, ProductInventory>,
@@ -57,21 +62,29 @@ pub struct StockChanges {
 }
 
 impl LockedStock {
+    /// The stock of `location`: `products` and `holds` there (others are left out);
     /// `holds` must all belong to `order_id`; `order_cancelled` says whether that order
     /// was cancelled before.
     pub fn new(
+        location: LocationId,
         order_id: Option<OrderId>,
         order_cancelled: bool,
         products: impl IntoIterator<Item = ProductInventory>,
         holds: impl IntoIterator<Item = Reservation>,
     ) -> Self {
         Self {
-            products: products.into_iter().map(|p| (p.sku().clone(), p)).collect(),
+            products: products
+                .into_iter()
+                .filter(|p| *p.location() == location)
+                .map(|p| (p.sku().clone(), p))
+                .collect(),
             holds: holds
                 .into_iter()
-                .filter(|h| Some(h.order_id()) == order_id.as_ref())
+                .filter(|h| Some(h.order_id()) == order_id.as_ref() && *h.location() == location)
                 .map(|h| (h.sku().clone(), h))
                 .collect(),
+            location,
+            held_elsewhere: None,
             order_id,
             order_cancelled,
             cancellation_recorded: false,
@@ -80,6 +93,16 @@ impl LockedStock {
             movements: Vec::new(),
             events: Vec::new(),
         }
+    }
+
+    /// The order already holds stock at `location`, another one than this change's.
+    pub fn held_elsewhere(mut self, location: Option<LocationId>) -> Self {
+        self.held_elsewhere = location.filter(|l| *l != self.location);
+        self
+    }
+
+    pub fn location(&self) -> &LocationId {
+        &self.location
     }
 
     pub fn product(&self, sku: &Sku) -> Option<&ProductInventory> {
@@ -129,6 +152,12 @@ impl LockedStock {
         if self.order_cancelled {
             return Err(InventoryError::OrderCancelled(order_id));
         }
+        if let Some(location) = &self.held_elsewhere {
+            return Err(InventoryError::HeldElsewhere {
+                order_id,
+                location: location.clone(),
+            });
+        }
         let unknown: Vec<Sku> = lines
             .iter()
             .filter(|(sku, _)| !self.products.contains_key(sku))
@@ -172,6 +201,7 @@ impl LockedStock {
             self.holds.insert(
                 (*sku).clone(),
                 Reservation::new(
+                    self.location.clone(),
                     order_id.clone(),
                     (*sku).clone(),
                     *qty,
@@ -234,6 +264,7 @@ impl LockedStock {
             .min()
             .unwrap_or_default();
         self.events.push(InventoryEvent::Reserved {
+            location: self.location.clone(),
             order_id,
             items: holds
                 .iter()
@@ -249,6 +280,7 @@ impl LockedStock {
             return;
         };
         self.events.push(InventoryEvent::ReservationFailed {
+            location: self.location.clone(),
             order_id,
             reason: ReservationFailure::of(refusal),
             saga,
@@ -277,6 +309,7 @@ impl LockedStock {
         let movement = product.unreserve(given, &order_id);
         self.changed(sku, movement, actor);
         self.events.push(InventoryEvent::Released {
+            location: self.location.clone(),
             order_id,
             items: vec![(sku.clone(), given.qty)],
             saga: actor.is_saga(),
@@ -322,6 +355,7 @@ impl LockedStock {
         let total = items.iter().map(|(_, q)| q).sum();
         if !items.is_empty() {
             self.events.push(InventoryEvent::Released {
+                location: self.location.clone(),
                 order_id,
                 items,
                 saga: saga.is_saga(),
@@ -346,6 +380,7 @@ impl LockedStock {
             HoldStatus::Active => {
                 let qty = self.commit_hold(sku, actor);
                 self.events.push(InventoryEvent::Committed {
+                    location: self.location.clone(),
                     order_id,
                     items: vec![(sku.clone(), qty)],
                     saga: actor.is_saga(),
@@ -432,6 +467,7 @@ impl LockedStock {
                         .expect("a hold not committed takes back what it lacks"),
                     None => {
                         let hold = Reservation::new(
+                            self.location.clone(),
                             order_id.clone(),
                             sku.clone(),
                             *qty,
@@ -446,6 +482,7 @@ impl LockedStock {
         }
         if !needs.is_empty() {
             self.events.push(InventoryEvent::Committed {
+                location: self.location.clone(),
                 order_id,
                 items: lines.iter().map(|(s, q)| (s.clone(), q.get())).collect(),
                 saga: saga.is_saga(),
@@ -474,6 +511,7 @@ impl LockedStock {
                     .any(|e| matches!(e, InventoryEvent::Committed { .. }));
                 if !announced {
                     self.events.push(InventoryEvent::Committed {
+                        location: self.location.clone(),
                         order_id,
                         items,
                         saga: saga.is_saga(),
@@ -482,6 +520,7 @@ impl LockedStock {
             }
             Err(refusal) => {
                 self.events.push(InventoryEvent::CommitFailed {
+                    location: self.location.clone(),
                     order_id,
                     reason: CommitFailure::of(refusal),
                 });
@@ -506,6 +545,7 @@ impl LockedStock {
         let movement = product.unreserve(given, &order_id);
         self.changed(sku, movement, &Actor::system(EXPIRY, false));
         self.events.push(InventoryEvent::ReservationExpired {
+            location: self.location.clone(),
             order_id,
             items: vec![(sku.clone(), given.qty)],
             saga,
@@ -525,6 +565,7 @@ impl LockedStock {
         self.record(movement, actor);
         let product = &self.products[sku];
         self.events.push(InventoryEvent::Replenished {
+            location: self.location.clone(),
             sku: sku.clone(),
             qty: qty.get(),
             on_hand: product.on_hand(),
@@ -615,6 +656,7 @@ mod tests {
     }
     fn product(s: &str, on_hand: i64) -> ProductInventory {
         ProductInventory::create(
+            LocationId::central(),
             sku(s),
             StockLevel::parse("qty", on_hand).unwrap(),
             StockLevel::default(),
@@ -632,6 +674,7 @@ mod tests {
     }
     fn stock(on_hands: &[(&str, i64)], holds: Vec<Reservation>) -> LockedStock {
         LockedStock::new(
+            LocationId::central(),
             Some(order("o-1")),
             false,
             on_hands.iter().map(|(s, n)| product(s, *n)),
@@ -679,7 +722,14 @@ mod tests {
 
     #[test]
     fn a_repeated_reservation_changes_nothing() {
-        let held = Reservation::new(order("o-1"), sku("AAA-0001-AA"), qty(2), now(), shop());
+        let held = Reservation::new(
+            LocationId::central(),
+            order("o-1"),
+            sku("AAA-0001-AA"),
+            qty(2),
+            now(),
+            shop(),
+        );
         let mut s = stock(&[("AAA-0001-AA", 5)], vec![held]);
         let holds = s
             .reserve_all(&[(sku("AAA-0001-AA"), qty(2))], now(), &shop())
@@ -690,7 +740,14 @@ mod tests {
 
     #[test]
     fn a_repeat_with_another_quantity_is_a_conflict() {
-        let held = Reservation::new(order("o-1"), sku("AAA-0001-AA"), qty(2), now(), shop());
+        let held = Reservation::new(
+            LocationId::central(),
+            order("o-1"),
+            sku("AAA-0001-AA"),
+            qty(2),
+            now(),
+            shop(),
+        );
         let mut s = stock(&[("AAA-0001-AA", 5)], vec![held]);
         let err = s
             .reserve_all(&[(sku("AAA-0001-AA"), qty(3))], now(), &shop())
@@ -883,6 +940,7 @@ mod tests {
             .reserve_all(&[(sku("BBB-0001-AA"), qty(3))], now(), &shop())
             .unwrap();
         let mut s = LockedStock::new(
+            LocationId::central(),
             Some(order("o-1")),
             false,
             other.products.values().cloned(),
@@ -912,7 +970,13 @@ mod tests {
             s.commit_lines(&line, now(), &shop()).unwrap_err(),
             InventoryError::SagaOnly
         );
-        let mut s = LockedStock::new(Some(order("o-1")), true, [product("AAA-0001-AA", 5)], []);
+        let mut s = LockedStock::new(
+            LocationId::central(),
+            Some(order("o-1")),
+            true,
+            [product("AAA-0001-AA", 5)],
+            [],
+        );
         assert!(matches!(
             s.commit_lines(&line, now(), &saga()),
             Err(InventoryError::OrderCancelled(_))

@@ -11,8 +11,9 @@ mod locked_stock;
 mod movement;
 mod product_inventory;
 mod reservation;
+mod transfer;
 
-pub use contracts::{Actor, Denied, OrderId, Quantity, Sku, StockLevel};
+pub use contracts::{Actor, Denied, LocationId, OrderId, Quantity, Sku, StockLevel};
 pub use error::{CorruptState, InventoryError, Shortage};
 pub use event::{CommitFailure, InventoryEvent, ReservationFailure};
 pub use expiry::expire_due;
@@ -20,3 +21,4 @@ pub use locked_stock::{LockedStock, StockChanges};
 pub use movement::{Movement, MovementKind};
 pub use product_inventory::ProductInventory;
 pub use reservation::{Cancelled, GivenBack, HoldError, HoldStatus, ReleaseCause, Reservation};
+pub use transfer::{Transfer, TransferChanges, transfer};

@@ -2,7 +2,7 @@
 //! reserved writes exactly one, carrying the state after it, so replaying the trail of
 //! a SKU gives its current stock.
 
-use super::{OrderId, Sku};
+use super::{LocationId, OrderId, Sku};
 
 /// What a movement did. The text form is stored and published: it must not change.
 #[derive(
@@ -28,10 +28,15 @@ pub enum MovementKind {
     /// Committed units put back on sale: the order they were committed for was
     /// cancelled before it was confirmed (the commit's compensation).
     Returned,
+    /// Units left this location for another one (a transfer).
+    TransferredOut,
+    /// Units arrived from another location (a transfer).
+    TransferredIn,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Movement {
+    pub location: LocationId,
     pub sku: Sku,
     pub kind: MovementKind,
     /// Units moved (for `created`, the initial stock).
@@ -64,7 +69,9 @@ mod tests {
                 "committed",
                 "replenished",
                 "expired",
-                "returned"
+                "returned",
+                "transferred_out",
+                "transferred_in"
             ]
         );
         for kind in MovementKind::VARIANTS {

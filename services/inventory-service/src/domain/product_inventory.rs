@@ -1,16 +1,17 @@
-//! `ProductInventory`: the stock of one SKU.
+//! `ProductInventory`: the stock of one SKU at one location.
 //!
 //! Invariants: `0 <= reserved <= on_hand` (so `available = on_hand - reserved` is never
 //! negative), `on_hand <= MAX_ON_HAND`, and `version` grows by one with every change.
 //! Each change returns the `Movement` that records it.
 
 use super::{
-    CorruptState, GivenBack, InventoryError, InventoryEvent, Movement, MovementKind, OrderId,
-    Quantity, Shortage, Sku, StockLevel,
+    CorruptState, GivenBack, InventoryError, InventoryEvent, LocationId, Movement, MovementKind,
+    OrderId, Quantity, Shortage, Sku, StockLevel,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductInventory {
+    location: LocationId,
     sku: Sku,
     on_hand: i64,
     reserved: i64,
@@ -24,8 +25,14 @@ impl ProductInventory {
 
     /// A new SKU and its `created` movement (which counts as a crossing when the initial
     /// stock already sits under the safety stock: the purchase order is due at once).
-    pub fn create(sku: Sku, initial: StockLevel, safety_stock: StockLevel) -> (Self, Movement) {
+    pub fn create(
+        location: LocationId,
+        sku: Sku,
+        initial: StockLevel,
+        safety_stock: StockLevel,
+    ) -> (Self, Movement) {
         let product = Self {
+            location,
             sku,
             on_hand: initial.get(),
             reserved: 0,
@@ -43,6 +50,7 @@ impl ProductInventory {
 
     /// Rebuilds a stored aggregate, refusing a state that breaks the invariants.
     pub fn restore(
+        location: LocationId,
         sku: Sku,
         on_hand: i64,
         reserved: i64,
@@ -61,6 +69,7 @@ impl ProductInventory {
             return Err(CorruptState::SafetyStock { sku, safety_stock });
         }
         Ok(Self {
+            location,
             sku,
             on_hand,
             reserved,
@@ -69,6 +78,9 @@ impl ProductInventory {
         })
     }
 
+    pub fn location(&self) -> &LocationId {
+        &self.location
+    }
     pub fn sku(&self) -> &Sku {
         &self.sku
     }
@@ -159,19 +171,50 @@ impl ProductInventory {
         Ok(self.movement(MovementKind::Replenished, qty.get(), None, false))
     }
 
+    /// Units leave for another location: on hand drops, never under what is reserved.
+    pub(super) fn transfer_out(&mut self, qty: Quantity) -> Result<Movement, InventoryError> {
+        if let Some(shortage) = self.shortage(qty) {
+            return Err(InventoryError::InsufficientStock(vec![shortage]));
+        }
+        let was_below = self.is_below_safety_stock();
+        self.on_hand -= qty.get();
+        self.version += 1;
+        let crossed = !was_below && self.is_below_safety_stock();
+        Ok(self.movement(MovementKind::TransferredOut, qty.get(), None, crossed))
+    }
+
+    /// Units arrive from another location.
+    pub(super) fn transfer_in(&mut self, qty: Quantity) -> Result<Movement, InventoryError> {
+        if self.on_hand + qty.get() > Self::MAX_ON_HAND {
+            return Err(InventoryError::StockLimit {
+                sku: self.sku.clone(),
+                max: Self::MAX_ON_HAND,
+            });
+        }
+        self.on_hand += qty.get();
+        self.version += 1;
+        Ok(self.movement(MovementKind::TransferredIn, qty.get(), None, false))
+    }
+
     /// The threshold events a movement that lowered available stock triggers: the
     /// safety-stock crossing it flagged, and depletion when nothing is left.
     pub fn threshold_events(&self, movement: &Movement) -> Vec<InventoryEvent> {
         let mut events = Vec::new();
         if movement.crossed_below_safety_stock {
             events.push(InventoryEvent::BelowSafetyStock {
+                location: self.location.clone(),
                 sku: self.sku.clone(),
                 available: self.available(),
                 safety_stock: self.safety_stock,
             });
         }
-        if movement.kind == MovementKind::Reserved && self.available() == 0 {
+        let took_stock = matches!(
+            movement.kind,
+            MovementKind::Reserved | MovementKind::TransferredOut
+        );
+        if took_stock && self.available() == 0 {
             events.push(InventoryEvent::Depleted {
+                location: self.location.clone(),
                 sku: self.sku.clone(),
                 on_hand: self.on_hand,
                 reserved: self.reserved,
@@ -183,6 +226,7 @@ impl ProductInventory {
     /// The events of a newly created product.
     pub fn created_events(&self, created: &Movement) -> Vec<InventoryEvent> {
         let mut events = vec![InventoryEvent::Created {
+            location: self.location.clone(),
             sku: self.sku.clone(),
             on_hand: self.on_hand,
             safety_stock: self.safety_stock,
@@ -199,6 +243,7 @@ impl ProductInventory {
         crossed_below_safety_stock: bool,
     ) -> Movement {
         Movement {
+            location: self.location.clone(),
             sku: self.sku.clone(),
             kind,
             qty,
@@ -218,6 +263,7 @@ mod tests {
 
     fn product(on_hand: i64, safety: i64) -> ProductInventory {
         ProductInventory::create(
+            LocationId::central(),
             Sku::parse("ABC-1234-AB").unwrap(),
             StockLevel::parse("qty", on_hand).unwrap(),
             StockLevel::parse("safetyStock", safety).unwrap(),
@@ -285,6 +331,7 @@ mod tests {
     #[test]
     fn a_product_created_under_its_safety_stock_is_due_for_reorder_at_once() {
         let (_, created) = ProductInventory::create(
+            LocationId::central(),
             Sku::parse("ABC-1234-AB").unwrap(),
             StockLevel::parse("qty", 2).unwrap(),
             StockLevel::parse("safetyStock", 5).unwrap(),
@@ -304,6 +351,7 @@ mod tests {
     #[test]
     fn replenishing_past_the_limit_is_refused() {
         let mut p = ProductInventory::restore(
+            LocationId::central(),
             Sku::parse("ABC-1234-AB").unwrap(),
             ProductInventory::MAX_ON_HAND,
             0,
@@ -321,12 +369,14 @@ mod tests {
     fn restore_refuses_a_state_that_breaks_the_invariants() {
         let sku = Sku::parse("ABC-1234-AB").unwrap();
         assert!(matches!(
-            ProductInventory::restore(sku.clone(), 1, 2, 0, 1),
+            ProductInventory::restore(LocationId::central(), sku.clone(), 1, 2, 0, 1),
             Err(CorruptState::Stock { .. })
         ));
-        assert!(ProductInventory::restore(sku.clone(), 1, -1, 0, 1).is_err());
+        assert!(
+            ProductInventory::restore(LocationId::central(), sku.clone(), 1, -1, 0, 1).is_err()
+        );
         assert_eq!(
-            ProductInventory::restore(sku.clone(), 1, 0, -1, 1),
+            ProductInventory::restore(LocationId::central(), sku.clone(), 1, 0, -1, 1),
             Err(CorruptState::SafetyStock {
                 sku,
                 safety_stock: -1

@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Actor, CorruptState, MovementKind, OrderId, Quantity, Sku};
+use super::{Actor, CorruptState, LocationId, MovementKind, OrderId, Quantity, Sku};
 
 /// A hold's status. The text form is stored and published: it must not change.
 #[derive(
@@ -88,6 +88,8 @@ pub enum HoldError {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
+    /// Where the units are held: every hold of an order is at one location.
+    location: LocationId,
     order_id: OrderId,
     sku: Sku,
     /// What the order asked for: a retry must ask the same.
@@ -103,6 +105,7 @@ pub struct Reservation {
 impl Reservation {
     /// A new hold of `qty`, active until `expires_at`.
     pub fn new(
+        location: LocationId,
         order_id: OrderId,
         sku: Sku,
         qty: Quantity,
@@ -110,6 +113,7 @@ impl Reservation {
         owner: Actor,
     ) -> Self {
         Self {
+            location,
             order_id,
             sku,
             requested: qty,
@@ -120,37 +124,29 @@ impl Reservation {
         }
     }
 
-    /// Rebuilds a stored hold, refusing a state that breaks the invariants.
-    pub fn restore(
-        order_id: OrderId,
-        sku: Sku,
-        requested: Quantity,
-        held: i64,
-        status: HoldStatus,
-        expires_at: DateTime<Utc>,
-        owner: Actor,
-    ) -> Result<Self, CorruptState> {
+    /// Rebuilds a stored hold: the hold as it was made, then the units it holds now and
+    /// its status, refusing a state that breaks the invariants.
+    pub fn restore(made: Self, held: i64, status: HoldStatus) -> Result<Self, CorruptState> {
         let holds_units = matches!(status, HoldStatus::Active | HoldStatus::Committed);
-        if !(0 <= held && held <= requested.get()) || holds_units != (held > 0) {
+        if !(0 <= held && held <= made.requested.get()) || holds_units != (held > 0) {
             return Err(CorruptState::Hold {
-                order_id,
-                sku,
-                requested: requested.get(),
+                order_id: made.order_id,
+                sku: made.sku,
+                requested: made.requested.get(),
                 held,
                 status,
             });
         }
         Ok(Self {
-            order_id,
-            sku,
-            requested,
             held,
             status,
-            expires_at,
-            owner,
+            ..made
         })
     }
 
+    pub fn location(&self) -> &LocationId {
+        &self.location
+    }
     pub fn order_id(&self) -> &OrderId {
         &self.order_id
     }
@@ -295,6 +291,7 @@ mod tests {
     }
     fn hold(n: i64) -> Reservation {
         Reservation::new(
+            LocationId::central(),
             OrderId::parse("o-1").unwrap(),
             Sku::parse("ABC-1234-AB").unwrap(),
             qty(n),
@@ -396,15 +393,15 @@ mod tests {
     #[test]
     fn restore_refuses_a_state_that_breaks_the_invariants() {
         let restore = |held, status| {
-            Reservation::restore(
+            let made = Reservation::new(
+                LocationId::central(),
                 OrderId::parse("o-1").unwrap(),
                 Sku::parse("ABC-1234-AB").unwrap(),
                 qty(3),
-                held,
-                status,
                 now(),
                 Actor::anonymous(),
-            )
+            );
+            Reservation::restore(made, held, status)
         };
         assert!(restore(3, HoldStatus::Active).is_ok());
         assert!(restore(0, HoldStatus::Expired).is_ok());

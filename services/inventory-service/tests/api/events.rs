@@ -151,12 +151,30 @@ async fn every_change_publishes_its_event_under_its_routing_key() {
         .await;
     app.post("/inventory/ABC-1234-AB/replenish", json!({"qty": 5}))
         .await;
-    let keys: Vec<String> = tap
+    let seen = tap
         .until(LIMIT, |m| m.routing_key.ends_with(".replenished"))
-        .await
+        .await;
+    let seen = [seen, tap.collect(QUIET, LIMIT).await].concat();
+    let (changes, keys): (Vec<_>, Vec<_>) = seen
         .into_iter()
-        .map(|m| m.routing_key)
+        .partition(|m| m.routing_key == "product.inventory.stock_changed");
+    // Every change also tells the stock view the row's new state, in order.
+    let versions: Vec<_> = changes
+        .iter()
+        .map(|m| m.body["data"]["items"][0]["version"].as_i64().unwrap())
         .collect();
+    assert_eq!(versions, [1, 2, 3, 4, 5], "{changes:#?}");
+    let last = &changes[4].body["data"]["items"][0];
+    assert_eq!(
+        (
+            &last["storeId"],
+            &last["onHand"],
+            &last["reserved"],
+            &last["available"]
+        ),
+        (&json!("central"), &json!(12), &json!(0), &json!(12))
+    );
+    let keys: Vec<String> = keys.into_iter().map(|m| m.routing_key).collect();
     assert_eq!(
         keys,
         [
@@ -241,7 +259,8 @@ async fn events_written_while_the_broker_is_away_are_published_once_when_it_retu
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(pending, 21, "the events wait in the outbox");
+    // Each change's event and the stock-changed event beside it.
+    assert_eq!(pending, 42, "the events wait in the outbox");
     assert_eq!(
         offline.get("/readyz").await.status(),
         StatusCode::SERVICE_UNAVAILABLE
@@ -252,10 +271,10 @@ async fn events_written_while_the_broker_is_away_are_published_once_when_it_retu
     let _online = crate::helpers::spawn_on(&db).await;
     let seen = tap.collect(Duration::from_secs(2), LIMIT).await;
     let mut ids: Vec<_> = seen.iter().map(|m| m.message_id.clone().unwrap()).collect();
-    assert_eq!(ids.len(), 21, "{seen:#?}");
+    assert_eq!(ids.len(), 42, "{seen:#?}");
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 21, "no event twice");
+    assert_eq!(ids.len(), 42, "no event twice");
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
         .fetch_one(&pool)
         .await

@@ -47,6 +47,7 @@ fn sku(n: usize) -> Sku {
 
 async fn create(service: &Service, sku: &Sku, on_hand: i64) {
     let (product, created) = ProductInventory::create(
+        contracts::LocationId::central(),
         sku.clone(),
         StockLevel::parse("qty", on_hand).unwrap(),
         StockLevel::default(),
@@ -74,6 +75,7 @@ async fn place(service: &Service, holds: &[Hold]) {
             let outcome = service
                 .store()
                 .reserve_one(&HoldRequest {
+                    location: contracts::LocationId::central(),
                     owner: shop(),
                     order_id: OrderId::parse(&h.order).unwrap(),
                     sku: h.sku.clone(),
@@ -88,7 +90,12 @@ async fn place(service: &Service, holds: &[Hold]) {
 }
 
 async fn reserved(service: &Service, sku: &Sku) -> i64 {
-    service.stock(sku).await.unwrap().product.reserved()
+    service
+        .stock(&contracts::LocationId::central(), sku)
+        .await
+        .unwrap()
+        .product
+        .reserved()
 }
 
 /// One line of a SKU's trail, as stored.
@@ -137,7 +144,11 @@ async fn replayed_expiries(service: &Service, sku: &Sku) -> Vec<(String, i64)> {
             "{row:?}"
         );
     }
-    let stock = service.stock(sku).await.unwrap().product;
+    let stock = service
+        .stock(&contracts::LocationId::central(), sku)
+        .await
+        .unwrap()
+        .product;
     assert_eq!((on_hand, held), (stock.on_hand(), stock.reserved()));
     expired
 }
@@ -387,11 +398,17 @@ async fn a_hold_committed_or_released_before_the_round_is_not_expired() {
         .to_vec();
     place(&service, &holds).await;
     service
-        .confirm(&s, &OrderId::parse("o-confirmed").unwrap(), &shop())
+        .confirm(
+            &contracts::LocationId::central(),
+            &s,
+            &OrderId::parse("o-confirmed").unwrap(),
+            &shop(),
+        )
         .await
         .unwrap();
     service
         .release(
+            &contracts::LocationId::central(),
             &s,
             Release {
                 order_id: OrderId::parse("o-released").unwrap(),
@@ -412,7 +429,11 @@ async fn a_hold_committed_or_released_before_the_round_is_not_expired() {
     );
     assert_eq!(statuses(&service, "committed").await, 1);
     assert_eq!(statuses(&service, "released").await, 1);
-    let stock = service.stock(&s).await.unwrap().product;
+    let stock = service
+        .stock(&contracts::LocationId::central(), &s)
+        .await
+        .unwrap()
+        .product;
     assert_eq!((stock.on_hand(), stock.reserved()), (8, 0));
 }
 
@@ -470,7 +491,11 @@ async fn a_hold_committed_while_the_round_waits_for_its_product_is_not_expired()
     tx.commit().await.unwrap();
 
     assert_eq!(round.await.unwrap().unwrap(), Sweep { due: 1, expired: 0 });
-    let stock = service.stock(&s).await.unwrap().product;
+    let stock = service
+        .stock(&contracts::LocationId::central(), &s)
+        .await
+        .unwrap()
+        .product;
     assert_eq!((stock.on_hand(), stock.reserved()), (7, 0));
     assert_eq!(statuses(&service, "committed").await, 1);
     assert!(expiry_events(&service).await.is_empty());
@@ -505,7 +530,12 @@ async fn the_expiry_lag_is_the_age_of_the_oldest_overdue_hold_and_0_once_swept()
     place(&service, &holds).await;
     // A hold no longer active is no lag, however long ago it fell due.
     service
-        .confirm(&s, &OrderId::parse("o-committed").unwrap(), &shop())
+        .confirm(
+            &contracts::LocationId::central(),
+            &s,
+            &OrderId::parse("o-committed").unwrap(),
+            &shop(),
+        )
         .await
         .unwrap();
 

@@ -14,6 +14,7 @@ async fn the_sql_reservation_agrees_with_the_domain_rule() {
     let store = PgInventoryStore::new(messaging::Database::new(connect(&db.url).await));
     let sku = Sku::parse("ABC-1234-AB").unwrap();
     let (mut model, created) = ProductInventory::create(
+        contracts::LocationId::central(),
         sku.clone(),
         StockLevel::parse("qty", 20).unwrap(),
         StockLevel::parse("safetyStock", 6).unwrap(),
@@ -26,6 +27,7 @@ async fn the_sql_reservation_agrees_with_the_domain_rule() {
         let expected = model.reserve(qty, &order_id);
         let actual = store
             .reserve_one(&HoldRequest {
+                location: contracts::LocationId::central(),
                 owner: contracts::Actor::anonymous(),
                 order_id,
                 sku: sku.clone(),
@@ -44,7 +46,12 @@ async fn the_sql_reservation_agrees_with_the_domain_rule() {
             }
             _ => panic!("step {i}: domain {expected:?}, store {actual:?}"),
         }
-        let stored = store.find(&sku).await.unwrap().unwrap().product;
+        let stored = store
+            .find(&contracts::LocationId::central(), &sku)
+            .await
+            .unwrap()
+            .unwrap()
+            .product;
         assert_eq!(stored, model, "step {i}");
     }
     let crossings: i64 =

@@ -14,7 +14,7 @@ use messaging::{HandleError, Handler};
 
 use crate::adapters::postgres::PgInventoryStore;
 use crate::application::{Error, Inventory};
-use crate::domain::{OrderId, Quantity, Sku};
+use crate::domain::{LocationId, OrderId, Quantity, Sku};
 
 #[derive(Debug, Clone)]
 pub struct OrderEventsHandler {
@@ -37,8 +37,10 @@ impl Handler for OrderEventsHandler {
                         return Err(HandleError::Reject(format!("ttlSeconds {t} out of range")));
                     }
                 };
+                let location = LocationId::parse_or_central(event.data.location_id.as_deref())
+                    .map_err(|e| HandleError::Reject(e.to_string()))?;
                 self.inventory
-                    .on_order_created(event.id, &order_id, lines, ttl, Utc::now())
+                    .on_order_created(event.id, &order_id, &location, lines, ttl, Utc::now())
                     .await
             }
             OrderCommitRequested::TYPE => {

@@ -30,6 +30,9 @@ fn refusal_to_problem(refusal: InventoryError) -> Problem {
         InventoryError::UnknownSku(skus) => Problem::not_found("unknown_sku", detail)
             .with_extension("skus", skus.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
         InventoryError::SkuExists(_) => Problem::conflict("sku_exists", detail),
+        InventoryError::UnknownLocation(_) => Problem::not_found("unknown_location", detail),
+        InventoryError::LocationExists(_) => Problem::conflict("location_exists", detail),
+        InventoryError::HeldElsewhere { .. } => Problem::conflict("reservation_conflict", detail),
         InventoryError::InsufficientStock(shortages) => {
             Problem::conflict("insufficient_stock", detail)
                 .with_extension("shortages", views(shortages))

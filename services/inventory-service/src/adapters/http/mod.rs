@@ -1,10 +1,12 @@
-//! The HTTP adapter: the routes of the stock and reservations contract
+//! The HTTP adapter: the routes of the locations, stock, transfers and reservations contract
 //! (docs/contract.md), health probes, and the mapping of use-case outcomes to responses and problems.
 
 mod acting;
 mod error;
 mod health;
 mod inventory;
+mod locations;
+mod place;
 mod reservations;
 mod views;
 
@@ -42,6 +44,37 @@ pub fn routes(admin: Arc<Admin>) -> Router<AppState> {
         .route("/inventory/{sku}/confirm", post(inventory::confirm))
         .route("/inventory/{sku}/replenish", post(inventory::replenish))
         .route("/inventory/{sku}/movements", get(inventory::movements))
+        .route("/locations", post(locations::create).get(locations::all))
+        .route("/locations/{store_id}", get(locations::one))
+        .route(
+            "/locations/{store_id}/inventory",
+            post(inventory::create).get(inventory::list),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}",
+            get(inventory::stock),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}/reserve",
+            post(inventory::reserve),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}/release",
+            post(inventory::release),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}/confirm",
+            post(inventory::confirm),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}/replenish",
+            post(inventory::replenish),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}/movements",
+            get(inventory::movements),
+        )
+        .route("/transfers", post(locations::transfer))
         .route("/reservations", post(reservations::create))
         .route(
             "/reservations/{order_id}/commit",

@@ -1,29 +1,28 @@
 //! Domain values rendered as the contract's response DTOs.
 
-use contracts::inventory::{HoldView, MovementView, StockView};
+use contracts::inventory::{HoldView, LocationView, MovementView, StockView};
 
-use crate::application::{MovementRecord, StockRecord};
+use crate::adapters::events;
+use crate::application::{LocationRecord, MovementRecord, StockRecord};
 use crate::domain::Reservation;
 
 pub(super) fn stock(record: StockRecord) -> StockView {
-    let p = &record.product;
-    StockView {
-        store_id: "central".into(),
-        sku: p.sku().to_string(),
-        on_hand: p.on_hand(),
-        reserved: p.reserved(),
-        available: p.available(),
-        safety_stock: p.safety_stock(),
-        below_safety_stock: p.is_below_safety_stock(),
-        version: p.version(),
-        updated_at: record.updated_at,
+    // The same shape the stock-changed event carries: one rendering for both.
+    events::stock_view(&record.product, record.updated_at)
+}
+
+pub(super) fn location(record: LocationRecord) -> LocationView {
+    LocationView {
+        store_id: record.id.to_string(),
+        name: record.name,
+        created_at: record.created_at,
     }
 }
 
 pub(super) fn movement(record: MovementRecord) -> MovementView {
     let m = record.movement;
     MovementView {
-        store_id: "central".into(),
+        store_id: m.location.to_string(),
         id: record.id,
         sku: m.sku.to_string(),
         kind: m.kind.to_string(),

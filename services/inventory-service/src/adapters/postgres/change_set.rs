@@ -4,26 +4,31 @@
 //! transaction.
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, SubsecRound, Utc};
 use messaging::outbox;
 use sqlx::PgConnection;
 
 use super::rows::ProductRow;
-use crate::adapters::events::outbox_messages;
-use crate::domain::{OrderId, ProductInventory, Reservation, StockChanges};
+use crate::adapters::events::{outbox_messages, stock_changed};
+use crate::domain::{Movement, OrderId, ProductInventory, Reservation, StockChanges};
 
-/// Locks the products of `skus` (sorted, without duplicates: the lock order of every
-/// change) and loads them.
+/// Locks the stock rows `keys` name, as (location, SKU) pairs, in (location, SKU)
+/// order (the lock order of every change, so two changes cannot wait on each other in
+/// a cycle) and loads them. A key with no row is left out.
 pub(super) async fn lock_products(
     tx: &mut PgConnection,
-    skus: &[String],
+    keys: &[(String, String)],
 ) -> anyhow::Result<Vec<ProductInventory>> {
     let rows: Vec<ProductRow> = sqlx::query_as(
-        "SELECT sku, on_hand, reserved, safety_stock, version, updated_at
-           FROM product_inventory WHERE sku = ANY($1)
-          ORDER BY sku FOR UPDATE",
+        "SELECT p.location_id, p.sku, p.on_hand, p.reserved, p.safety_stock, p.version, p.updated_at
+           FROM product_inventory AS p
+           JOIN unnest($1::text[], $2::text[]) AS k(location_id, sku)
+             ON p.location_id = k.location_id AND p.sku = k.sku
+          ORDER BY p.location_id, p.sku
+            FOR UPDATE OF p",
     )
-    .bind(skus)
+    .bind(keys.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>())
+    .bind(keys.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
     .await
     .context("lock products")?;
@@ -33,7 +38,8 @@ pub(super) async fn lock_products(
 }
 
 /// Writes a change set: products, holds, movements, the order's cancellation and the
-/// events, one statement each.
+/// events (with the stock-changed event carrying every changed row's new state), one
+/// statement each.
 pub(super) async fn write_changes(
     tx: &mut PgConnection,
     changes: StockChanges,
@@ -48,31 +54,20 @@ pub(super) async fn write_changes(
         .await
         .context("remember cancellation")?;
     }
-    outbox::enqueue(&mut *tx, &outbox_messages(&changes.events, Utc::now()))
+    // One time for the rows and the events, to the microsecond it is stored at, so the
+    // stock-changed event says exactly what a read of the rows answers.
+    let now = Utc::now().trunc_subsecs(6);
+    let mut messages = outbox_messages(&changes.events, now);
+    messages.extend(stock_changed(&changes.products, now));
+    outbox::enqueue(&mut *tx, &messages)
         .await
         .context("enqueue events")?;
-    if !changes.products.is_empty() {
-        let p = &changes.products;
-        sqlx::query(
-            "UPDATE product_inventory AS p
-                SET on_hand = c.on_hand, reserved = c.reserved, version = c.version, updated_at = now()
-               FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
-                    AS c(sku, on_hand, reserved, version)
-              WHERE p.sku = c.sku",
-        )
-        .bind(p.iter().map(|x| x.sku().as_str()).collect::<Vec<_>>())
-        .bind(p.iter().map(ProductInventory::on_hand).collect::<Vec<_>>())
-        .bind(p.iter().map(ProductInventory::reserved).collect::<Vec<_>>())
-        .bind(p.iter().map(ProductInventory::version).collect::<Vec<_>>())
-        .execute(&mut *tx)
-        .await
-        .context("update products")?;
-    }
+    update_products(tx, &changes.products, now).await?;
     if !changes.holds.is_empty() {
         let h = &changes.holds;
         sqlx::query(
-            "INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::bool[])
+            "INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga, location_id)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::bool[], $9::text[])
              ON CONFLICT (order_id, sku) DO UPDATE
                 SET held = excluded.held, status = excluded.status, updated_at = now()",
         )
@@ -84,15 +79,53 @@ pub(super) async fn write_changes(
         .bind(h.iter().map(Reservation::expires_at).collect::<Vec<_>>())
         .bind(h.iter().map(|x| x.owner().name()).collect::<Vec<_>>())
         .bind(h.iter().map(|x| x.owner().is_saga()).collect::<Vec<_>>())
+        .bind(h.iter().map(|x| x.location().as_str()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .context("upsert holds")?;
     }
-    if !changes.movements.is_empty() {
-        let m = &changes.movements;
+    insert_movements(tx, &changes.movements).await?;
+    Ok(())
+}
+
+/// Writes the new state of `products`, changed at `now`.
+pub(super) async fn update_products(
+    tx: &mut PgConnection,
+    products: &[ProductInventory],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if !products.is_empty() {
+        let p = products;
         sqlx::query(
-            "INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bool[], $8::text[])",
+            "UPDATE product_inventory AS p
+                SET on_hand = c.on_hand, reserved = c.reserved, version = c.version, updated_at = $6
+               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+                    AS c(location_id, sku, on_hand, reserved, version)
+              WHERE p.location_id = c.location_id AND p.sku = c.sku",
+        )
+        .bind(p.iter().map(|x| x.location().as_str()).collect::<Vec<_>>())
+        .bind(p.iter().map(|x| x.sku().as_str()).collect::<Vec<_>>())
+        .bind(p.iter().map(ProductInventory::on_hand).collect::<Vec<_>>())
+        .bind(p.iter().map(ProductInventory::reserved).collect::<Vec<_>>())
+        .bind(p.iter().map(ProductInventory::version).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .context("update products")?;
+    }
+    Ok(())
+}
+
+/// Appends `movements` to the trail.
+pub(super) async fn insert_movements(
+    tx: &mut PgConnection,
+    movements: &[Movement],
+) -> anyhow::Result<()> {
+    if !movements.is_empty() {
+        let m = movements;
+        sqlx::query(
+            "INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor, location_id)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::bool[], $8::text[], $9::text[])",
         )
         .bind(m.iter().map(|x| x.sku.as_str()).collect::<Vec<_>>())
         .bind(m.iter().map(|x| <&str>::from(x.kind)).collect::<Vec<_>>())
@@ -102,6 +135,7 @@ pub(super) async fn write_changes(
         .bind(m.iter().map(|x| x.reserved_after).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.crossed_below_safety_stock).collect::<Vec<_>>())
         .bind(m.iter().map(|x| x.actor.as_deref()).collect::<Vec<_>>())
+        .bind(m.iter().map(|x| x.location.as_str()).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await
         .context("insert movements")?;

@@ -1,12 +1,13 @@
-//! A new product: its row, its `created` movement and its events, in one transaction;
-//! a SKU that exists already is left as it is.
+//! A new product at a location: its row, its `created` movement and its events, in one
+//! transaction; a SKU the location stocks already is left as it is, and a location that
+//! does not exist is refused.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use messaging::outbox;
 
 use super::PgStore;
-use crate::adapters::events::outbox_messages;
+use crate::adapters::events::{outbox_messages, stock_changed};
 use crate::application::{CreateOutcome, StoreError};
 use crate::domain::{InventoryEvent, Movement, ProductInventory};
 
@@ -17,16 +18,16 @@ pub(super) async fn create(
     events: &[InventoryEvent],
 ) -> Result<CreateOutcome, StoreError> {
     let mut tx = database::begin(store.db.pool()).await.context("begin")?;
-    let updated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+    let inserted = sqlx::query_scalar(
         r#"
         WITH p AS (
-            INSERT INTO product_inventory (sku, on_hand, reserved, safety_stock, version)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (sku) DO NOTHING
+            INSERT INTO product_inventory (location_id, sku, on_hand, reserved, safety_stock, version)
+            VALUES ($9, $1, $2, $3, $4, $5)
+            ON CONFLICT (location_id, sku) DO NOTHING
             RETURNING updated_at
         ), m AS (
-            INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
-            SELECT $1, 'created', $6, NULL, $2, $3, $7, $8 FROM p
+            INSERT INTO movements (location_id, sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
+            SELECT $9, $1, 'created', $6, NULL, $2, $3, $7, $8 FROM p
         )
         SELECT updated_at FROM p
         "#,
@@ -39,13 +40,22 @@ pub(super) async fn create(
     .bind(created.qty)
     .bind(created.crossed_below_safety_stock)
     .bind(created.actor.as_deref())
+    .bind(product.location().as_str())
     .fetch_optional(&mut *tx)
-    .await
-    .context("insert product")?;
+    .await;
+    let updated_at: Option<DateTime<Utc>> = match inserted {
+        Ok(updated_at) => updated_at,
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            return Ok(CreateOutcome::UnknownLocation);
+        }
+        Err(e) => return Err(anyhow::Error::from(e).context("insert product").into()),
+    };
     let Some(updated_at) = updated_at else {
         return Ok(CreateOutcome::AlreadyExists);
     };
-    outbox::enqueue(&mut tx, &outbox_messages(events, updated_at))
+    let mut messages = outbox_messages(events, updated_at);
+    messages.extend(stock_changed([product], updated_at));
+    outbox::enqueue(&mut tx, &messages)
         .await
         .context("enqueue events")?;
     tx.commit().await.context("commit")?;

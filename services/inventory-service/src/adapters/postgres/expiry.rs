@@ -1,5 +1,5 @@
 //! The expiry batch: `change` for many orders at once. The products of a batch of due
-//! holds are locked in SKU order, the holds read again under those locks, and all of
+//! holds are locked in (location, SKU) order, the holds read again under those locks, and all of
 //! them expired and written in one transaction, however many holds.
 
 use anyhow::Context;
@@ -46,15 +46,14 @@ where
     }))
 }
 
-/// The active holds due at `now`, oldest first, at most `limit`, as (order, SKU). Read
-/// without a lock: `expire_in` reads them again under their products' locks.
-async fn due_holds(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> anyhow::Result<Vec<(String, String)>> {
+/// A due hold: its order, location and SKU.
+type DueHold = (String, String, String);
+
+/// The active holds due at `now`, oldest first, at most `limit`. Read without a lock:
+/// `expire_in` reads them again under their products' locks.
+async fn due_holds(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<DueHold>> {
     sqlx::query_as(
-        "SELECT order_id, sku FROM reservations
+        "SELECT order_id, location_id, sku FROM reservations
           WHERE status = 'active' AND expires_at <= $1
           ORDER BY expires_at LIMIT $2",
     )
@@ -74,18 +73,22 @@ async fn due_holds(
 /// the products, as the locked change does, so no cycle of waits can form with it.
 async fn expire_in<F>(
     tx: &mut PgConnection,
-    due: &[(String, String)],
+    due: &[DueHold],
     expire: F,
 ) -> anyhow::Result<Result<usize, InventoryError>>
 where
     F: FnOnce(Vec<ProductInventory>, Vec<Reservation>) -> Result<StockChanges, InventoryError>,
 {
-    let mut skus: Vec<String> = due.iter().map(|(_, sku)| sku.clone()).collect();
-    skus.sort_unstable();
-    skus.dedup();
-    let products = lock_products(tx, &skus).await?;
+    let mut keys: Vec<(String, String)> = due
+        .iter()
+        .map(|(_, location, sku)| (location.clone(), sku.clone()))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let products = lock_products(tx, &keys).await?;
     let holds: Vec<HoldRow> = sqlx::query_as(
-        "SELECT r.order_id, r.sku, r.requested, r.held, r.status, r.expires_at, r.owner, r.saga
+        "SELECT r.location_id, r.order_id, r.sku, r.requested, r.held, r.status, r.expires_at,
+                r.owner, r.saga
            FROM reservations AS r
            JOIN unnest($1::text[], $2::text[]) AS d(order_id, sku)
              ON r.order_id = d.order_id AND r.sku = d.sku
@@ -94,10 +97,14 @@ where
     )
     .bind(
         due.iter()
-            .map(|(order_id, _)| order_id.as_str())
+            .map(|(order_id, _, _)| order_id.as_str())
             .collect::<Vec<_>>(),
     )
-    .bind(due.iter().map(|(_, sku)| sku.as_str()).collect::<Vec<_>>())
+    .bind(
+        due.iter()
+            .map(|(_, _, sku)| sku.as_str())
+            .collect::<Vec<_>>(),
+    )
     .fetch_all(&mut *tx)
     .await
     .context("lock due holds")?;

@@ -7,6 +7,8 @@
 //!   decided by the domain under lock (also for an event, with its inbox record);
 //! - [`expiry`]: the due holds of many orders expired in one transaction;
 //! - [`create`] and [`reads`]: a new product, and what is read without a lock;
+//! - [`locations`] and [`transfer`]: the places stock lives, and units moved between
+//!   two of them in one transaction;
 //! - [`change_set`]: locking products and writing what a change decided, shared by the
 //!   locked change and the expiry;
 //! - [`sampler`]: the database gauges, sampled periodically;
@@ -15,6 +17,7 @@
 mod change_set;
 mod create;
 mod expiry;
+mod locations;
 mod locked_change;
 mod reads;
 mod reserve_one;
@@ -22,6 +25,7 @@ pub mod retention;
 mod rows;
 mod sampler;
 mod store;
+mod transfer;
 
 use sqlx::migrate::Migrator;
 

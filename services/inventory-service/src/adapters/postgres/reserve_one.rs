@@ -9,8 +9,9 @@ use anyhow::Context;
 use chrono::Utc;
 use contracts::events::{
     Envelope, EventType, ProductInventoryBelowSafetyStock, ProductInventoryDepleted,
-    ProductInventoryReserved, hold_routing_key,
+    ProductInventoryReserved, ProductInventoryStockChanged, hold_routing_key,
 };
+use contracts::inventory::StockView;
 use messaging::OutboxMessage;
 use sqlx::PgPool;
 
@@ -18,7 +19,7 @@ use super::PgStore;
 use super::rows::owner;
 use crate::adapters::events::SOURCE;
 use crate::application::{HoldRequest, ReserveOutcome, StoreError};
-use crate::domain::Actor;
+use crate::domain::{Actor, LocationId};
 
 pub(super) async fn reserve_one(
     store: &PgStore,
@@ -45,12 +46,13 @@ struct ReserveRow {
     held_for: Option<i64>,
     held_by: Option<String>,
     held_for_saga: Option<bool>,
+    held_elsewhere: Option<String>,
     available: Option<i64>,
 }
 
 /// `reserve_one`'s statement, and its answer.
 async fn place_hold(pool: &PgPool, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
-    let [reserved, below, depleted] = reservation_events(hold);
+    let [reserved, below, depleted, stock] = reservation_events(hold);
     let mut query = sqlx::query_as(RESERVE_ONE)
         .bind(hold.sku.as_str())
         .bind(hold.order_id.as_str())
@@ -67,6 +69,12 @@ async fn place_hold(pool: &PgPool, hold: &HoldRequest) -> Result<ReserveOutcome,
     let result: Result<ReserveRow, sqlx::Error> = query
         .bind(telemetry::current_traceparent())
         .bind(hold.owner.name())
+        .bind(hold.location.as_str())
+        .bind(stock.id)
+        .bind(stock.exchange)
+        .bind(stock.routing_key)
+        .bind(stock.event_type)
+        .bind(stock.payload)
         .fetch_one(pool)
         .await;
     let row = match result {
@@ -93,17 +101,22 @@ async fn place_hold(pool: &PgPool, hold: &HoldRequest) -> Result<ReserveOutcome,
         // The statement's snapshot predates any wait on the order's lock: a twin of
         // this request may have committed the hold meanwhile, which the re-checked
         // update saw (no stock left) but the final SELECT could not. Look again.
-        let (held_for, held_by, held_for_saga, available) = sqlx::query_as(
+        let (held_for, held_by, held_for_saga, held_elsewhere, available) = sqlx::query_as(
             "SELECT (SELECT requested FROM reservations WHERE order_id = $1 AND sku = $2),
                     (SELECT owner FROM reservations WHERE order_id = $1 AND sku = $2),
                     (SELECT saga FROM reservations WHERE order_id = $1 AND sku = $2),
-                    (SELECT on_hand - reserved FROM product_inventory WHERE sku = $2)",
+                    (SELECT location_id FROM reservations
+                      WHERE order_id = $1 AND location_id <> $3 LIMIT 1),
+                    (SELECT on_hand - reserved FROM product_inventory
+                      WHERE location_id = $3 AND sku = $2)",
         )
         .bind(hold.order_id.as_str())
         .bind(hold.sku.as_str())
+        .bind(hold.location.as_str())
         .fetch_one(pool)
         .await
         .context("re-read after a refused reservation")?;
+        row.held_elsewhere = held_elsewhere;
         row.held_for = held_for;
         row.held_by = held_by;
         row.held_for_saga = held_for_saga;
@@ -111,6 +124,10 @@ async fn place_hold(pool: &PgPool, hold: &HoldRequest) -> Result<ReserveOutcome,
     }
     Ok(match row {
         ReserveRow { reserved: true, .. } => ReserveOutcome::Reserved,
+        ReserveRow {
+            held_elsewhere: Some(location),
+            ..
+        } => ReserveOutcome::HeldElsewhere(LocationId::parse(&location).context("hold location")?),
         ReserveRow {
             held_for: Some(requested),
             held_by,
@@ -136,19 +153,20 @@ async fn place_hold(pool: &PgPool, hold: &HoldRequest) -> Result<ReserveOutcome,
     })
 }
 
-/// The three events a single-SKU reservation may cause, built ahead of the statement
+/// The four events a single-SKU reservation may cause, built ahead of the statement
 /// that decides which of them are written (numbers patched in by the statement).
-fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
+fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 4] {
     let now = Utc::now();
     let traceparent = None; // bound once, separately
     let sku = hold.sku.as_str();
+    let store_id = hold.location.to_string();
     let reserved = Envelope::new(
         SOURCE,
         now,
         Some(hold.order_id.as_str()),
         hold.order_id.as_str(),
         ProductInventoryReserved {
-            store_id: "central".into(),
+            store_id: store_id.clone(),
             order_id: hold.order_id.to_string(),
             items: vec![contracts::events::EventLine {
                 sku: sku.to_owned(),
@@ -163,7 +181,7 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
         None,
         sku,
         ProductInventoryBelowSafetyStock {
-            store_id: "central".into(),
+            store_id: store_id.clone(),
             sku: sku.to_owned(),
             available: 0,
             safety_stock: 0,
@@ -175,10 +193,30 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
         None,
         sku,
         ProductInventoryDepleted {
-            store_id: "central".into(),
+            store_id: store_id.clone(),
             sku: sku.to_owned(),
             on_hand: 0,
             reserved: 0,
+        },
+    );
+    // The row's state is patched in by the statement: only its shape is set here.
+    let stock = Envelope::new(
+        SOURCE,
+        now,
+        None,
+        &format!("{store_id}/{sku}"),
+        ProductInventoryStockChanged {
+            items: vec![StockView {
+                store_id: store_id.clone(),
+                sku: sku.to_owned(),
+                on_hand: 0,
+                reserved: 0,
+                available: 0,
+                safety_stock: 0,
+                below_safety_stock: false,
+                version: 0,
+                updated_at: now,
+            }],
         },
     );
     debug_assert_eq!(
@@ -190,6 +228,7 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 3] {
             ProductInventoryReserved,
         >(hold.owner.is_saga())),
         OutboxMessage::new(&below, traceparent.clone()),
-        OutboxMessage::new(&depleted, traceparent),
+        OutboxMessage::new(&depleted, traceparent.clone()),
+        OutboxMessage::new(&stock, traceparent),
     ]
 }

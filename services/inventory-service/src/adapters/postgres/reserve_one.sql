@@ -4,7 +4,10 @@
 --   $1 sku, $2 order id, $3 qty, $4 expires_at,
 --   $5-$9 the reserved event (id, exchange, routing key, type, payload),
 --   $10-$14 the below-safety-stock event, $15-$19 the depleted event, $20 traceparent,
---   $21 the caller: the hold's owner and the movement's actor (never the saga)
+--   $21 the caller: the hold's owner and the movement's actor (never the saga),
+--   $22 the location, $23-$27 the stock-changed event (its item patched in from the row)
+-- Every hold of an order is at one location: an order holding stock elsewhere reserves
+-- nothing here.
 WITH ord AS (
     INSERT INTO order_states (order_id) VALUES ($2)
     ON CONFLICT (order_id) DO UPDATE SET updated_at = now()
@@ -13,17 +16,18 @@ WITH ord AS (
 ), upd AS (
     UPDATE product_inventory
        SET reserved = reserved + $3, version = version + 1, updated_at = now()
-     WHERE sku = $1
+     WHERE location_id = $22 AND sku = $1
        AND on_hand - reserved >= $3
        AND EXISTS (SELECT 1 FROM ord)
-       AND NOT EXISTS (SELECT 1 FROM reservations WHERE order_id = $2 AND sku = $1)
- RETURNING on_hand, reserved, safety_stock
+       AND NOT EXISTS (SELECT 1 FROM reservations
+                        WHERE order_id = $2 AND (sku = $1 OR location_id <> $22))
+ RETURNING on_hand, reserved, safety_stock, version, updated_at
 ), hold AS (
-    INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga)
-    SELECT $2, $1, $3, $3, 'active', $4, $21, false FROM upd
+    INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga, location_id)
+    SELECT $2, $1, $3, $3, 'active', $4, $21, false, $22 FROM upd
 ), movement AS (
-    INSERT INTO movements (sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
-    SELECT $1, 'reserved', $3, $2, on_hand, reserved,
+    INSERT INTO movements (location_id, sku, kind, qty, order_id, on_hand_after, reserved_after, crossed_below_safety_stock, actor)
+    SELECT $22, $1, 'reserved', $3, $2, on_hand, reserved,
            on_hand - reserved < safety_stock AND on_hand - reserved + $3 >= safety_stock,
            $21
       FROM upd
@@ -46,10 +50,23 @@ WITH ord AS (
            $20
       FROM upd
      WHERE on_hand = reserved
+), stock_event AS (
+    INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
+    SELECT $23, $24, $25, $26,
+           jsonb_set($27, '{data,items,0}', jsonb_build_object(
+               'storeId', $22::text, 'sku', $1::text, 'onHand', on_hand, 'reserved', reserved,
+               'available', on_hand - reserved, 'safetyStock', safety_stock,
+               'belowSafetyStock', on_hand - reserved < safety_stock,
+               'version', version, 'updatedAt', updated_at)),
+           $20
+      FROM upd
 )
 SELECT EXISTS (SELECT 1 FROM upd) AS reserved,
        EXISTS (SELECT 1 FROM ord) AS order_open,
        (SELECT requested FROM reservations WHERE order_id = $2 AND sku = $1) AS held_for,
        (SELECT owner FROM reservations WHERE order_id = $2 AND sku = $1) AS held_by,
        (SELECT saga FROM reservations WHERE order_id = $2 AND sku = $1) AS held_for_saga,
-       (SELECT on_hand - reserved FROM product_inventory WHERE sku = $1) AS available
+       (SELECT location_id FROM reservations
+         WHERE order_id = $2 AND location_id <> $22 LIMIT 1) AS held_elsewhere,
+       (SELECT on_hand - reserved FROM product_inventory
+         WHERE location_id = $22 AND sku = $1) AS available

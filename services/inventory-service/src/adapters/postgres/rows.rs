@@ -5,14 +5,15 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 
-use crate::application::{MovementRecord, StockRecord};
+use crate::application::{LocationRecord, MovementRecord, StockRecord};
 use crate::domain::{
-    Actor, HoldStatus, Movement, MovementKind, OrderId, ProductInventory, Quantity, Reservation,
-    Sku,
+    Actor, HoldStatus, LocationId, Movement, MovementKind, OrderId, ProductInventory, Quantity,
+    Reservation, Sku,
 };
 
 #[derive(Debug, FromRow)]
 pub(super) struct ProductRow {
+    pub location_id: String,
     pub sku: String,
     pub on_hand: i64,
     pub reserved: i64,
@@ -23,9 +24,9 @@ pub(super) struct ProductRow {
 
 impl ProductRow {
     pub fn into_record(self) -> anyhow::Result<StockRecord> {
-        let sku = Sku::parse(&self.sku)?;
         let product = ProductInventory::restore(
-            sku,
+            LocationId::parse(&self.location_id)?,
+            Sku::parse(&self.sku)?,
             self.on_hand,
             self.reserved,
             self.safety_stock,
@@ -40,6 +41,7 @@ impl ProductRow {
 
 #[derive(Debug, FromRow)]
 pub(super) struct HoldRow {
+    pub location_id: String,
     pub order_id: String,
     pub sku: String,
     pub requested: i64,
@@ -56,15 +58,15 @@ impl HoldRow {
             .status
             .parse()
             .with_context(|| format!("hold status {:?}", self.status))?;
-        Ok(Reservation::restore(
+        let made = Reservation::new(
+            LocationId::parse(&self.location_id)?,
             OrderId::parse(&self.order_id)?,
             Sku::parse(&self.sku)?,
             Quantity::parse(self.requested)?,
-            self.held,
-            status,
             self.expires_at,
             owner(&self.owner, self.saga)?,
-        )?)
+        );
+        Ok(Reservation::restore(made, self.held, status)?)
     }
 
     pub fn into_domain_all(rows: Vec<Self>) -> anyhow::Result<Vec<Reservation>> {
@@ -75,6 +77,7 @@ impl HoldRow {
 #[derive(Debug, FromRow)]
 pub(super) struct MovementRow {
     pub id: i64,
+    pub location_id: String,
     pub sku: String,
     pub kind: String,
     pub qty: i64,
@@ -91,6 +94,7 @@ impl MovementRow {
         Ok(MovementRecord {
             id: self.id,
             movement: Movement {
+                location: LocationId::parse(&self.location_id)?,
                 sku: Sku::parse(&self.sku)?,
                 kind: self
                     .kind
@@ -109,6 +113,40 @@ impl MovementRow {
                 actor: self.actor,
             },
             occurred_at: self.occurred_at,
+        })
+    }
+}
+
+/// The columns of a [`ProductRow`], for every statement that reads one (a macro, so
+/// the statements stay static strings).
+macro_rules! product_columns {
+    () => {
+        "location_id, sku, on_hand, reserved, safety_stock, version, updated_at"
+    };
+}
+pub(super) use product_columns;
+
+/// The columns of a [`HoldRow`].
+macro_rules! hold_columns {
+    () => {
+        "location_id, order_id, sku, requested, held, status, expires_at, owner, saga"
+    };
+}
+pub(super) use hold_columns;
+
+#[derive(Debug, FromRow)]
+pub(super) struct LocationRow {
+    pub location_id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl LocationRow {
+    pub fn into_record(self) -> anyhow::Result<LocationRecord> {
+        Ok(LocationRecord {
+            id: LocationId::parse(&self.location_id)?,
+            name: self.name,
+            created_at: self.created_at,
         })
     }
 }

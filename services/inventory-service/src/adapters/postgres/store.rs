@@ -6,19 +6,19 @@
 //! methods here only choose the path; each path is a module of its own.
 
 use chrono::{DateTime, Utc};
-use contracts::inventory::MovementsPage;
+use contracts::inventory::{CreateLocation, MovementsPage, StockListPage};
 use messaging::Database;
 use sqlx::PgPool;
 
-use super::{create, expiry, locked_change, reads, reserve_one};
+use super::{create, expiry, locations, locked_change, reads, reserve_one, transfer};
 use crate::adapters::measured_store::MeasuredStore;
 use crate::application::{
-    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, MovementRecord,
-    ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
+    CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, LocationRecord,
+    MovementRecord, ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };
 use crate::domain::{
-    InventoryError, InventoryEvent, LockedStock, Movement, ProductInventory, Reservation, Sku,
-    StockChanges,
+    InventoryError, InventoryEvent, LocationId, LockedStock, Movement, ProductInventory,
+    Reservation, Sku, StockChanges, Transfer, TransferChanges,
 };
 
 #[derive(Debug, Clone)]
@@ -60,8 +60,51 @@ impl InventoryStore for PgStore {
         create::create(self, product, created, events).await
     }
 
-    async fn find(&self, sku: &Sku) -> Result<Option<StockRecord>, StoreError> {
-        reads::find(self.pool(), sku).await
+    async fn find(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+    ) -> Result<Option<StockRecord>, StoreError> {
+        reads::find(self.pool(), location, sku).await
+    }
+
+    async fn list(
+        &self,
+        location: &LocationId,
+        page: &StockListPage,
+    ) -> Result<Vec<StockRecord>, StoreError> {
+        reads::list(self.pool(), location, page).await
+    }
+
+    async fn create_location(
+        &self,
+        location: &CreateLocation,
+    ) -> Result<Option<LocationRecord>, StoreError> {
+        locations::create(self.pool(), location).await
+    }
+
+    async fn location(&self, id: &LocationId) -> Result<Option<LocationRecord>, StoreError> {
+        locations::find(self.pool(), id).await
+    }
+
+    async fn locations(&self) -> Result<Vec<LocationRecord>, StoreError> {
+        locations::all(self.pool()).await
+    }
+
+    async fn transfer<F>(
+        &self,
+        transfer: &Transfer,
+        decide: F,
+    ) -> Result<Result<(StockRecord, StockRecord), InventoryError>, StoreError>
+    where
+        F: Fn(
+                Option<ProductInventory>,
+                Option<ProductInventory>,
+            ) -> Result<TransferChanges, InventoryError>
+            + Send
+            + Sync,
+    {
+        transfer::transfer(self, transfer, decide).await
     }
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
@@ -95,10 +138,11 @@ impl InventoryStore for PgStore {
 
     async fn movements(
         &self,
+        location: &LocationId,
         sku: &Sku,
         page: MovementsPage,
     ) -> Result<Vec<MovementRecord>, StoreError> {
-        reads::movements(self.pool(), sku, page).await
+        reads::movements(self.pool(), location, sku, page).await
     }
 
     async fn change_due<F>(
