@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Quantity, Sku, ValidationError};
+use crate::{LocationId, Quantity, Sku, ValidationError, central_store_id};
 
 /// Where an order stands in the checkout saga; its text (`PENDING`, ...) is what
 /// [`OrderView::status`] carries and order-service stores.
@@ -69,13 +69,20 @@ pub struct OrderLineRequest {
 pub struct CreateOrderRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// Where every line is reserved, all or none: a location id (1 to 32 of letters,
+    /// digits, `-` and `_`). The central warehouse when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "store-1")]
+    pub location_id: Option<String>,
     pub items: Vec<OrderLineRequest>,
 }
 
-/// A validated order request: lines in the client's order, no duplicate SKU.
+/// A validated order request: lines in the client's order, no duplicate SKU, all of
+/// them to be reserved at one location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateOrder {
     pub customer_id: Option<String>,
+    pub location: LocationId,
     pub lines: Vec<(Sku, Quantity)>,
 }
 
@@ -103,6 +110,7 @@ impl CreateOrderRequest {
                 ),
             ));
         }
+        let location = LocationId::parse_or_central(self.location_id.as_deref())?;
         let mut seen = BTreeSet::new();
         let mut lines = Vec::with_capacity(self.items.len());
         for item in &self.items {
@@ -117,6 +125,7 @@ impl CreateOrderRequest {
         }
         Ok(CreateOrder {
             customer_id: self.customer_id.clone(),
+            location,
             lines,
         })
     }
@@ -202,6 +211,10 @@ pub struct OrderView {
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// Where the order's lines are reserved (`central` unless the order named a location).
+    #[serde(default = "central_store_id")]
+    #[schema(example = "central")]
+    pub location_id: String,
     pub items: Vec<OrderLineRequest>,
     /// The event-driven saga drives this order (handed over, or its grace period ran out).
     pub handed_over: bool,
@@ -226,6 +239,7 @@ mod tests {
     fn an_order_keeps_its_lines_in_the_clients_order() {
         let ok = CreateOrderRequest {
             customer_id: Some("c-1".into()),
+            location_id: None,
             items: vec![line("ZZZ-0001-AA", 1), line("AAA-0001-AA", 2)],
         }
         .validate()
@@ -237,6 +251,7 @@ mod tests {
     fn empty_duplicate_and_bad_lines_are_refused_with_their_code() {
         let order = |items| CreateOrderRequest {
             customer_id: None,
+            location_id: None,
             items,
         };
         assert_eq!(order(vec![]).validate().unwrap_err().code, "invalid_items");
@@ -263,6 +278,54 @@ mod tests {
             .collect();
         assert_eq!(order(many).validate().unwrap_err().code, "invalid_items");
     }
+
+    #[test]
+    fn an_order_is_reserved_at_the_location_it_names_or_at_the_central_warehouse() {
+        let order = |location_id: Option<&str>| CreateOrderRequest {
+            customer_id: None,
+            location_id: location_id.map(str::to_owned),
+            items: vec![line("ABC-1234-AB", 1)],
+        };
+        assert!(order(None).validate().unwrap().location.is_central());
+        assert_eq!(
+            order(Some("store-1")).validate().unwrap().location.as_str(),
+            "store-1"
+        );
+        for bad in ["", "store 1", "no/such", &"x".repeat(33)] {
+            assert_eq!(
+                order(Some(bad)).validate().unwrap_err().code,
+                "invalid_store_id"
+            );
+        }
+    }
+
+    #[test]
+    fn a_request_or_a_view_without_a_location_reads_as_the_central_warehouse() {
+        let request: CreateOrderRequest =
+            serde_json::from_value(serde_json::json!({"items": []})).unwrap();
+        assert_eq!(request.location_id, None);
+        assert!(
+            !serde_json::to_string(&request)
+                .unwrap()
+                .contains("locationId")
+        );
+        let view: OrderView = serde_json::from_value(serde_json::json!({
+            "orderId": "o-1",
+            "status": "PENDING",
+            "items": [],
+            "handedOver": false,
+            "version": 1,
+            "createdAt": "2030-01-01T00:00:00Z",
+            "updatedAt": "2030-01-01T00:00:00Z",
+            "history": [],
+        }))
+        .unwrap();
+        assert_eq!(view.location_id, "central");
+        assert_eq!(
+            serde_json::to_value(&view).unwrap()["locationId"],
+            "central"
+        );
+    }
 }
 
 /// Answer of order-api's `POST /checkout` (201 confirmed, 202 pending).
@@ -272,5 +335,9 @@ pub struct CheckoutView {
     pub order_id: String,
     /// CONFIRMED (201) or PENDING (202: the event-driven saga finishes it).
     pub status: String,
+    /// Where the order's lines are reserved (`central` unless the checkout named one).
+    #[serde(default = "central_store_id")]
+    #[schema(example = "central")]
+    pub location_id: String,
     pub items: Vec<OrderLineRequest>,
 }

@@ -1,7 +1,7 @@
 //! The HTTP-first checkout saga, over the [`Orders`] and [`Inventory`] ports: place the
-//! order (idempotent per key), reserve every line at once, commit exactly those lines in
-//! the inventory, and only then confirm the order: a client told "confirmed" has its units
-//! out of stock for good.
+//! order (idempotent per key), reserve every line at once at the order's one location,
+//! commit exactly those lines in the inventory, and only then confirm the order: a client
+//! told "confirmed" has its units out of stock for good.
 //!
 //! - reserve: done, on to the commit; refused by the inventory, the order is cancelled
 //!   and the answer says why; no decisive answer, [`handover`].
@@ -89,7 +89,11 @@ impl<O: Orders, I: Inventory> Checkout<O, I> {
     }
 
     async fn reserve(&self, order: Order) -> Outcome {
-        match self.inventory.reserve(order.id(), order.lines()).await {
+        match self
+            .inventory
+            .reserve(order.id(), order.location(), order.lines())
+            .await
+        {
             Ok(()) => self.commit(order).await,
             Err(InventoryError::Refused(refusal)) => self.refused(order, refusal).await,
             Err(InventoryError::Unavailable) => {

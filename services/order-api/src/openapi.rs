@@ -208,6 +208,34 @@ mod tests {
     }
 
     #[test]
+    fn the_location_of_a_checkout_is_documented_in_and_out() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let request = &schemas["CreateOrderRequest"];
+        assert!(
+            request["properties"].get("locationId").is_some(),
+            "{request}"
+        );
+        assert!(
+            !request["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("locationId")),
+            "a checkout names a location or not"
+        );
+        for answer in ["CheckoutView", "OrderView"] {
+            assert!(
+                schemas[answer]["properties"].get("locationId").is_some(),
+                "{answer}"
+            );
+        }
+        let invalid = doc["paths"]["/checkout"]["post"]["responses"]["422"]["description"]
+            .as_str()
+            .unwrap();
+        assert!(invalid.contains("invalid_store_id"), "{invalid}");
+    }
+
+    #[test]
     fn reads_and_probes_are_public_and_document_the_layers_answers() {
         let doc = document();
         assert_eq!(

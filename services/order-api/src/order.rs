@@ -1,13 +1,13 @@
 //! An order as order-api sees it: order-service's answer, read once into typed values.
 //!
-//! The saga decides on an order's id, status and lines; a client is shown the whole of
-//! order-service's view (customer, version, times, history), passed on as it came. An
-//! [`Order`] exists only if its id, status and every line parsed: nothing downstream
-//! compares a status as text or re-checks a line.
+//! The saga decides on an order's id, status, location and lines; a client is shown the
+//! whole of order-service's view (customer, version, times, history), passed on as it
+//! came. An [`Order`] exists only if its id, status, location and every line parsed:
+//! nothing downstream compares a status as text or re-checks a line.
 
 pub use contracts::orders::OrderStatus;
 use contracts::orders::OrderView;
-use contracts::{OrderId, Quantity, Sku, ValidationError};
+use contracts::{LocationId, OrderId, Quantity, Sku, ValidationError};
 
 /// One line of an order: a SKU and its units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,12 +31,13 @@ impl OrderLine {
 pub struct Order {
     id: OrderId,
     status: OrderStatus,
+    location: LocationId,
     lines: Vec<OrderLine>,
     view: OrderView,
 }
 
 impl Order {
-    /// Reads `view`; refuses one whose id, status or lines do not parse.
+    /// Reads `view`; refuses one whose id, status, location or lines do not parse.
     pub fn parse(view: OrderView) -> Result<Self, ValidationError> {
         let status = view.status.parse().map_err(|_| {
             ValidationError::new(
@@ -52,6 +53,7 @@ impl Order {
         Ok(Self {
             id: OrderId::parse(&view.order_id)?,
             status,
+            location: LocationId::parse(&view.location_id)?,
             lines,
             view,
         })
@@ -63,6 +65,11 @@ impl Order {
 
     pub fn status(&self) -> OrderStatus {
         self.status
+    }
+
+    /// Where every line of the order is reserved.
+    pub fn location(&self) -> &LocationId {
+        &self.location
     }
 
     pub fn lines(&self) -> &[OrderLine] {
@@ -121,6 +128,21 @@ mod tests {
                 status
             );
         }
+    }
+
+    #[test]
+    fn an_order_is_at_the_location_order_service_shows_or_at_the_central_warehouse() {
+        let central = Order::parse(view("PENDING", "ABC-1234-AB")).unwrap();
+        assert!(central.location().is_central());
+        let mut at_store = view("PENDING", "ABC-1234-AB");
+        at_store.location_id = "store-1".into();
+        assert_eq!(
+            Order::parse(at_store).unwrap().location().as_str(),
+            "store-1"
+        );
+        let mut bad = view("PENDING", "ABC-1234-AB");
+        bad.location_id = "no such/store".into();
+        assert_eq!(Order::parse(bad).unwrap_err().code, "invalid_store_id");
     }
 
     #[test]

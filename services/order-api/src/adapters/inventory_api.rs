@@ -7,11 +7,11 @@
 //! call is made and the answer is "unavailable" at once.
 
 use axum::http::StatusCode;
-use contracts::OrderId;
 use contracts::inventory::{
     CommitReservationRequest, CommitView, CreateReservationRequest, ReservationLineRequest,
     ReservationView,
 };
+use contracts::{LocationId, OrderId};
 use serde::Serialize;
 
 use super::peer::{Answer, Peer};
@@ -99,13 +99,18 @@ fn wire_lines(lines: &[OrderLine]) -> Vec<ReservationLineRequest> {
 }
 
 impl Inventory for InventoryApi {
-    #[tracing::instrument(skip_all, fields(order_id = %order))]
-    async fn reserve(&self, order: &OrderId, lines: &[OrderLine]) -> Result<(), InventoryError> {
+    #[tracing::instrument(skip_all, fields(order_id = %order, location = %location))]
+    async fn reserve(
+        &self,
+        order: &OrderId,
+        location: &LocationId,
+        lines: &[OrderLine],
+    ) -> Result<(), InventoryError> {
         let body = CreateReservationRequest {
-            store_id: None,
             order_id: order.to_string(),
             items: wire_lines(lines),
             ttl_seconds: None,
+            store_id: Some(location.to_string()),
         };
         self.call("/reservations", &body, |answer| {
             answer.json::<ReservationView>().map(drop)

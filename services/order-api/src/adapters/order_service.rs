@@ -83,6 +83,7 @@ impl Orders for OrderService {
     ) -> Result<Order, OrdersError> {
         let body = CreateOrderRequest {
             customer_id: order.customer_id.clone(),
+            location_id: Some(order.location.to_string()),
             items: order
                 .lines
                 .iter()

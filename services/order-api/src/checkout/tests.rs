@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 
 use axum::http::StatusCode;
-use contracts::OrderId;
 use contracts::inventory::Shortage;
 use contracts::orders::{CancelCause, CancelOrderRequest, CreateOrderRequest, OrderLineRequest};
+use contracts::{LocationId, OrderId};
 
 use super::*;
 use crate::order::example_view;
@@ -27,6 +27,8 @@ enum Takes {
 /// order-service, holding one order.
 struct FakeOrders {
     status: Mutex<&'static str>,
+    /// Where order-service shows the order.
+    location: &'static str,
     handed_over: Mutex<bool>,
     place_fails: bool,
     confirm: Takes,
@@ -41,6 +43,7 @@ impl FakeOrders {
     fn holding(status: &'static str) -> Self {
         Self {
             status: Mutex::new(status),
+            location: LocationId::CENTRAL,
             handed_over: Mutex::new(false),
             place_fails: false,
             confirm: Takes::Yes,
@@ -51,11 +54,12 @@ impl FakeOrders {
     }
 
     fn order(&self) -> Order {
-        let view = example_view(
+        let mut view = example_view(
             &self.status.lock().unwrap(),
             SKU,
             *self.handed_over.lock().unwrap(),
         );
+        view.location_id = self.location.into();
         Order::parse(view).unwrap()
     }
 
@@ -143,6 +147,8 @@ struct FakeInventory {
     reserve: Result<(), InventoryError>,
     commit: Result<Vec<OrderLine>, InventoryError>,
     calls: Mutex<Vec<&'static str>>,
+    /// The location of each reservation asked for.
+    reserved_at: Mutex<Vec<String>>,
 }
 
 impl FakeInventory {
@@ -154,6 +160,7 @@ impl FakeInventory {
             reserve,
             commit,
             calls: Mutex::new(Vec::new()),
+            reserved_at: Mutex::new(Vec::new()),
         }
     }
 
@@ -168,8 +175,14 @@ impl FakeInventory {
 }
 
 impl Inventory for FakeInventory {
-    async fn reserve(&self, _: &OrderId, _: &[OrderLine]) -> Result<(), InventoryError> {
+    async fn reserve(
+        &self,
+        _: &OrderId,
+        location: &LocationId,
+        _: &[OrderLine],
+    ) -> Result<(), InventoryError> {
         self.calls.lock().unwrap().push("reserve");
+        self.reserved_at.lock().unwrap().push(location.to_string());
         self.reserve.clone()
     }
 
@@ -200,6 +213,7 @@ type Saga = Checkout<FakeOrders, FakeInventory>;
 async fn run(checkout: &Saga) -> Result<Outcome, OrdersError> {
     let request = CreateOrderRequest {
         customer_id: None,
+        location_id: None,
         items: vec![OrderLineRequest {
             sku: SKU.into(),
             qty: 2,
@@ -225,6 +239,23 @@ async fn a_reserved_and_committed_order_is_confirmed_with_the_committed_lines() 
         saga.orders.calls(),
         [r#"place Some("k-1")"#, "confirm ABC-1234-ABx2"]
     );
+}
+
+#[tokio::test]
+async fn every_line_is_reserved_at_the_location_order_service_shows_for_the_order() {
+    let mut orders = FakeOrders::holding("PENDING");
+    orders.location = "store-1";
+    let saga = Checkout::new(orders, FakeInventory::taking_everything());
+    let outcome = run(&saga).await.unwrap();
+    assert!(matches!(outcome, Outcome::Confirmed(o) if o.location().as_str() == "store-1"));
+    assert_eq!(*saga.inventory.reserved_at.lock().unwrap(), ["store-1"]);
+
+    let central = Checkout::new(
+        FakeOrders::holding("PENDING"),
+        FakeInventory::taking_everything(),
+    );
+    run(&central).await.unwrap();
+    assert_eq!(*central.inventory.reserved_at.lock().unwrap(), ["central"]);
 }
 
 #[tokio::test]

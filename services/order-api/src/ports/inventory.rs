@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use contracts::inventory::Shortage;
-use contracts::{OrderId, Sku};
+use contracts::{LocationId, OrderId, Sku};
 use serde::Deserialize;
 
 use crate::order::OrderLine;
@@ -21,7 +21,8 @@ pub enum InventoryRefusal {
         #[serde(default)]
         shortages: Vec<Shortage>,
     },
-    /// Some SKUs have no stock record.
+    /// Some SKUs have no stock record (at the order's location, or the location itself
+    /// does not exist: the inventory then names every line).
     UnknownSku {
         #[serde(default)]
         skus: Vec<Sku>,
@@ -70,10 +71,11 @@ pub enum InventoryError {
 
 /// inventory-api, on behalf of the saga.
 pub trait Inventory: Send + Sync {
-    /// Holds every line of the order, or none.
+    /// Holds every line of the order at `location`, or none.
     fn reserve(
         &self,
         order: &OrderId,
+        location: &LocationId,
         lines: &[OrderLine],
     ) -> impl Future<Output = Result<(), InventoryError>> + Send;
 

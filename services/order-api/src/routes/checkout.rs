@@ -16,7 +16,8 @@ use crate::openapi::ProblemDocument;
 use crate::order::Order;
 use crate::startup::AppState;
 
-/// Places an order and reserves its lines: 201 confirmed, 202 left to the event path.
+/// Places an order and reserves all its lines at one location (`locationId`, the central
+/// warehouse when absent), all or none: 201 confirmed, 202 left to the event path.
 #[utoipa::path(
     post,
     path = "/checkout",
@@ -26,9 +27,11 @@ use crate::startup::AppState;
     responses(
         (status = 201, description = "Confirmed: every line reserved and committed (out of stock for good)", body = CheckoutView),
         (status = 202, description = "Pending: the event-driven saga finishes it (see Location)", body = CheckoutView),
+        (status = 400, description = "The body is not JSON (`malformed_json`); nothing was placed",
+            body = ProblemDocument, content_type = "application/problem+json"),
         (status = 409, description = "insufficient_stock (with shortages), stock_lost (reserved, but gone by the commit) or order_cancelled; the order is CANCELLED, nothing held",
             body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid body, unknown SKU, or an idempotency key reused for another request",
+        (status = 422, description = "Invalid body (`locationId` that is no location id: `invalid_store_id`, 1 to 32 of letters, digits, `-` and `_`), unknown SKU (also every line of an order at a location the inventory does not know), or an idempotency key reused for another request",
             body = ProblemDocument, content_type = "application/problem+json"),
         (status = 503, description = "order-service unavailable (`order_service_unavailable`), or too many requests in progress (`overloaded`, with `Retry-After`): nothing was placed",
             body = ProblemDocument, content_type = "application/problem+json"),
@@ -103,6 +106,7 @@ fn view(order: &Order) -> CheckoutView {
     CheckoutView {
         order_id: view.order_id.clone(),
         status: view.status.clone(),
+        location_id: order.location().to_string(),
         items: view.items.clone(),
     }
 }

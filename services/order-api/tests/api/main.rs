@@ -6,5 +6,6 @@ mod access;
 mod checkout;
 mod helpers;
 mod inventory_failures;
+mod locations;
 mod observability;
 mod paths;

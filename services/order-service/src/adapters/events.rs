@@ -37,11 +37,11 @@ pub fn outbox_messages(
                 now,
                 traceparent.clone(),
                 OrderCreated {
-                    location_id: None,
                     order_id: id.clone(),
                     customer_id: order.customer_id().map(str::to_owned),
                     items: items.clone(),
                     ttl_seconds: None,
+                    location_id: Some(order.location().to_string()),
                 },
             ),
             OrderEvent::CommitRequested => message(

@@ -95,6 +95,7 @@ impl<S: OrderStore> Orders<S> {
         let order = Order::place(
             new_order_id(),
             cmd.customer_id,
+            cmd.location,
             lines,
             now,
             self.grace,
@@ -109,7 +110,7 @@ impl<S: OrderStore> Orders<S> {
                 order,
                 fingerprint: stored,
             } if stored == fingerprint => Ok(Placed {
-                order,
+                order: *order,
                 created: false,
             }),
             Inserted::Existing { .. } => Err(Error::KeyReused),
@@ -326,12 +327,48 @@ fn new_order_id() -> OrderId {
     OrderId::parse(&Uuid::now_v7().to_string()).expect("a UUID is a valid order id")
 }
 
-/// What makes two order requests "the same" for an idempotency key.
+/// What makes two order requests "the same" for an idempotency key: the customer, the
+/// lines and the location. An order at the central warehouse keeps the fingerprint it
+/// had before orders named a location, so a retry of an order stored then still matches;
+/// any other location is appended (`@` never appears in a SKU or a location id).
 fn fingerprint(cmd: &CreateOrder) -> String {
     let lines: Vec<String> = cmd.lines.iter().map(|(s, q)| format!("{s}:{q}")).collect();
-    format!(
+    let mut fingerprint = format!(
         "{}|{}",
         cmd.customer_id.as_deref().unwrap_or(""),
         lines.join(",")
-    )
+    );
+    if !cmd.location.is_central() {
+        fingerprint.push_str(&format!("|@{}", cmd.location));
+    }
+    fingerprint
+}
+
+#[cfg(test)]
+mod tests {
+    use contracts::LocationId;
+
+    use super::*;
+
+    fn order(customer: Option<&str>, location: &str) -> CreateOrder {
+        CreateOrder {
+            customer_id: customer.map(str::to_owned),
+            location: LocationId::parse(location).unwrap(),
+            lines: vec![(
+                Sku::parse("ABC-1234-AB").unwrap(),
+                Quantity::parse(2).unwrap(),
+            )],
+        }
+    }
+
+    #[test]
+    fn the_same_lines_at_another_location_are_another_request() {
+        let central = fingerprint(&order(Some("c-1"), "central"));
+        // As it was before orders named a location.
+        assert_eq!(central, "c-1|ABC-1234-AB:2");
+        let store = fingerprint(&order(Some("c-1"), "store-1"));
+        assert_ne!(store, central);
+        assert_ne!(store, fingerprint(&order(Some("c-1"), "store-2")));
+        assert_eq!(store, fingerprint(&order(Some("c-1"), "store-1")));
+    }
 }

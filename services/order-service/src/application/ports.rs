@@ -14,7 +14,7 @@ pub enum Inserted {
     New,
     /// An order with this idempotency key exists: this one was not stored.
     Existing {
-        order: Order,
+        order: Box<Order>,
         fingerprint: String,
     },
 }

@@ -12,7 +12,7 @@ mod transition;
 
 pub use cause::{CancelCause, Cause, ConfirmCause, UnknownReason};
 pub use contracts::events::{CommitFailureReason, ReservationFailureReason};
-pub use contracts::{OrderId, Quantity, Sku};
+pub use contracts::{LocationId, OrderId, Quantity, Sku};
 pub use order::{Order, OrderError, OrderEvent, OrderLine, RestoreError, StoredOrder};
 pub use state_machine::OrderStatus;
 pub use transition::{SagaPath, Transition};

@@ -1,6 +1,7 @@
-//! `Order`: lines, customer, status, a history of transitions with their causes, times
-//! and the path that drove each, and a version. The saga's timers are part of it: when
-//! the HTTP path's grace ends (`handover_at`) and when the saga gives up (`deadline_at`).
+//! `Order`: lines, the one location they are all reserved at, customer, status, a history
+//! of transitions with their causes, times and the path that drove each, and a version.
+//! The saga's timers are part of it: when the HTTP path's grace ends (`handover_at`) and
+//! when the saga gives up (`deadline_at`).
 //!
 //! Sealed: its fields are read through accessors and change only through the named
 //! changes below, one per thing that can happen to an order, each stating when it
@@ -12,7 +13,9 @@ use chrono::{DateTime, Duration, Utc};
 use contracts::events::{CommitFailureReason, ReservationFailureReason};
 
 use super::state_machine::{Next, OrderStatus, next};
-use super::{CancelCause, Cause, ConfirmCause, OrderId, Quantity, SagaPath, Sku, Transition};
+use super::{
+    CancelCause, Cause, ConfirmCause, LocationId, OrderId, Quantity, SagaPath, Sku, Transition,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
@@ -63,6 +66,7 @@ pub enum RestoreError {
 pub struct StoredOrder {
     pub id: OrderId,
     pub customer_id: Option<String>,
+    pub location: LocationId,
     pub lines: Vec<OrderLine>,
     pub status: OrderStatus,
     pub history: Vec<Transition>,
@@ -79,6 +83,8 @@ pub struct StoredOrder {
 pub struct Order {
     id: OrderId,
     customer_id: Option<String>,
+    /// Where every line is reserved, all or none; it never changes.
+    location: LocationId,
     lines: Vec<OrderLine>,
     status: OrderStatus,
     history: Vec<Transition>,
@@ -94,10 +100,12 @@ pub struct Order {
 }
 
 impl Order {
-    /// A new `PENDING` order, left to the HTTP path for `grace`, given up after `timeout`.
+    /// A new `PENDING` order of `lines` at `location`, left to the HTTP path for `grace`,
+    /// given up after `timeout`.
     pub fn place(
         id: OrderId,
         customer_id: Option<String>,
+        location: LocationId,
         lines: Vec<OrderLine>,
         now: DateTime<Utc>,
         grace: Duration,
@@ -106,6 +114,7 @@ impl Order {
         Self {
             id,
             customer_id,
+            location,
             lines,
             status: OrderStatus::Pending,
             history: vec![Transition {
@@ -140,6 +149,7 @@ impl Order {
         let StoredOrder {
             id,
             customer_id,
+            location,
             lines,
             status,
             history,
@@ -153,6 +163,7 @@ impl Order {
         Ok(Self {
             id,
             customer_id,
+            location,
             lines,
             status,
             history,
@@ -170,6 +181,10 @@ impl Order {
     }
     pub fn customer_id(&self) -> Option<&str> {
         self.customer_id.as_deref()
+    }
+    /// Where the order's lines are reserved.
+    pub fn location(&self) -> &LocationId {
+        &self.location
     }
     pub fn lines(&self) -> &[OrderLine] {
         &self.lines
@@ -447,6 +462,7 @@ mod tests {
         Order::place(
             OrderId::parse("0192f1c3-7a1e-7c3e-9a0b-1f2e3d4c5b6a").unwrap(),
             None,
+            LocationId::parse("store-1").unwrap(),
             vec![OrderLine {
                 sku: sku(),
                 qty: qty(2),
@@ -467,6 +483,7 @@ mod tests {
         StoredOrder {
             id: o.id.clone(),
             customer_id: o.customer_id.clone(),
+            location: o.location.clone(),
             lines: o.lines.clone(),
             status: o.status,
             history: o.history.clone(),
@@ -692,7 +709,9 @@ mod tests {
     fn a_stored_order_is_restored_as_it_was() {
         let mut o = handed_over();
         o.stock_reserved(&its_lines(), now()).unwrap();
-        assert_eq!(Order::restore(stored(&o)), Ok(o));
+        let restored = Order::restore(stored(&o)).unwrap();
+        assert_eq!(restored.location().as_str(), "store-1");
+        assert_eq!(restored, o);
     }
 
     #[test]

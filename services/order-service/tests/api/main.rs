@@ -3,6 +3,7 @@
 
 mod crash;
 mod helpers;
+mod locations;
 mod orders;
 mod retention;
 mod saga;

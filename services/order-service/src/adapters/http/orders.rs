@@ -110,6 +110,7 @@ pub(super) fn view(order: &Order) -> OrderView {
         order_id: order.id().to_string(),
         status: order.status().to_string(),
         customer_id: order.customer_id().map(str::to_owned),
+        location_id: order.location().to_string(),
         items: order
             .lines()
             .iter()

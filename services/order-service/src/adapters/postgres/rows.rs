@@ -7,13 +7,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::{
-    Cause, Order, OrderId, OrderLine, OrderStatus, Quantity, SagaPath, Sku, StoredOrder, Transition,
+    Cause, LocationId, Order, OrderId, OrderLine, OrderStatus, Quantity, SagaPath, Sku,
+    StoredOrder, Transition,
 };
 
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct OrderRow {
     pub id: Uuid,
     pub customer_id: Option<String>,
+    /// `central` for the orders stored before orders named a location.
+    pub location_id: String,
     pub status: String,
     pub lines: sqlx::types::Json<Vec<StoredLine>>,
     pub history: sqlx::types::Json<Vec<StoredTransition>>,
@@ -26,8 +29,8 @@ pub(super) struct OrderRow {
     pub deadline_at: DateTime<Utc>,
 }
 
-pub(super) const COLUMNS: &str = "id, customer_id, status, lines, history, version, fingerprint, \
-     created_at, updated_at, handover_at, handed_over_at, deadline_at";
+pub(super) const COLUMNS: &str = "id, customer_id, location_id, status, lines, history, version, \
+     fingerprint, created_at, updated_at, handover_at, handed_over_at, deadline_at";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct StoredLine {
@@ -101,9 +104,12 @@ impl OrderRow {
             .map(StoredTransition::into_domain)
             .collect::<anyhow::Result<_>>()
             .with_context(|| format!("history of order {id}"))?;
+        let location = LocationId::parse(&self.location_id)
+            .with_context(|| format!("location of order {id}"))?;
         Ok(Order::restore(StoredOrder {
             id,
             customer_id: self.customer_id,
+            location,
             lines,
             status: status(&self.status)?,
             history,

@@ -40,11 +40,12 @@ impl OrderStore for PgOrderStore {
         // or roll back, so two racing requests store one order.
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO orders ({COLUMNS}, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
              ON CONFLICT (idempotency_key) DO NOTHING"
         )))
         .bind(rows::key(order.id()).context("a new order's id is a UUID")?)
         .bind(order.customer_id())
+        .bind(order.location().as_str())
         .bind(order.status().as_str())
         .bind(sqlx::types::Json(rows::lines(order)))
         .bind(sqlx::types::Json(rows::history(order)))
@@ -72,7 +73,7 @@ impl OrderStore for PgOrderStore {
         .context("read the order of the idempotency key")?;
         let fingerprint = row.fingerprint.clone();
         Ok(Inserted::Existing {
-            order: row.into_domain()?,
+            order: Box::new(row.into_domain()?),
             fingerprint,
         })
     }
