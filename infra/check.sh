@@ -394,6 +394,9 @@ for name, port in APP_PORTS.items():
             fail(f"compose {name}: {var}={env[var]}")
     if name == "inventory-api" and "INVENTORY_SERVICE_URL" not in env:
         fail("compose inventory-api: no INVENTORY_SERVICE_URL")
+    if name == "inventory-api" and not re.fullmatch(r"amqp://[^@]+@rabbitmq:5672/%2f",
+                                                    env.get("AMQP_URL", "")):
+        fail("compose inventory-api: its stock view needs AMQP_URL naming rabbitmq:5672/%2f")
     if name == "order-api" and not {"ORDER_SERVICE_URL", "INVENTORY_API_URL"} <= set(env):
         fail("compose order-api: needs ORDER_SERVICE_URL and INVENTORY_API_URL")
     if svc.get("profiles"):

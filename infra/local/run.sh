@@ -41,7 +41,7 @@ COMPOSE_FILE="$ROOT/infra/docker-compose.yml"
 # name, port, extra environment; in start order (a facade after the service it calls).
 services() {
     echo "inventory-service $INVENTORY_SERVICE_PORT DATABASE_URL=${INVENTORY_DATABASE_URL:-$PG_URL/inventory}"
-    echo "inventory-api $INVENTORY_API_PORT INVENTORY_SERVICE_URL=http://127.0.0.1:$INVENTORY_SERVICE_PORT"
+    echo "inventory-api $INVENTORY_API_PORT INVENTORY_SERVICE_URL=http://127.0.0.1:$INVENTORY_SERVICE_PORT AMQP_URL=${AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}"
     echo "order-service $ORDER_SERVICE_PORT DATABASE_URL=${ORDER_DATABASE_URL:-$PG_URL/orders}"
     echo "order-api $ORDER_API_PORT ORDER_SERVICE_URL=http://127.0.0.1:$ORDER_SERVICE_PORT INVENTORY_API_URL=http://127.0.0.1:$INVENTORY_API_PORT"
 }

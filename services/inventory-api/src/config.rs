@@ -28,6 +28,51 @@ pub struct Settings {
     /// `REQUEST_TIMEOUT_MS`: who may call what, and how much at once (libs/access). Checked
     /// when the application is built, against `bind_addr`.
     pub access: AccessSettings,
+    /// `STOCK_VIEW_ENABLED` [true]: the stock view serves reads and the change streams;
+    /// off, every read is forwarded and `/locations/:storeId/changes` answers 503.
+    pub stock_view: Option<StockViewSettings>,
+}
+
+/// The broker the stock view follows, named as the domain services name theirs.
+#[derive(Debug, Clone)]
+pub struct StockViewSettings {
+    /// `AMQP_URL` [amqp://guest:guest@127.0.0.1:5672/%2f]
+    pub amqp_url: String,
+    /// `AMQP_NAME_PREFIX` [empty]: prefix of every exchange and queue name, the same as
+    /// inventory-service's, so the view reads the exchange that service publishes to.
+    pub amqp_name_prefix: String,
+    /// `STOCK_VIEW_MAX_LAG_SECS` [2]: past this lag, reads go to inventory-service.
+    pub max_lag: Duration,
+}
+
+const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+impl StockViewSettings {
+    /// Reads the view's variables through `lookup`.
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let max_lag: f64 = read(lookup, "STOCK_VIEW_MAX_LAG_SECS", 2.0)?;
+        if !(0.0..=86_400.0).contains(&max_lag) {
+            bail!("STOCK_VIEW_MAX_LAG_SECS must be from 0 to 86400 seconds");
+        }
+        Ok(Self {
+            amqp_url: read(lookup, "AMQP_URL", DEFAULT_AMQP_URL.to_owned())?,
+            amqp_name_prefix: read(lookup, "AMQP_NAME_PREFIX", String::new())?,
+            max_lag: Duration::from_secs_f64(max_lag),
+        })
+    }
+
+    /// A test view: the broker of `AMQP_URL` (else the local default), names under
+    /// `amqp_name_prefix`, the default lag.
+    pub fn for_tests(amqp_name_prefix: &str) -> Self {
+        Self {
+            amqp_url: std::env::var("AMQP_URL")
+                .ok()
+                .filter(|url| !url.is_empty())
+                .unwrap_or_else(|| DEFAULT_AMQP_URL.to_owned()),
+            amqp_name_prefix: amqp_name_prefix.to_owned(),
+            max_lag: Duration::from_secs(2),
+        }
+    }
 }
 
 impl Settings {
@@ -53,13 +98,19 @@ impl Settings {
                 500,
             )?),
             access: AccessSettings::from_lookup(&lookup),
+            stock_view: if read(&lookup, "STOCK_VIEW_ENABLED", true)? {
+                Some(StockViewSettings::from_lookup(&lookup)?)
+            } else {
+                None
+            },
         };
         settings.check()?;
         Ok(settings)
     }
 
     /// A test instance: a free loopback port in front of `upstream`, generous timeouts,
-    /// no keys (so every caller is `anonymous`).
+    /// no keys (so every caller is `anonymous`), no stock view (every read is forwarded;
+    /// a test of the view sets [`StockViewSettings::for_tests`]).
     pub fn for_tests(upstream: &str) -> Self {
         Self {
             http: Http::for_tests(),
@@ -67,6 +118,7 @@ impl Settings {
             upstream_timeout: Duration::from_secs(2),
             upstream_connect_timeout: Duration::from_millis(500),
             access: AccessSettings::default(),
+            stock_view: None,
         }
     }
 
@@ -107,6 +159,26 @@ mod tests {
         assert_eq!(s.upstream_timeout, Duration::from_millis(2000));
         assert_eq!(s.upstream_connect_timeout, Duration::from_millis(500));
         assert_eq!(s.http.body_limit_bytes, 16384);
+        let view = s.stock_view.unwrap();
+        assert_eq!(view.amqp_url, "amqp://guest:guest@127.0.0.1:5672/%2f");
+        assert_eq!(view.amqp_name_prefix, "");
+        assert_eq!(view.max_lag, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_stock_view_follows_the_broker_settings_and_can_be_turned_off() {
+        let s = settings(&[
+            ("AMQP_URL", "amqp://broker:5672/%2f"),
+            ("AMQP_NAME_PREFIX", "t1."),
+            ("STOCK_VIEW_MAX_LAG_SECS", "0.5"),
+        ])
+        .unwrap();
+        let view = s.stock_view.unwrap();
+        assert_eq!(view.amqp_url, "amqp://broker:5672/%2f");
+        assert_eq!(view.amqp_name_prefix, "t1.");
+        assert_eq!(view.max_lag, Duration::from_millis(500));
+        let off = settings(&[("STOCK_VIEW_ENABLED", "false")]).unwrap();
+        assert!(off.stock_view.is_none());
     }
 
     #[test]
@@ -136,6 +208,9 @@ mod tests {
             [("UPSTREAM_TIMEOUT_MS", "0")],
             [("INVENTORY_SERVICE_URL", "ftp://x")],
             [("BIND_ADDR", "localhost:3001")],
+            [("STOCK_VIEW_MAX_LAG_SECS", "-1")],
+            [("STOCK_VIEW_MAX_LAG_SECS", "soon")],
+            [("STOCK_VIEW_ENABLED", "maybe")],
         ] {
             assert!(settings(&vars).is_err(), "{vars:?}");
         }

@@ -4,7 +4,9 @@
 //! `insufficient_stock`, ...) next to their handlers; the problems many routes share
 //! (bad input, no key or the wrong scope, over the rate, overloaded, upstream unavailable
 //! or slow) are added here once, by [`CommonProblems`], so the document and the code
-//! cannot drift route by route.
+//! cannot drift route by route. The `/locations/:storeId/inventory/...` forms of the
+//! stock routes are served by the same handlers as the `/inventory/...` forms, and
+//! documented from them by [`LocationForms`].
 
 use axum::Json;
 use contracts::inventory::Shortage;
@@ -16,12 +18,12 @@ use serde::Serialize;
 use utoipa::{
     Modify, OpenApi, ToSchema,
     openapi::{
-        self,
-        path::{Operation, ParameterIn},
+        self, ObjectBuilder, RefOr, Required, Type,
+        path::{Operation, ParameterBuilder, ParameterIn},
     },
 };
 
-use crate::routes;
+use crate::routes::{self, STORE_ID_PARAM};
 
 /// An `application/problem+json` body (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,6 +65,11 @@ pub struct ProblemDocument {
         routes::inventory::confirm,
         routes::inventory::replenish,
         routes::inventory::movements,
+        routes::locations::create,
+        routes::locations::list,
+        routes::locations::stock_page,
+        routes::locations::changes,
+        routes::transfers::create,
         routes::reservations::create,
         routes::reservations::commit,
         routes::health::alive,
@@ -70,9 +77,10 @@ pub struct ProblemDocument {
         serve,
     ),
     components(schemas(ProblemDocument, Shortage)),
-    modifiers(&CommonProblems),
+    modifiers(&LocationForms, &CommonProblems),
     tags(
-        (name = "inventory", description = "Stock of one SKU"),
+        (name = "inventory", description = "Stock of one SKU, at the central warehouse (`/inventory`) or at a location (`/locations/{storeId}/inventory`)"),
+        (name = "locations", description = "Locations, their stock, its changes, and transfers between them"),
         (name = "reservations", description = "All-or-nothing holds over several SKUs"),
         (name = "health", description = "Probes and the API description"),
     )
@@ -95,6 +103,93 @@ pub async fn serve() -> Json<openapi::OpenApi> {
     Json(document())
 }
 
+/// The stock routes of one SKU, documented once at `/inventory/...` (the central
+/// warehouse) and served by the same handlers at `/locations/{storeId}/inventory/...`:
+/// each location form is its central form with the `storeId` path parameter first, and
+/// `unknown_location` among its 404s.
+struct LocationForms;
+
+/// (central form, location form) of every stock route of one SKU.
+const LOCATION_FORMS: [(&str, &str); 7] = [
+    ("/inventory", "/locations/{storeId}/inventory"),
+    ("/inventory/{sku}", "/locations/{storeId}/inventory/{sku}"),
+    (
+        "/inventory/{sku}/reserve",
+        "/locations/{storeId}/inventory/{sku}/reserve",
+    ),
+    (
+        "/inventory/{sku}/release",
+        "/locations/{storeId}/inventory/{sku}/release",
+    ),
+    (
+        "/inventory/{sku}/confirm",
+        "/locations/{storeId}/inventory/{sku}/confirm",
+    ),
+    (
+        "/inventory/{sku}/replenish",
+        "/locations/{storeId}/inventory/{sku}/replenish",
+    ),
+    (
+        "/inventory/{sku}/movements",
+        "/locations/{storeId}/inventory/{sku}/movements",
+    ),
+];
+
+impl Modify for LocationForms {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        for (central, at_location) in LOCATION_FORMS {
+            let Some(item) = doc.paths.paths.get(central).cloned() else {
+                continue;
+            };
+            let target = doc.paths.paths.entry(at_location.to_owned()).or_default();
+            for (from, to) in [(item.get, &mut target.get), (item.post, &mut target.post)] {
+                if let (Some(mut operation), None) = (from, to.as_ref()) {
+                    at_a_location(&mut operation);
+                    *to = Some(operation);
+                }
+            }
+        }
+    }
+}
+
+/// Turns the central form of an operation into its location form.
+fn at_a_location(operation: &mut Operation) {
+    let store_id = ParameterBuilder::new()
+        .name(STORE_ID_PARAM)
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some(
+            "The location, e.g. store-1 (`central` is the central warehouse)",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .insert(0, store_id);
+    if let Some(id) = &mut operation.operation_id {
+        id.push_str("_at_location");
+    }
+    match operation.responses.responses.get_mut("404") {
+        Some(RefOr::T(response)) => {
+            response.description = format!(
+                "{} or no such location (`unknown_location`)",
+                response.description
+            );
+        }
+        _ => {
+            operation.responses.responses.insert(
+                "404".to_owned(),
+                RefOr::T(
+                    utoipa::openapi::ResponseBuilder::new()
+                        .description("No such location (`unknown_location`)")
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
 /// Adds what routes share: the key header (security scheme `api_key`) on the routes that
 /// change stock; input problems to routes that take input; upstream problems to routes
 /// that forward; 401/403 to the routes that need a caller; 429, 503 and 504 from the
@@ -109,7 +204,7 @@ const MALFORMED_JSON: SharedProblem = SharedProblem::new(
 const INVALID_INPUT: SharedProblem = SharedProblem::new(
     "422",
     "InvalidInput",
-    "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_query`, `invalid_body`)",
+    "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_store_id`, `invalid_name`, `invalid_transfer`, `invalid_query`, `invalid_body`)",
 );
 const INVENTORY_UNAVAILABLE: SharedProblem = SharedProblem::new(
         "503",
@@ -173,6 +268,7 @@ fn common_problems(
     let takes_query = params
         .iter()
         .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let names_a_store = params.iter().any(|p| p.name == STORE_ID_PARAM);
     if takes_body || takes_query {
         shared.push(&MALFORMED_JSON);
     }
@@ -180,7 +276,7 @@ fn common_problems(
         shared.extend([&UNAUTHORIZED, &FORBIDDEN]);
         problem::openapi::require_api_key(operation);
     }
-    if forwards && (takes_body || takes_params) {
+    if (forwards && (takes_body || takes_params)) || names_a_store {
         shared.push(&INVALID_INPUT);
     }
     if takes_body {
@@ -206,6 +302,31 @@ mod tests {
         for status in ["204", "409", "413", "415", "422", "503", "504"] {
             assert!(reserve.get(status).is_some(), "reserve lacks {status}");
         }
+    }
+
+    #[test]
+    fn every_location_form_is_its_central_form_with_the_store_id_first() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for (central, at_location) in LOCATION_FORMS {
+            let central = &doc["paths"][central];
+            let item = &doc["paths"][at_location];
+            for method in ["get", "post"] {
+                let Some(operation) = central.get(method) else {
+                    continue;
+                };
+                let located = &item[method];
+                assert_eq!(located["parameters"][0]["name"], "storeId", "{at_location}");
+                assert_eq!(
+                    located["parameters"].as_array().unwrap().len(),
+                    operation["parameters"].as_array().map_or(0, Vec::len) + 1,
+                    "{at_location}"
+                );
+                assert!(located["responses"].get("422").is_some(), "{at_location}");
+                let not_found = located["responses"]["404"]["description"].as_str().unwrap();
+                assert!(not_found.contains("unknown_location"), "{at_location}");
+            }
+        }
+        assert!(doc["paths"]["/locations/{storeId}/inventory"]["get"].is_object());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use contracts::Actor;
 use contracts::actor::{CALLER_HEADER, SAGA_HEADER};
 use problem::Problem;
 use reqwest::Url;
-use serde::Serialize;
+use serde::{Serialize, de::DeserializeOwned};
 
 /// A cheap-to-clone handle on inventory-service (the pool is shared between clones).
 #[derive(Debug, Clone)]
@@ -42,6 +42,20 @@ pub enum UpstreamError {
     /// The request could not be built: a fault of this facade.
     #[error("the request to inventory-service could not be built")]
     Internal(#[source] reqwest::Error),
+}
+
+/// Why a read of inventory-service's own (the view's snapshot, its locations) gave no
+/// value.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Upstream(#[from] UpstreamError),
+    /// inventory-service answered, but not with a success.
+    #[error("inventory-service answered {0}")]
+    Status(StatusCode),
+    /// The body is not the JSON expected.
+    #[error("inventory-service's answer does not parse")]
+    Body(#[source] serde_json::Error),
 }
 
 impl UpstreamError {
@@ -179,6 +193,25 @@ impl InventoryService {
                 Err(err)
             }
         }
+    }
+
+    /// `GET path`, read as `T`: for the facade's own use, never passed through.
+    pub async fn fetch<T: DeserializeOwned>(&self, path: &str) -> Result<T, FetchError> {
+        let mut trace_headers = reqwest::header::HeaderMap::new();
+        telemetry::inject_http_headers(&mut trace_headers);
+        let answer = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .headers(trace_headers)
+            .send()
+            .await
+            .map_err(UpstreamError::classify)?;
+        let status = answer.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status));
+        }
+        let bytes = answer.bytes().await.map_err(UpstreamError::classify)?;
+        serde_json::from_slice(&bytes).map_err(FetchError::Body)
     }
 
     /// True when inventory-service says it is ready (its `/readyz` answers 200).

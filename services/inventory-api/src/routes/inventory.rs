@@ -1,24 +1,34 @@
-//! `/inventory` routes: create a SKU, read its stock, reserve, release, confirm,
-//! replenish, and page through its movements.
+//! The stock of one SKU at one location: create it, read it, reserve, release,
+//! confirm, replenish, and page through its movements.
 //!
-//! Every handler validates first (path SKU, body, query) and only then forwards the
-//! request DTO, re-serialized, to inventory-service, whose answer is passed through.
-//! The routes that change stock take the [`Caller`] and check its scope before anything
-//! else, and forward on its behalf: its name goes on the movements and holds, and it may
-//! touch only its own holds. Reads are public.
+//! Each handler serves two routes: `/inventory/...` (the central warehouse) and
+//! `/locations/:storeId/inventory/...`, and forwards in the form it was called with.
+//! Every handler validates first (path location and SKU, body, query) and only then
+//! forwards the request DTO, re-serialized, to inventory-service, whose answer is passed
+//! through. The routes that change stock take the [`Caller`] and check its scope before
+//! anything else, and forward on its behalf: its name goes on the movements and holds,
+//! and it may touch only its own holds. Reads are public; a stock read is answered by
+//! the stock view when it may (see [`crate::view`]).
+//!
+//! The OpenAPI document describes the `/inventory` forms here; the location forms are
+//! derived from them (`openapi::LocationForms`).
 
 use std::fmt::Write;
 
 use access::{Caller, Scope};
-use axum::{extract::State, http::Method, response::Response};
+use axum::{
+    extract::State,
+    http::{HeaderValue, Method, header},
+    response::{IntoResponse, Response},
+};
 use contracts::inventory::{
     ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, ReleaseRequest,
-    ReplenishRequest, ReserveRequest, StockView,
+    ReplenishRequest, ReserveRequest, StockQuery, StockView,
 };
 use problem::{Json, Problem, Query};
 use tracing::{Span, field};
 
-use super::{PathSku, acting_as};
+use super::{AtLocation, Facade, PathSku, acting_as};
 use crate::{openapi::ProblemDocument, upstream::InventoryService};
 
 /// Creates the stock of a new SKU.
@@ -33,10 +43,11 @@ use crate::{openapi::ProblemDocument, upstream::InventoryService};
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = field::Empty))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = field::Empty))]
 pub async fn create(
     caller: Caller,
     State(inventory): State<InventoryService>,
+    at: AtLocation,
     Json(request): Json<CreateInventoryRequest>,
 ) -> Result<Response, Problem> {
     caller.require(Scope::Stock)?;
@@ -46,7 +57,7 @@ pub async fn create(
         .forward_for(
             &acting_as(&caller)?,
             Method::POST,
-            "/inventory",
+            &at.inventory_path(),
             Some(&request),
         )
         .await?)
@@ -57,21 +68,49 @@ pub async fn create(
     get,
     path = "/inventory/{sku}",
     tag = "inventory",
-    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB"), StockQuery),
     responses(
-        (status = 200, description = "The stock of the SKU", body = StockView),
+        (status = 200, description = "The stock of the SKU, never older than `minVersion`: from the stock view when it is live and has caught up, else from inventory-service", body = StockView),
         (status = 404, description = "No such SKU (`unknown_sku`)",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = %sku))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku))]
 pub async fn stock(
-    State(inventory): State<InventoryService>,
+    State(facade): State<Facade>,
+    at: AtLocation,
     PathSku(sku): PathSku,
+    Query(query): Query<StockQuery>,
 ) -> Result<Response, Problem> {
-    Ok(inventory
-        .forward::<()>(Method::GET, &format!("/inventory/{sku}"), None)
+    let min_version = query.validate()?;
+    if let Some(json) = facade
+        .view
+        .as_ref()
+        .and_then(|view| view.read(at.id.as_str(), sku.as_str(), min_version))
+    {
+        return Ok(stock_json(json));
+    }
+    let mut path = format!("{}/{sku}", at.inventory_path());
+    if let Some(min_version) = min_version {
+        // Writing to a String cannot fail.
+        let _ = write!(path, "?minVersion={min_version}");
+    }
+    Ok(facade
+        .inventory
+        .forward::<()>(Method::GET, &path, None)
         .await?)
+}
+
+/// A stock row the view holds, as inventory-service would answer it.
+fn stock_json(json: axum::body::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response()
 }
 
 /// Holds units of one SKU for an order; idempotent per (orderId, sku).
@@ -89,10 +128,11 @@ pub async fn stock(
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku, order_id = field::Empty))]
 pub async fn reserve(
     caller: Caller,
     State(inventory): State<InventoryService>,
+    at: AtLocation,
     PathSku(sku): PathSku,
     Json(request): Json<ReserveRequest>,
 ) -> Result<Response, Problem> {
@@ -103,7 +143,7 @@ pub async fn reserve(
         .forward_for(
             &acting_as(&caller)?,
             Method::POST,
-            &format!("/inventory/{sku}/reserve"),
+            &format!("{}/{sku}/reserve", at.inventory_path()),
             Some(&request),
         )
         .await?)
@@ -124,10 +164,11 @@ pub async fn reserve(
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku, order_id = field::Empty))]
 pub async fn release(
     caller: Caller,
     State(inventory): State<InventoryService>,
+    at: AtLocation,
     PathSku(sku): PathSku,
     Json(request): Json<ReleaseRequest>,
 ) -> Result<Response, Problem> {
@@ -138,7 +179,7 @@ pub async fn release(
         .forward_for(
             &acting_as(&caller)?,
             Method::POST,
-            &format!("/inventory/{sku}/release"),
+            &format!("{}/{sku}/release", at.inventory_path()),
             Some(&request),
         )
         .await?)
@@ -159,10 +200,11 @@ pub async fn release(
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = %sku, order_id = field::Empty))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku, order_id = field::Empty))]
 pub async fn confirm(
     caller: Caller,
     State(inventory): State<InventoryService>,
+    at: AtLocation,
     PathSku(sku): PathSku,
     Json(request): Json<ConfirmRequest>,
 ) -> Result<Response, Problem> {
@@ -173,7 +215,7 @@ pub async fn confirm(
         .forward_for(
             &acting_as(&caller)?,
             Method::POST,
-            &format!("/inventory/{sku}/confirm"),
+            &format!("{}/{sku}/confirm", at.inventory_path()),
             Some(&request),
         )
         .await?)
@@ -192,10 +234,11 @@ pub async fn confirm(
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = %sku))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku))]
 pub async fn replenish(
     caller: Caller,
     State(inventory): State<InventoryService>,
+    at: AtLocation,
     PathSku(sku): PathSku,
     Json(request): Json<ReplenishRequest>,
 ) -> Result<Response, Problem> {
@@ -205,7 +248,7 @@ pub async fn replenish(
         .forward_for(
             &acting_as(&caller)?,
             Method::POST,
-            &format!("/inventory/{sku}/replenish"),
+            &format!("{}/{sku}/replenish", at.inventory_path()),
             Some(&request),
         )
         .await?)
@@ -223,22 +266,23 @@ pub async fn replenish(
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
-#[tracing::instrument(skip_all, fields(sku = %sku))]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku))]
 pub async fn movements(
     State(inventory): State<InventoryService>,
+    at: AtLocation,
     PathSku(sku): PathSku,
     Query(query): Query<MovementsQuery>,
 ) -> Result<Response, Problem> {
     query.validate()?;
     Ok(inventory
-        .forward::<()>(Method::GET, &movements_path(&sku, &query), None)
+        .forward::<()>(Method::GET, &movements_path(&at, &sku, &query), None)
         .await?)
 }
 
 /// The upstream path of a movements page: only the parameters the client gave, so
 /// inventory-service applies its own defaults to the others.
-fn movements_path(sku: &contracts::Sku, query: &MovementsQuery) -> String {
-    let mut path = format!("/inventory/{sku}/movements");
+fn movements_path(at: &AtLocation, sku: &contracts::Sku, query: &MovementsQuery) -> String {
+    let mut path = format!("{}/{sku}/movements", at.inventory_path());
     let mut separator = '?';
     for (name, value) in [("limit", query.limit), ("before", query.before)] {
         if let Some(value) = value {
@@ -257,7 +301,9 @@ mod tests {
     #[test]
     fn a_movements_page_forwards_only_the_parameters_given() {
         let sku = contracts::Sku::parse("ABC-1234-AB").unwrap();
-        let page = |limit, before| movements_path(&sku, &MovementsQuery { limit, before });
+        let central = AtLocation::central();
+        let page =
+            |limit, before| movements_path(&central, &sku, &MovementsQuery { limit, before });
         assert_eq!(page(None, None), "/inventory/ABC-1234-AB/movements");
         assert_eq!(
             page(Some(10), None),
@@ -270,6 +316,18 @@ mod tests {
         assert_eq!(
             page(Some(10), Some(7)),
             "/inventory/ABC-1234-AB/movements?limit=10&before=7"
+        );
+        let store = AtLocation::named(contracts::LocationId::parse("store-1").unwrap());
+        assert_eq!(
+            movements_path(
+                &store,
+                &sku,
+                &MovementsQuery {
+                    limit: Some(5),
+                    before: None
+                }
+            ),
+            "/locations/store-1/inventory/ABC-1234-AB/movements?limit=5"
         );
     }
 }

@@ -5,6 +5,7 @@ mod access;
 mod forwarding;
 mod health;
 mod helpers;
+mod locations;
 mod metrics;
 mod openapi;
 mod upstream_failures;

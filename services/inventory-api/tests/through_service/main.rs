@@ -1,6 +1,7 @@
 //! inventory-api in front of a real inventory-service over a fresh PostgreSQL database:
-//! the seed's curl script exactly as written, and the reservation race through the
-//! facade.
+//! the seed's curl script exactly as written, the reservation race through the
+//! facade, and the stock view following the service's own events (reads never older
+//! than the client's writes, a transfer on its destination's change stream).
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -187,4 +188,170 @@ async fn bad_input_is_refused_by_the_facade_and_changes_nothing() {
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }
     assert_eq!(stack.stock("ABC-1234-AB").await, before);
+}
+
+/// inventory-api with its stock view, following the events of a real inventory-service
+/// (one database, one broker prefix).
+async fn spawn_with_view() -> Stack {
+    let db = testkit::fresh_database("inventory_api_view").await;
+    let prefix = format!("{}.", db.name);
+    let service = inventory_service::startup::build(
+        inventory_service::config::Settings::for_tests(&db.url, &prefix),
+    )
+    .await
+    .expect("build inventory-service")
+    .spawn();
+    let mut settings = inventory_api::config::Settings::for_tests(&service.address);
+    settings.stock_view = Some(inventory_api::config::StockViewSettings::for_tests(&prefix));
+    let api = inventory_api::startup::build(settings)
+        .await
+        .unwrap()
+        .spawn();
+    let stack = Stack {
+        api: api.address.clone(),
+        client: reqwest::Client::new(),
+        _running: vec![service, api],
+    };
+    for _ in 0..200 {
+        let ready: Value = stack
+            .client
+            .get(format!("{}/readyz", stack.api))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or_default();
+        if ready["stockView"]["state"] == "live" {
+            return stack;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the stock view never went live");
+}
+
+#[tokio::test]
+async fn reads_through_the_view_are_never_older_than_the_clients_own_writes() {
+    let stack = spawn_with_view().await;
+    let created = stack
+        .post("/inventory", r#"{"sku":"VIE-0001-AA","qty":10}"#)
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let mut version = created.json::<Value>().await.unwrap()["version"]
+        .as_i64()
+        .unwrap();
+    for qty in 1..=5 {
+        let replenished = stack
+            .post(
+                "/inventory/VIE-0001-AA/replenish",
+                &format!(r#"{{"qty":{qty}}}"#),
+            )
+            .await;
+        assert_eq!(replenished.status(), StatusCode::NO_CONTENT);
+        version += 1;
+        // Straight after the write: the view may be behind, the answer never is.
+        let read: Value = stack
+            .client
+            .get(format!(
+                "{}/inventory/VIE-0001-AA?minVersion={version}",
+                stack.api
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(read["version"].as_i64().unwrap() >= version, "{read}");
+    }
+    // The view catches up and answers by itself.
+    let mut read = Value::Null;
+    for _ in 0..200 {
+        read = stack.stock("VIE-0001-AA").await;
+        if read["version"] == version {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (&read["version"], &read["onHand"]),
+        (&json!(version), &json!(25))
+    );
+    let metrics = stack
+        .client
+        .get(format!("{}/metrics", stack.api))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let served = metrics
+        .lines()
+        .find(|l| l.starts_with("stock_view_reads_total{source=\"view\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or_default();
+    assert!(served >= 1.0, "{metrics}");
+}
+
+#[tokio::test]
+async fn a_transfer_reaches_the_change_stream_of_its_destination() {
+    let stack = spawn_with_view().await;
+    let location = stack
+        .post(
+            "/locations",
+            r#"{"storeId":"store-1","name":"Main Street"}"#,
+        )
+        .await;
+    assert_eq!(location.status(), StatusCode::CREATED);
+    let mut changes = stack
+        .client
+        .get(format!("{}/locations/store-1/changes", stack.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changes.status(), StatusCode::OK);
+    for (path, body) in [
+        ("/inventory", r#"{"sku":"TRF-0001-AA","qty":10}"#),
+        (
+            "/locations/store-1/inventory",
+            r#"{"sku":"TRF-0001-AA","qty":0}"#,
+        ),
+    ] {
+        assert_eq!(stack.post(path, body).await.status(), StatusCode::CREATED);
+    }
+    let moved = stack
+        .post(
+            "/transfers",
+            r#"{"sku":"TRF-0001-AA","from":"central","to":"store-1","qty":4}"#,
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::CREATED);
+
+    // The store's events, in order, until the transfer's: none of central's.
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &Value| e["onHand"] == 4) {
+        let chunk = tokio::time::timeout_at(deadline, changes.chunk())
+            .await
+            .expect("the transfer reached the stream in time")
+            .unwrap()
+            .expect("the stream is open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = text.find("\n\n") {
+            let frame: String = text.drain(..end + 2).collect();
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data:")) {
+                assert!(frame.contains("event: stock"), "{frame}");
+                seen.push(serde_json::from_str(data.trim()).unwrap());
+            }
+        }
+    }
+    assert!(seen.iter().all(|e| e["storeId"] == "store-1"), "{seen:?}");
+    let versions: Vec<i64> = seen
+        .iter()
+        .map(|e| e["version"].as_i64().unwrap())
+        .collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
 }
