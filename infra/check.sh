@@ -67,6 +67,8 @@ SERVICE_METRICS = {
     "inventory_reservations_total", "inventory_replenishments_total",
     "inventory_replenished_units_total", "inventory_active_reservations",
     "inventory_expiry_lag_seconds",
+    "stock_view_live", "stock_view_lag_seconds", "stock_view_lag_events", "stock_view_entries",
+    "stock_view_reads_total", *hist("stock_view_event_delay_seconds"),
     "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
     "tokio_workers", "tokio_alive_tasks", "tokio_global_queue_depth",
     *hist("saga_duration_seconds"), "saga_compensations_total", "orders_by_status",
