@@ -87,10 +87,26 @@ impl<S: InventoryStore> Inventory<S> {
     }
 
     pub async fn stock(&self, location: &LocationId, sku: &Sku) -> Result<StockRecord, Error> {
-        self.store
-            .find(location, sku)
-            .await?
-            .ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]).into())
+        let found = self.store.find(location, sku).await?;
+        let found = found.ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]).into());
+        self.located(location, found).await
+    }
+
+    /// A SKU missing at a store that does not exist is a wrong address rather than an
+    /// unknown SKU: `unknown_location`. Looked up only on that refusal, so the paths that
+    /// succeed pay nothing for it; `central` always exists.
+    async fn located<T>(
+        &self,
+        location: &LocationId,
+        result: Result<T, Error>,
+    ) -> Result<T, Error> {
+        match result {
+            Err(Error::Rejected(InventoryError::UnknownSku(_))) if !location.is_central() => {
+                self.location(location).await?;
+                result
+            }
+            other => other,
+        }
     }
 
     /// Reserves one SKU for one order, as the caller itself (never for the saga).
@@ -113,7 +129,7 @@ impl<S: InventoryStore> Inventory<S> {
             sku: sku.clone(),
             qty: cmd.qty,
         };
-        match self.store.reserve_one(&hold).await? {
+        let outcome = match self.store.reserve_one(&hold).await? {
             ReserveOutcome::Reserved => Ok(()),
             ReserveOutcome::OrderCancelled => {
                 Err(InventoryError::OrderCancelled(hold.order_id).into())
@@ -152,7 +168,8 @@ impl<S: InventoryStore> Inventory<S> {
                 .into())
             }
             ReserveOutcome::UnknownSku => Err(InventoryError::UnknownSku(vec![hold.sku]).into()),
-        }
+        };
+        self.located(location, outcome).await
     }
 
     /// Reserves every line for one order, or none; the holds belong to `actor` (to the
@@ -209,7 +226,7 @@ impl<S: InventoryStore> Inventory<S> {
         let up_to = cmd.up_to;
         let target = sku.clone();
         let actor = actor.for_itself();
-        Ok(self
+        let changed = self
             .store
             .change(
                 Scope::Skus(
@@ -219,7 +236,8 @@ impl<S: InventoryStore> Inventory<S> {
                 ),
                 move |stock| stock.release(&target, up_to, &actor),
             )
-            .await??)
+            .await?;
+        self.located(location, changed.map_err(Error::from)).await
     }
 
     /// Commits the caller's own hold (never a saga hold).
@@ -232,7 +250,7 @@ impl<S: InventoryStore> Inventory<S> {
     ) -> Result<(), Error> {
         let target = sku.clone();
         let actor = actor.for_itself();
-        Ok(self
+        let changed = self
             .store
             .change(
                 Scope::Skus(
@@ -242,7 +260,8 @@ impl<S: InventoryStore> Inventory<S> {
                 ),
                 move |stock| stock.confirm(&target, &actor),
             )
-            .await??)
+            .await?;
+        self.located(location, changed.map_err(Error::from)).await
     }
 
     pub async fn replenish(
@@ -254,13 +273,14 @@ impl<S: InventoryStore> Inventory<S> {
     ) -> Result<(), Error> {
         let target = sku.clone();
         let actor = actor.clone();
-        Ok(self
+        let changed = self
             .store
             .change(
                 Scope::Skus(Place::At(location), std::slice::from_ref(sku), None),
                 move |stock| stock.replenish(&target, qty, &actor),
             )
-            .await??)
+            .await?;
+        self.located(location, changed.map_err(Error::from)).await
     }
 
     /// Moves units of one SKU between two locations in one transaction; answers both
@@ -308,7 +328,8 @@ impl<S: InventoryStore> Inventory<S> {
     ) -> Result<Vec<MovementRecord>, Error> {
         let movements = self.store.movements(location, sku, page).await?;
         if movements.is_empty() && self.store.find(location, sku).await?.is_none() {
-            return Err(InventoryError::UnknownSku(vec![sku.clone()]).into());
+            let unknown = Err(InventoryError::UnknownSku(vec![sku.clone()]).into());
+            return self.located(location, unknown).await;
         }
         Ok(movements)
     }

@@ -7,14 +7,16 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, replay, spawn_app, spawn_on};
 
-/// docs/contract.md §4 (1, 2) checked straight in the database: available >= 0, reserved is
-/// the sum of active holds, and the trail replays to the stock.
-async fn assert_invariants(app: &TestApp) {
+/// docs/contract.md §4 (1, 2) checked straight in the database, for every SKU at every
+/// location: available >= 0, reserved is the sum of the active holds there, and the trail
+/// replays to the stock.
+pub(crate) async fn assert_invariants(app: &TestApp) {
     let pool = app.pool().await;
-    let broken: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-        "SELECT p.sku, p.on_hand, p.reserved, COALESCE(SUM(r.held) FILTER (WHERE r.status = 'active'), 0)::bigint
-           FROM product_inventory p LEFT JOIN reservations r USING (sku)
-          GROUP BY p.sku, p.on_hand, p.reserved
+    let broken: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT p.location_id, p.sku, p.on_hand, p.reserved,
+                COALESCE(SUM(r.held) FILTER (WHERE r.status = 'active'), 0)::bigint
+           FROM product_inventory p LEFT JOIN reservations r USING (location_id, sku)
+          GROUP BY p.location_id, p.sku, p.on_hand, p.reserved
          HAVING p.reserved <> COALESCE(SUM(r.held) FILTER (WHERE r.status = 'active'), 0)
              OR p.on_hand < p.reserved",
     )
@@ -22,15 +24,17 @@ async fn assert_invariants(app: &TestApp) {
     .await
     .unwrap();
     assert!(broken.is_empty(), "invariants broken: {broken:?}");
-    let skus: Vec<String> = sqlx::query_scalar("SELECT sku FROM product_inventory")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
-    for sku in skus {
-        let stock = app.stock(&sku).await;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT location_id, sku FROM product_inventory ORDER BY location_id, sku")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for (store, sku) in rows {
+        let stock = app.stock_at(&store, &sku).await;
         assert_eq!(
-            replay(&app.movements(&sku).await),
-            (stock.on_hand, stock.reserved)
+            replay(&app.movements_at(&store, &sku).await),
+            (stock.on_hand, stock.reserved),
+            "{store}/{sku}"
         );
     }
 }

@@ -109,6 +109,37 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// The stock of `sku` at `store`, read where it lives (see [`stock_path`]).
+    pub async fn stock_at(&self, store: &str, sku: &str) -> StockView {
+        let res = self.get(&stock_path(store, sku)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{store}/{sku}");
+        res.json().await.unwrap()
+    }
+
+    /// Every movement of `sku` at `store`, newest first, read page after page.
+    pub async fn movements_at(&self, store: &str, sku: &str) -> MovementPageView {
+        let mut all = MovementPageView {
+            items: Vec::new(),
+            next_cursor: None,
+        };
+        let mut before = String::new();
+        loop {
+            let res = self
+                .get(&format!(
+                    "{}/movements?limit=500{before}",
+                    stock_path(store, sku)
+                ))
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{store}/{sku}");
+            let page: MovementPageView = res.json().await.unwrap();
+            all.items.extend(page.items);
+            match page.next_cursor {
+                Some(cursor) => before = format!("&before={cursor}"),
+                None => return all,
+            }
+        }
+    }
+
     /// Broker name of a logical exchange or queue, for this test.
     pub fn broker_name(&self, logical: &str) -> String {
         format!("{}{logical}", broker_prefix(&self.db.name))
@@ -116,6 +147,16 @@ impl TestApp {
 
     pub async fn pool(&self) -> sqlx::PgPool {
         sqlx::PgPool::connect(&self.db.url).await.unwrap()
+    }
+}
+
+/// Where the stock of `sku` at `store` is read: the central warehouse keeps its short
+/// form, every other location has its location form.
+pub fn stock_path(store: &str, sku: &str) -> String {
+    if store == "central" {
+        format!("/inventory/{sku}")
+    } else {
+        format!("/locations/{store}/inventory/{sku}")
     }
 }
 
@@ -132,12 +173,14 @@ pub async fn assert_problem(res: Response, status: StatusCode, code: &str) -> Va
     body
 }
 
-/// On hand and reserved recomputed by replaying a SKU's movements oldest first.
+/// On hand and reserved recomputed by replaying the movements of a SKU at one location
+/// oldest first; no step may leave fewer units on hand than reserved.
 pub fn replay(page: &MovementPageView) -> (i64, i64) {
     let (mut on_hand, mut reserved) = (0, 0);
     for m in page.items.iter().rev() {
         match m.kind.as_str() {
-            "created" | "replenished" => on_hand += m.qty,
+            "created" | "replenished" | "transferred_in" => on_hand += m.qty,
+            "transferred_out" => on_hand -= m.qty,
             "reserved" => reserved += m.qty,
             "released" | "expired" => reserved -= m.qty,
             "committed" => {
@@ -151,6 +194,7 @@ pub fn replay(page: &MovementPageView) -> (i64, i64) {
             (m.on_hand_after, m.reserved_after),
             "{m:?}"
         );
+        assert!(on_hand >= reserved, "oversold: {m:?}");
     }
     (on_hand, reserved)
 }

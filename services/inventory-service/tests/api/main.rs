@@ -7,6 +7,7 @@ mod expiry;
 mod expiry_batch;
 mod helpers;
 mod invalid_input;
+mod locations;
 mod metrics;
 mod order_events;
 mod reservations;
