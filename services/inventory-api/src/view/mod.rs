@@ -107,6 +107,8 @@ struct Inner {
     /// How long the last applied event took from `occurredAt` to applied, in
     /// microseconds.
     last_delay_micros: AtomicI64,
+    /// When the last event was applied, in microseconds since the epoch.
+    last_applied_micros: AtomicI64,
     max_lag: Duration,
     queue: String,
     /// Cancelled when the service stops: the change streams end.
@@ -126,6 +128,7 @@ impl View {
                 behind: AtomicU64::new(0),
                 last_event_micros: AtomicI64::new(Utc::now().timestamp_micros()),
                 last_delay_micros: AtomicI64::new(0),
+                last_applied_micros: AtomicI64::new(Utc::now().timestamp_micros()),
                 max_lag,
                 queue,
                 closing: CancellationToken::new(),
@@ -223,12 +226,16 @@ impl View {
     }
 
     /// How far behind the view is: while events wait in its queue, the time since the
-    /// last applied event occurred; else how long that event took to be applied.
+    /// last applied event occurred; else how long that event took to be applied, less
+    /// the time since, during which nothing waited: a quiet view that is caught up is
+    /// not behind, however slowly its last event came.
     pub fn lag(&self) -> Duration {
+        let now = Utc::now().timestamp_micros();
         let micros = if self.inner.behind.load(Ordering::Acquire) > 0 {
-            Utc::now().timestamp_micros() - self.inner.last_event_micros.load(Ordering::Acquire)
+            now - self.inner.last_event_micros.load(Ordering::Acquire)
         } else {
-            self.inner.last_delay_micros.load(Ordering::Acquire)
+            let quiet_for = now - self.inner.last_applied_micros.load(Ordering::Acquire);
+            self.inner.last_delay_micros.load(Ordering::Acquire) - quiet_for
         };
         Duration::from_micros(u64::try_from(micros).unwrap_or(0))
     }
@@ -247,6 +254,9 @@ impl View {
         self.inner
             .last_delay_micros
             .store(delay.max(0), Ordering::Release);
+        self.inner
+            .last_applied_micros
+            .store(now.timestamp_micros(), Ordering::Release);
         metrics::event_delay(Duration::from_micros(
             u64::try_from(delay).unwrap_or_default(),
         ));
@@ -301,6 +311,7 @@ mod tests {
             available: on_hand,
             safety_stock: 0,
             below_safety_stock: false,
+            unit_price: None,
             version,
             updated_at: Utc::now(),
         }
@@ -370,5 +381,19 @@ mod tests {
         view.set_behind(3);
         view.event_applied(Utc::now() - chrono::Duration::seconds(5));
         assert!(!view.serves(), "events wait and the last one is 5 s old");
+    }
+
+    #[test]
+    fn a_caught_up_view_is_not_held_behind_by_one_slow_event() {
+        let view = live_view();
+        view.apply(stock("central", "AAA-0001-AA", 1, 10)).unwrap();
+        // Applied 10 s late, 30 s ago; nothing has waited since.
+        view.event_applied(Utc::now() - chrono::Duration::seconds(10));
+        view.inner.last_applied_micros.store(
+            (Utc::now() - chrono::Duration::seconds(30)).timestamp_micros(),
+            Ordering::Release,
+        );
+        assert_eq!(view.lag(), Duration::ZERO);
+        assert!(view.serves());
     }
 }

@@ -1,7 +1,11 @@
 //! inventory-api in front of a real inventory-service over a fresh PostgreSQL database:
 //! the seed's curl script exactly as written, the reservation race through the
 //! facade, and the stock view following the service's own events (reads never older
-//! than the client's writes, a transfer on its destination's change stream).
+//! than the client's writes, a transfer on its destination's change stream; in
+//! [`view`], the view converging to the database after storms, restarts and a lost
+//! queue).
+
+mod view;
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -195,39 +199,75 @@ async fn bad_input_is_refused_by_the_facade_and_changes_nothing() {
 async fn spawn_with_view() -> Stack {
     let db = testkit::fresh_database("inventory_api_view").await;
     let prefix = format!("{}.", db.name);
-    let service = inventory_service::startup::build(
-        inventory_service::config::Settings::for_tests(&db.url, &prefix),
-    )
-    .await
-    .expect("build inventory-service")
-    .spawn();
-    let mut settings = inventory_api::config::Settings::for_tests(&service.address);
-    settings.stock_view = Some(inventory_api::config::StockViewSettings::for_tests(&prefix));
-    let api = inventory_api::startup::build(settings)
-        .await
-        .unwrap()
-        .spawn();
+    let service = spawn_service(&db, &prefix).await;
+    let api = spawn_api_with_view(&service.address, &prefix, |_| {}).await;
     let stack = Stack {
         api: api.address.clone(),
         client: reqwest::Client::new(),
         _running: vec![service, api],
     };
+    wait_live(&stack.client, &stack.api).await;
+    stack
+}
+
+/// inventory-service on `db`, its broker names under `prefix`.
+async fn spawn_service(db: &testkit::TestDatabase, prefix: &str) -> service::Spawned {
+    inventory_service::startup::build(inventory_service::config::Settings::for_tests(
+        &db.url, prefix,
+    ))
+    .await
+    .expect("build inventory-service")
+    .spawn()
+}
+
+/// inventory-api in front of `upstream`, its stock view following the events under
+/// `prefix`; `edit` adjusts the settings.
+async fn spawn_api_with_view(
+    upstream: &str,
+    prefix: &str,
+    edit: impl FnOnce(&mut inventory_api::config::Settings),
+) -> service::Spawned {
+    let mut settings = inventory_api::config::Settings::for_tests(upstream);
+    settings.stock_view = Some(inventory_api::config::StockViewSettings::for_tests(prefix));
+    edit(&mut settings);
+    inventory_api::startup::build(settings)
+        .await
+        .expect("build inventory-api")
+        .spawn()
+}
+
+/// Waits until inventory-api at `api` reports its stock view live.
+async fn wait_live(client: &reqwest::Client, api: &str) {
     for _ in 0..200 {
-        let ready: Value = stack
-            .client
-            .get(format!("{}/readyz", stack.api))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap_or_default();
+        let ready: Value = match client.get(format!("{api}/readyz")).send().await {
+            Ok(answer) => answer.json().await.unwrap_or_default(),
+            Err(_) => Value::Null,
+        };
         if ready["stockView"]["state"] == "live" {
-            return stack;
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("the stock view never went live");
+}
+
+/// Stock reads inventory-api at `api` has answered from its view, as its metrics count
+/// them.
+async fn reads_served_by_view(client: &reqwest::Client, api: &str) -> f64 {
+    let metrics = client
+        .get(format!("{api}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .find(|l| l.starts_with("stock_view_reads_total{source=\"view\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -277,22 +317,8 @@ async fn reads_through_the_view_are_never_older_than_the_clients_own_writes() {
         (&read["version"], &read["onHand"]),
         (&json!(version), &json!(25))
     );
-    let metrics = stack
-        .client
-        .get(format!("{}/metrics", stack.api))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let served = metrics
-        .lines()
-        .find(|l| l.starts_with("stock_view_reads_total{source=\"view\"}"))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse::<f64>().ok())
-        .unwrap_or_default();
-    assert!(served >= 1.0, "{metrics}");
+    let served = reads_served_by_view(&stack.client, &stack.api).await;
+    assert!(served >= 1.0, "{served} reads served by the view");
 }
 
 #[tokio::test]
