@@ -1,22 +1,28 @@
 //! The invariant auditor: reads both services' databases (read-only) and checks the
-//! promises of the saga, once the system is quiet:
+//! promises of the saga, once the system is quiet. Stock lives at locations (the central
+//! warehouse and stores), so every stock check is per (location, SKU), and every
+//! violation names its location:
 //!
-//! - stock: `available` ≥ 0 and `reserved` = the sum of active holds, for every SKU;
-//! - the audit trail: replaying the movements from the first one reproduces every
-//!   movement's recorded levels and the current row, so on hand = initial +
-//!   replenished − committed + returned; no order reserved a SKU it still held,
-//!   committed a SKU twice, or gave back what it did not hold;
-//! - orders: every order terminal; a confirmed order's holds all committed, for exactly
-//!   the quantities it ordered (none active, released or expired: confirmed means
-//!   committed); a cancelled order holds and consumed nothing (what was committed for it
-//!   was returned); the units committed are the units confirmed;
+//! - stock: `available` ≥ 0 and `reserved` = the sum of the active holds at that
+//!   location, for every (location, SKU);
+//! - the audit trail: replaying each (location, SKU)'s movements from the first one
+//!   reproduces every movement's recorded levels and the current row, so on hand =
+//!   initial + replenished − committed + returned + transferred in − transferred out;
+//!   every unit transferred out of one location arrived at another; no order reserved a
+//!   SKU it still held there, committed it twice, or gave back what it did not hold;
+//! - orders: every order terminal; a confirmed order's holds all at its location and
+//!   committed there, for exactly the quantities it ordered (none active, released or
+//!   expired: confirmed means committed), and nothing committed for it anywhere else; a
+//!   cancelled order holds and consumed nothing at any location (what was committed for
+//!   it was returned); at each location, the units committed are the units its
+//!   confirmed orders ordered;
 //! - messaging: both outboxes empty; no event handled twice by one consumer.
 //!
 //! Some of these hold at every instant, others only once messages in flight have
 //! landed: [`settle`] audits until the report is clean or time runs out.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     fmt,
     time::Duration,
 };
@@ -35,7 +41,13 @@ pub struct Report {
     pub units_confirmed: i64,
     /// Units the inventory committed (sold), from its movements.
     pub units_committed: i64,
+    /// The same two counts at each location (the location id), for every location that
+    /// stocks something or that an order named.
+    pub by_location: BTreeMap<String, Units>,
+    /// Distinct SKUs, whatever the location.
     pub skus: usize,
+    /// Stock rows: one per (location, SKU).
+    pub stock_rows: usize,
     pub movements: usize,
     /// Holds of orders order-service never created (reservations made directly on the
     /// inventory), by status.
@@ -43,9 +55,23 @@ pub struct Report {
     pub violations: Vec<String>,
 }
 
+/// Units confirmed and committed at one location.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Units {
+    /// Units of the lines of the confirmed orders placed at this location.
+    pub confirmed: i64,
+    /// Units committed at this location, net of those returned.
+    pub committed: i64,
+}
+
 impl Report {
     pub fn is_clean(&self) -> bool {
         self.violations.is_empty()
+    }
+
+    /// The units confirmed and committed at `location` (none if it had nothing).
+    pub fn at(&self, location: &str) -> Units {
+        self.by_location.get(location).copied().unwrap_or_default()
     }
 }
 
@@ -53,15 +79,29 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "orders {} (confirmed {}, cancelled {}, pending {}); units confirmed {}, committed {}; \
-             {} SKUs, {} movements; violations {}",
+            "orders {} (confirmed {}, cancelled {}, pending {}); units confirmed {}, committed {}",
             self.orders,
             self.confirmed,
             self.cancelled,
             self.pending,
             self.units_confirmed,
             self.units_committed,
+        )?;
+        if self.by_location.len() > 1 {
+            let each: Vec<String> = self
+                .by_location
+                .iter()
+                .map(|(location, u)| format!("{location} {}/{}", u.confirmed, u.committed))
+                .collect();
+            write!(f, " (confirmed/committed at {})", each.join(", "))?;
+        }
+        let locations = self.by_location.len();
+        write!(
+            f,
+            "; {} SKUs at {locations} location{} ({} stock rows), {} movements; violations {}",
             self.skus,
+            if locations == 1 { "" } else { "s" },
+            self.stock_rows,
             self.movements,
             self.violations.len()
         )?;
@@ -99,10 +139,10 @@ pub async fn audit(inventory: &PgPool, orders: &PgPool) -> anyhow::Result<Report
     let stock = Stock::load(inventory).await?;
     let placed = load_orders(orders).await?;
     let mut report = Report {
-        skus: stock.products.len(),
         movements: stock.movements.len(),
         ..Report::default()
     };
+    count_stock(&stock, &placed, &mut report);
     check_stock(&stock, &mut report.violations);
     check_trail(&stock, &mut report.violations);
     check_orders(&stock, &placed, &mut report);
@@ -127,6 +167,7 @@ struct Hold {
 
 #[derive(Debug)]
 struct Movement {
+    location: String,
     sku: String,
     kind: String,
     qty: i64,
@@ -137,9 +178,10 @@ struct Movement {
 
 #[derive(Debug)]
 struct Stock {
-    products: BTreeMap<String, Product>,
-    /// By (order id, SKU).
-    holds: HashMap<(String, String), Hold>,
+    /// By (location, SKU).
+    products: BTreeMap<(String, String), Product>,
+    /// By (order id, location, SKU).
+    holds: HashMap<(String, String, String), Hold>,
     /// In the order they were written.
     movements: Vec<Movement>,
 }
@@ -151,39 +193,45 @@ impl Stock {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let products = sqlx::query("SELECT sku, on_hand, reserved FROM product_inventory")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let product = Product {
-                    on_hand: r.get("on_hand"),
-                    reserved: r.get("reserved"),
-                };
-                (r.get::<String, _>("sku"), product)
-            })
-            .collect();
-        let holds = sqlx::query("SELECT order_id, sku, held, status, saga FROM reservations")
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let hold = Hold {
-                    held: r.get("held"),
-                    status: r.get("status"),
-                    saga: r.get("saga"),
-                };
-                ((r.get("order_id"), r.get("sku")), hold)
-            })
-            .collect();
+        let products =
+            sqlx::query("SELECT location_id, sku, on_hand, reserved FROM product_inventory")
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let product = Product {
+                        on_hand: r.get("on_hand"),
+                        reserved: r.get("reserved"),
+                    };
+                    ((r.get("location_id"), r.get("sku")), product)
+                })
+                .collect();
+        let holds =
+            sqlx::query("SELECT order_id, location_id, sku, held, status, saga FROM reservations")
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let hold = Hold {
+                        held: r.get("held"),
+                        status: r.get("status"),
+                        saga: r.get("saga"),
+                    };
+                    (
+                        (r.get("order_id"), r.get("location_id"), r.get("sku")),
+                        hold,
+                    )
+                })
+                .collect();
         let movements = sqlx::query(
-            "SELECT sku, kind, qty, order_id, on_hand_after, reserved_after
+            "SELECT location_id, sku, kind, qty, order_id, on_hand_after, reserved_after
              FROM movements ORDER BY id",
         )
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
         .map(|r| Movement {
+            location: r.get("location_id"),
             sku: r.get("sku"),
             kind: r.get("kind"),
             qty: r.get("qty"),
@@ -199,6 +247,12 @@ impl Stock {
             movements,
         })
     }
+
+    /// Whether `location` stocks `sku`.
+    fn stocks(&self, location: &str, sku: &str) -> bool {
+        self.products
+            .contains_key(&(location.to_owned(), sku.to_owned()))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,11 +265,13 @@ struct Line {
 struct Order {
     id: String,
     status: String,
+    /// Where every line is reserved.
+    location: String,
     lines: Vec<Line>,
 }
 
 async fn load_orders(pool: &PgPool) -> anyhow::Result<Vec<Order>> {
-    let rows = sqlx::query("SELECT id::text AS id, status, lines FROM orders")
+    let rows = sqlx::query("SELECT id::text AS id, status, location_id, lines FROM orders")
         .fetch_all(pool)
         .await?;
     rows.into_iter()
@@ -224,65 +280,106 @@ async fn load_orders(pool: &PgPool) -> anyhow::Result<Vec<Order>> {
             Ok(Order {
                 id: r.get("id"),
                 status: r.get("status"),
+                location: r.get("location_id"),
                 lines: lines.0,
             })
         })
         .collect()
 }
 
-/// Invariant 1: available ≥ 0, reserved = Σ active holds.
+/// The counts of the report's heading: SKUs, stock rows and the locations they are at
+/// (with those the orders named).
+fn count_stock(stock: &Stock, orders: &[Order], report: &mut Report) {
+    report.stock_rows = stock.products.len();
+    report.skus = stock
+        .products
+        .keys()
+        .map(|(_, sku)| sku)
+        .collect::<BTreeSet<_>>()
+        .len();
+    let locations = stock
+        .products
+        .keys()
+        .map(|(location, _)| location)
+        .chain(orders.iter().map(|o| &o.location));
+    for location in locations {
+        report.by_location.entry(location.clone()).or_default();
+    }
+}
+
+/// Invariant 1, per (location, SKU): available ≥ 0, reserved = Σ active holds there.
 fn check_stock(stock: &Stock, violations: &mut Vec<String>) {
-    let mut active: HashMap<&str, i64> = HashMap::new();
-    for ((_, sku), hold) in &stock.holds {
+    let mut active: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for ((_, location, sku), hold) in &stock.holds {
         if hold.status == "active" {
-            *active.entry(sku.as_str()).or_default() += hold.held;
+            *active.entry((location.as_str(), sku.as_str())).or_default() += hold.held;
         }
     }
-    for (sku, p) in &stock.products {
+    for ((location, sku), p) in &stock.products {
         if p.on_hand - p.reserved < 0 {
             violations.push(format!(
-                "{sku}: available is negative (on hand {}, reserved {})",
+                "{sku} at {location}: available is negative (on hand {}, reserved {})",
                 p.on_hand, p.reserved
             ));
         }
-        let held = active.get(sku.as_str()).copied().unwrap_or(0);
+        let held = active
+            .get(&(location.as_str(), sku.as_str()))
+            .copied()
+            .unwrap_or(0);
         if held != p.reserved {
             violations.push(format!(
-                "{sku}: reserved is {} but the active holds add up to {held}",
+                "{sku} at {location}: reserved is {} but the active holds there add up to {held}",
                 p.reserved
+            ));
+        }
+    }
+    for ((location, sku), held) in active {
+        if !stock.stocks(location, sku) {
+            violations.push(format!(
+                "{sku} at {location}: active holds of {held} units where it is not stocked"
             ));
         }
     }
 }
 
-/// The movements replay to the current state, and each order's moves on a SKU follow
-/// the life of a hold: reserved while not held, released or expired only while held,
-/// committed once (again only after a return).
+/// The movements of each (location, SKU) replay to its current state; what transfers
+/// took out of one location arrived at another; and each order's moves on a SKU at a
+/// location follow the life of a hold: reserved while not held, released or expired only
+/// while held, committed once (again only after a return).
 fn check_trail(stock: &Stock, violations: &mut Vec<String>) {
-    let mut replayed: HashMap<&str, (i64, i64)> = HashMap::new();
-    // (held, committed) per (order, SKU).
-    let mut holds: HashMap<(&str, &str), (bool, bool)> = HashMap::new();
+    let mut replayed: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
+    // (out, in) per SKU.
+    let mut transferred: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    // (held, committed) per (order, location, SKU).
+    let mut holds: HashMap<(&str, &str, &str), (bool, bool)> = HashMap::new();
     for m in &stock.movements {
-        let level = replayed.entry(m.sku.as_str()).or_insert((0, 0));
+        let (location, sku) = (m.location.as_str(), m.sku.as_str());
+        let level = replayed.entry((location, sku)).or_insert((0, 0));
         let (on_hand, reserved) = *level;
         let next = match m.kind.as_str() {
             "created" => (m.qty, 0),
             "reserved" => (on_hand, reserved + m.qty),
             "released" | "expired" => (on_hand, reserved - m.qty),
             "committed" => (on_hand - m.qty, reserved - m.qty),
-            "replenished" | "returned" => (on_hand + m.qty, reserved),
+            "replenished" | "returned" | "transferred_in" => (on_hand + m.qty, reserved),
+            "transferred_out" => (on_hand - m.qty, reserved),
             // A manual correction states the level it sets.
             _ => (m.on_hand_after, m.reserved_after),
         };
         if next != (m.on_hand_after, m.reserved_after) {
             violations.push(format!(
-                "{}: a {} of {} after ({on_hand}, {reserved}) should leave {next:?}, the trail says ({}, {})",
-                m.sku, m.kind, m.qty, m.on_hand_after, m.reserved_after
+                "{sku} at {location}: a {} of {} after ({on_hand}, {reserved}) should leave {next:?}, the trail says ({}, {})",
+                m.kind, m.qty, m.on_hand_after, m.reserved_after
             ));
         }
         *level = (m.on_hand_after, m.reserved_after);
+        match m.kind.as_str() {
+            "transferred_out" => transferred.entry(sku).or_default().0 += m.qty,
+            "transferred_in" => transferred.entry(sku).or_default().1 += m.qty,
+            _ => {}
+        }
         let Some(order) = &m.order_id else { continue };
-        let (held, committed) = holds.entry((order, &m.sku)).or_default();
+        let (held, committed) = holds.entry((order, location, sku)).or_default();
         let wrong = match m.kind.as_str() {
             "reserved" if *held => Some("reserved while it already held"),
             "reserved" => {
@@ -310,24 +407,42 @@ fn check_trail(stock: &Stock, violations: &mut Vec<String>) {
             _ => None,
         };
         if let Some(wrong) = wrong {
-            violations.push(format!("order {order} {}: {wrong}", m.sku));
+            violations.push(format!("order {order} {sku} at {location}: {wrong}"));
         }
     }
-    for (sku, p) in &stock.products {
-        let last = replayed.get(sku.as_str()).copied().unwrap_or((0, 0));
+    for ((location, sku), p) in &stock.products {
+        let last = replayed
+            .get(&(location.as_str(), sku.as_str()))
+            .copied()
+            .unwrap_or((0, 0));
         if last != (p.on_hand, p.reserved) {
             violations.push(format!(
-                "{sku}: the trail ends at {last:?}, the stock is ({}, {})",
+                "{sku} at {location}: the trail ends at {last:?}, the stock is ({}, {})",
                 p.on_hand, p.reserved
+            ));
+        }
+    }
+    for (location, sku) in replayed.keys() {
+        if !stock.stocks(location, sku) {
+            violations.push(format!(
+                "{sku} at {location}: movements for a SKU the location does not stock"
+            ));
+        }
+    }
+    for (sku, (out, arrived)) in transferred {
+        if out != arrived {
+            violations.push(format!(
+                "{sku}: {out} units transferred out of a location, {arrived} transferred in"
             ));
         }
     }
 }
 
-/// Invariants 3 and 4, read across both databases.
+/// Invariants 3 and 4, read across both databases: each order's holds and sales at its
+/// location, and the units sold at each location.
 fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
-    // Units sold, net of what cancelled orders gave back.
-    let mut committed_by: HashMap<(&str, &str), i64> = HashMap::new();
+    // Units sold, net of what cancelled orders gave back: by (order, SKU), then location.
+    let mut committed_by: HashMap<(&str, &str), BTreeMap<&str, i64>> = HashMap::new();
     for m in &stock.movements {
         let sold = match m.kind.as_str() {
             "committed" => m.qty,
@@ -335,42 +450,76 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
             _ => continue,
         };
         report.units_committed += sold;
+        report
+            .by_location
+            .entry(m.location.clone())
+            .or_default()
+            .committed += sold;
         if let Some(order) = &m.order_id {
-            *committed_by.entry((order, &m.sku)).or_default() += sold;
+            *committed_by
+                .entry((order, &m.sku))
+                .or_default()
+                .entry(&m.location)
+                .or_default() += sold;
         }
     }
+    // The holds by (order, SKU), then location.
+    let mut holds_of: HashMap<(&str, &str), BTreeMap<&str, &Hold>> = HashMap::new();
+    for ((order, location, sku), hold) in &stock.holds {
+        holds_of
+            .entry((order, sku))
+            .or_default()
+            .insert(location, hold);
+    }
     let known: HashMap<&str, &Order> = orders.iter().map(|o| (o.id.as_str(), o)).collect();
+    let (no_holds, no_sales) = (BTreeMap::new(), BTreeMap::new());
     report.orders = orders.len();
     for order in orders {
+        let (id, at) = (order.id.as_str(), order.location.as_str());
         match order.status.as_str() {
             "CONFIRMED" => {
                 report.confirmed += 1;
                 for line in &order.lines {
+                    let sku = line.sku.as_str();
                     report.units_confirmed += line.qty;
-                    let key = (order.id.clone(), line.sku.clone());
-                    match stock.holds.get(&key) {
+                    report
+                        .by_location
+                        .entry(at.to_owned())
+                        .or_default()
+                        .confirmed += line.qty;
+                    let holds = holds_of.get(&(id, sku)).unwrap_or(&no_holds);
+                    match holds.get(at) {
                         Some(h) if !h.saga => report.violations.push(format!(
-                            "confirmed order {} {}: its hold is not the saga's",
-                            order.id, line.sku
+                            "confirmed order {id} {sku} at {at}: its hold is not the saga's"
                         )),
                         Some(h) if h.status == "committed" && h.held == line.qty => {}
                         Some(h) => report.violations.push(format!(
-                            "confirmed order {} {}: hold {} of {} instead of committed {}",
-                            order.id, line.sku, h.status, h.held, line.qty
+                            "confirmed order {id} {sku} at {at}: hold {} of {} instead of committed {}",
+                            h.status, h.held, line.qty
                         )),
                         None => report.violations.push(format!(
-                            "confirmed order {} {}: no hold",
-                            order.id, line.sku
+                            "confirmed order {id} {sku} at {at}: no hold there"
                         )),
                     }
-                    let sold = committed_by
-                        .get(&(order.id.as_str(), line.sku.as_str()))
-                        .copied()
-                        .unwrap_or(0);
-                    if sold != line.qty {
+                    for (elsewhere, h) in holds.iter().filter(|(l, h)| **l != at && h.saga) {
                         report.violations.push(format!(
-                            "confirmed order {} {}: {sold} units committed for {} ordered",
-                            order.id, line.sku, line.qty
+                            "confirmed order {id} {sku} at {at}: a saga hold {} of {} at {elsewhere}, \
+                             not at the order's location",
+                            h.status, h.held
+                        ));
+                    }
+                    let sold = committed_by.get(&(id, sku)).unwrap_or(&no_sales);
+                    let there = sold.get(at).copied().unwrap_or(0);
+                    if there != line.qty {
+                        report.violations.push(format!(
+                            "confirmed order {id} {sku} at {at}: {there} units committed there for {} ordered",
+                            line.qty
+                        ));
+                    }
+                    for (elsewhere, units) in sold.iter().filter(|(l, u)| **l != at && **u != 0) {
+                        report.violations.push(format!(
+                            "confirmed order {id} {sku} at {at}: {units} units committed at {elsewhere}, \
+                             not at the order's location"
                         ));
                     }
                 }
@@ -378,24 +527,20 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
             "CANCELLED" => {
                 report.cancelled += 1;
                 for line in &order.lines {
-                    let key = (order.id.clone(), line.sku.clone());
-                    if let Some(h) = stock.holds.get(&key)
-                        && h.saga
-                        && matches!(h.status.as_str(), "active" | "committed")
-                    {
-                        report.violations.push(format!(
-                            "cancelled order {} {}: hold still {} ({} units)",
-                            order.id, line.sku, h.status, h.held
-                        ));
+                    let sku = line.sku.as_str();
+                    let holds = holds_of.get(&(id, sku)).unwrap_or(&no_holds);
+                    for (location, h) in holds {
+                        if h.saga && matches!(h.status.as_str(), "active" | "committed") {
+                            report.violations.push(format!(
+                                "cancelled order {id} {sku} at {location}: hold still {} ({} units)",
+                                h.status, h.held
+                            ));
+                        }
                     }
-                    let sold = committed_by
-                        .get(&(order.id.as_str(), line.sku.as_str()))
-                        .copied()
-                        .unwrap_or(0);
-                    if sold != 0 {
+                    let sold = committed_by.get(&(id, sku)).unwrap_or(&no_sales);
+                    for (location, units) in sold.iter().filter(|(_, u)| **u != 0) {
                         report.violations.push(format!(
-                            "cancelled order {} {}: {sold} units still committed",
-                            order.id, line.sku
+                            "cancelled order {id} {sku} at {location}: {units} units still committed"
                         ));
                     }
                 }
@@ -404,20 +549,22 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
                 report.pending += 1;
                 report
                     .violations
-                    .push(format!("order {} is still {other}", order.id));
+                    .push(format!("order {id} at {at} is still {other}"));
             }
         }
     }
-    for ((order, _), hold) in &stock.holds {
+    for ((order, _, _), hold) in &stock.holds {
         if !known.contains_key(order.as_str()) || !hold.saga {
             *report.foreign_holds.entry(hold.status.clone()).or_default() += 1;
         }
     }
-    if report.units_committed != report.units_confirmed {
-        report.violations.push(format!(
-            "{} units committed for {} units confirmed",
-            report.units_committed, report.units_confirmed
-        ));
+    for (location, units) in &report.by_location {
+        if units.committed != units.confirmed {
+            report.violations.push(format!(
+                "at {location}: {} units committed for {} units confirmed",
+                units.committed, units.confirmed
+            ));
+        }
     }
 }
 
@@ -451,6 +598,10 @@ async fn check_messaging(
 mod tests {
     use super::*;
 
+    const CENTRAL: &str = "central";
+    const STORE: &str = "store-1";
+    const SKU: &str = "AAA-0001-AA";
+
     fn movement(
         sku: &str,
         kind: &str,
@@ -458,7 +609,19 @@ mod tests {
         order: Option<&str>,
         after: (i64, i64),
     ) -> Movement {
+        movement_at(CENTRAL, sku, kind, qty, order, after)
+    }
+
+    fn movement_at(
+        location: &str,
+        sku: &str,
+        kind: &str,
+        qty: i64,
+        order: Option<&str>,
+        after: (i64, i64),
+    ) -> Movement {
         Movement {
+            location: location.into(),
             sku: sku.into(),
             kind: kind.into(),
             qty,
@@ -468,17 +631,19 @@ mod tests {
         }
     }
 
+    /// Products as (location, SKU, on hand, reserved); saga holds as (order, location,
+    /// SKU, held, status).
     fn stock(
-        products: &[(&str, i64, i64)],
-        holds: &[(&str, &str, i64, &str)],
+        products: &[(&str, &str, i64, i64)],
+        holds: &[(&str, &str, &str, i64, &str)],
         movements: Vec<Movement>,
     ) -> Stock {
         Stock {
             products: products
                 .iter()
-                .map(|(s, on_hand, reserved)| {
+                .map(|(l, s, on_hand, reserved)| {
                     (
-                        (*s).into(),
+                        ((*l).into(), (*s).into()),
                         Product {
                             on_hand: *on_hand,
                             reserved: *reserved,
@@ -488,9 +653,9 @@ mod tests {
                 .collect(),
             holds: holds
                 .iter()
-                .map(|(o, s, held, status)| {
+                .map(|(o, l, s, held, status)| {
                     (
-                        ((*o).into(), (*s).into()),
+                        ((*o).into(), (*l).into(), (*s).into()),
                         Hold {
                             held: *held,
                             status: (*status).into(),
@@ -503,10 +668,25 @@ mod tests {
         }
     }
 
+    fn product<'a>(s: &'a mut Stock, location: &str, sku: &str) -> &'a mut Product {
+        s.products.get_mut(&(location.into(), sku.into())).unwrap()
+    }
+
+    fn hold<'a>(s: &'a mut Stock, order: &str, location: &str, sku: &str) -> &'a mut Hold {
+        s.holds
+            .get_mut(&(order.into(), location.into(), sku.into()))
+            .unwrap()
+    }
+
     fn order(id: &str, status: &str, lines: &[(&str, i64)]) -> Order {
+        order_at(id, CENTRAL, status, lines)
+    }
+
+    fn order_at(id: &str, location: &str, status: &str, lines: &[(&str, i64)]) -> Order {
         Order {
             id: id.into(),
             status: status.into(),
+            location: location.into(),
             lines: lines
                 .iter()
                 .map(|(s, q)| Line {
@@ -519,34 +699,76 @@ mod tests {
 
     fn consistent() -> (Stock, Vec<Order>) {
         let s = stock(
-            &[("AAA-0001-AA", 7, 2)],
+            &[(CENTRAL, SKU, 7, 2)],
             &[
-                ("o1", "AAA-0001-AA", 3, "committed"),
-                ("o2", "AAA-0001-AA", 2, "active"),
-                ("o3", "AAA-0001-AA", 1, "released"),
+                ("o1", CENTRAL, SKU, 3, "committed"),
+                ("o2", CENTRAL, SKU, 2, "active"),
+                ("o3", CENTRAL, SKU, 1, "released"),
             ],
             vec![
-                movement("AAA-0001-AA", "created", 10, None, (10, 0)),
-                movement("AAA-0001-AA", "reserved", 3, Some("o1"), (10, 3)),
-                movement("AAA-0001-AA", "reserved", 1, Some("o3"), (10, 4)),
-                movement("AAA-0001-AA", "released", 1, Some("o3"), (10, 3)),
-                movement("AAA-0001-AA", "committed", 3, Some("o1"), (7, 0)),
-                movement("AAA-0001-AA", "reserved", 2, Some("o2"), (7, 2)),
+                movement(SKU, "created", 10, None, (10, 0)),
+                movement(SKU, "reserved", 3, Some("o1"), (10, 3)),
+                movement(SKU, "reserved", 1, Some("o3"), (10, 4)),
+                movement(SKU, "released", 1, Some("o3"), (10, 3)),
+                movement(SKU, "committed", 3, Some("o1"), (7, 0)),
+                movement(SKU, "reserved", 2, Some("o2"), (7, 2)),
             ],
         );
         let orders = vec![
-            order("o1", "CONFIRMED", &[("AAA-0001-AA", 3)]),
-            order("o3", "CANCELLED", &[("AAA-0001-AA", 1)]),
+            order("o1", "CONFIRMED", &[(SKU, 3)]),
+            order("o3", "CANCELLED", &[(SKU, 1)]),
         ];
         (s, orders)
     }
 
-    fn violations(stock: &Stock, orders: &[Order]) -> Vec<String> {
+    /// [`consistent`], then 4 units transferred to a store, where an order of 2 is
+    /// confirmed and an order of 1 still holds.
+    fn with_a_store() -> (Stock, Vec<Order>) {
+        let (mut s, mut orders) = consistent();
+        *product(&mut s, CENTRAL, SKU) = Product {
+            on_hand: 3,
+            reserved: 2,
+        };
+        s.products.insert(
+            (STORE.into(), SKU.into()),
+            Product {
+                on_hand: 2,
+                reserved: 1,
+            },
+        );
+        for (order, held, status) in [("o4", 2, "committed"), ("o5", 1, "active")] {
+            s.holds.insert(
+                (order.into(), STORE.into(), SKU.into()),
+                Hold {
+                    held,
+                    status: status.into(),
+                    saga: true,
+                },
+            );
+        }
+        s.movements.extend([
+            movement(SKU, "transferred_out", 4, None, (3, 2)),
+            movement_at(STORE, SKU, "created", 0, None, (0, 0)),
+            movement_at(STORE, SKU, "transferred_in", 4, None, (4, 0)),
+            movement_at(STORE, SKU, "reserved", 2, Some("o4"), (4, 2)),
+            movement_at(STORE, SKU, "committed", 2, Some("o4"), (2, 0)),
+            movement_at(STORE, SKU, "reserved", 1, Some("o5"), (2, 1)),
+        ]);
+        orders.push(order_at("o4", STORE, "CONFIRMED", &[(SKU, 2)]));
+        (s, orders)
+    }
+
+    fn report(stock: &Stock, orders: &[Order]) -> Report {
         let mut report = Report::default();
+        count_stock(stock, orders, &mut report);
         check_stock(stock, &mut report.violations);
         check_trail(stock, &mut report.violations);
         check_orders(stock, orders, &mut report);
-        report.violations
+        report
+    }
+
+    fn violations(stock: &Stock, orders: &[Order]) -> Vec<String> {
+        report(stock, orders).violations
     }
 
     #[test]
@@ -558,10 +780,11 @@ mod tests {
     #[test]
     fn reserved_that_disagrees_with_the_holds_is_reported() {
         let (mut s, orders) = consistent();
-        s.products.get_mut("AAA-0001-AA").unwrap().reserved = 3;
+        product(&mut s, CENTRAL, SKU).reserved = 3;
         let v = violations(&s, &orders);
         assert!(
-            v.iter().any(|v| v.contains("active holds add up to 2")),
+            v.iter()
+                .any(|v| v.contains("active holds there add up to 2")),
             "{v:?}"
         );
         assert!(v.iter().any(|v| v.contains("the trail ends at")), "{v:?}");
@@ -579,16 +802,16 @@ mod tests {
     fn a_twice_committed_order_is_reported() {
         let (mut s, orders) = consistent();
         s.movements
-            .push(movement("AAA-0001-AA", "committed", 3, Some("o1"), (4, -1)));
+            .push(movement(SKU, "committed", 3, Some("o1"), (4, -1)));
         let v = violations(&s, &orders);
         assert!(
             v.iter()
-                .any(|v| v.contains("order o1 AAA-0001-AA: committed twice")),
+                .any(|v| v.contains("order o1 AAA-0001-AA at central: committed twice")),
             "{v:?}"
         );
         assert!(
             v.iter()
-                .any(|v| v.contains("6 units committed for 3 ordered")),
+                .any(|v| v.contains("6 units committed there for 3 ordered")),
             "{v:?}"
         );
     }
@@ -596,14 +819,12 @@ mod tests {
     #[test]
     fn a_pending_order_and_a_cancelled_order_still_holding_are_reported() {
         let (mut s, mut orders) = consistent();
-        orders.push(order("o2", "PENDING", &[("AAA-0001-AA", 2)]));
-        s.holds
-            .get_mut(&("o3".into(), "AAA-0001-AA".into()))
-            .unwrap()
-            .status = "active".into();
+        orders.push(order("o2", "PENDING", &[(SKU, 2)]));
+        hold(&mut s, "o3", CENTRAL, SKU).status = "active".into();
         let v = violations(&s, &orders);
         assert!(
-            v.iter().any(|v| v.contains("order o2 is still PENDING")),
+            v.iter()
+                .any(|v| v.contains("order o2 at central is still PENDING")),
             "{v:?}"
         );
         assert!(v.iter().any(|v| v.contains("cancelled order o3")), "{v:?}");
@@ -612,14 +833,11 @@ mod tests {
     #[test]
     fn a_confirmed_order_whose_hold_expired_is_reported() {
         let (mut s, orders) = consistent();
-        s.holds
-            .get_mut(&("o1".into(), "AAA-0001-AA".into()))
-            .unwrap()
-            .status = "expired".into();
+        hold(&mut s, "o1", CENTRAL, SKU).status = "expired".into();
         let v = violations(&s, &orders);
         assert!(
             v.iter()
-                .any(|v| v.contains("confirmed order o1 AAA-0001-AA: hold expired")),
+                .any(|v| v.contains("confirmed order o1 AAA-0001-AA at central: hold expired")),
             "{v:?}"
         );
     }
@@ -627,9 +845,9 @@ mod tests {
     #[test]
     fn a_hold_taken_again_after_it_expired_is_one_sale() {
         let (mut s, mut orders) = consistent();
-        s.products.get_mut("AAA-0001-AA").unwrap().on_hand = 6;
+        product(&mut s, CENTRAL, SKU).on_hand = 6;
         s.holds.insert(
-            ("o4".into(), "AAA-0001-AA".into()),
+            ("o4".into(), CENTRAL.into(), SKU.into()),
             Hold {
                 held: 1,
                 status: "committed".into(),
@@ -637,12 +855,12 @@ mod tests {
             },
         );
         s.movements.extend([
-            movement("AAA-0001-AA", "reserved", 1, Some("o4"), (7, 3)),
-            movement("AAA-0001-AA", "expired", 1, Some("o4"), (7, 2)),
-            movement("AAA-0001-AA", "reserved", 1, Some("o4"), (7, 3)),
-            movement("AAA-0001-AA", "committed", 1, Some("o4"), (6, 2)),
+            movement(SKU, "reserved", 1, Some("o4"), (7, 3)),
+            movement(SKU, "expired", 1, Some("o4"), (7, 2)),
+            movement(SKU, "reserved", 1, Some("o4"), (7, 3)),
+            movement(SKU, "committed", 1, Some("o4"), (6, 2)),
         ]);
-        orders.push(order("o4", "CONFIRMED", &[("AAA-0001-AA", 1)]));
+        orders.push(order("o4", "CONFIRMED", &[(SKU, 1)]));
         assert_eq!(violations(&s, &orders), Vec::<String>::new());
     }
 
@@ -653,7 +871,8 @@ mod tests {
         let v = violations(&s, &orders);
         assert!(
             v.iter()
-                .any(|v| v.contains("cancelled order o1 AAA-0001-AA: hold still committed")),
+                .any(|v| v
+                    .contains("cancelled order o1 AAA-0001-AA at central: hold still committed")),
             "{v:?}"
         );
         assert!(
@@ -661,13 +880,10 @@ mod tests {
             "{v:?}"
         );
         // Once returned, it is whole again.
-        s.products.get_mut("AAA-0001-AA").unwrap().on_hand = 10;
-        s.holds
-            .get_mut(&("o1".into(), "AAA-0001-AA".into()))
-            .unwrap()
-            .status = "released".into();
+        product(&mut s, CENTRAL, SKU).on_hand = 10;
+        hold(&mut s, "o1", CENTRAL, SKU).status = "released".into();
         s.movements
-            .push(movement("AAA-0001-AA", "returned", 3, Some("o1"), (10, 2)));
+            .push(movement(SKU, "returned", 3, Some("o1"), (10, 2)));
         assert_eq!(violations(&s, &orders), Vec::<String>::new());
     }
 
@@ -675,12 +891,13 @@ mod tests {
     fn reserving_what_an_order_still_holds_is_reported() {
         let (mut s, orders) = consistent();
         s.movements
-            .push(movement("AAA-0001-AA", "reserved", 2, Some("o2"), (7, 4)));
-        s.products.get_mut("AAA-0001-AA").unwrap().reserved = 4;
+            .push(movement(SKU, "reserved", 2, Some("o2"), (7, 4)));
+        product(&mut s, CENTRAL, SKU).reserved = 4;
         let v = violations(&s, &orders);
         assert!(
             v.iter()
-                .any(|v| v.contains("order o2 AAA-0001-AA: reserved while it already held")),
+                .any(|v| v
+                    .contains("order o2 AAA-0001-AA at central: reserved while it already held")),
             "{v:?}"
         );
     }
@@ -688,24 +905,138 @@ mod tests {
     #[test]
     fn a_callers_own_hold_on_an_orders_id_is_not_the_orders() {
         let (mut s, orders) = consistent();
-        let hold = s
-            .holds
-            .get_mut(&("o3".into(), "AAA-0001-AA".into()))
-            .unwrap();
-        (hold.status, hold.held, hold.saga) = ("active".into(), 1, false);
-        s.products.get_mut("AAA-0001-AA").unwrap().reserved = 3;
+        let h = hold(&mut s, "o3", CENTRAL, SKU);
+        (h.status, h.held, h.saga) = ("active".into(), 1, false);
+        product(&mut s, CENTRAL, SKU).reserved = 3;
         s.movements
-            .push(movement("AAA-0001-AA", "reserved", 1, Some("o3"), (7, 3)));
+            .push(movement(SKU, "reserved", 1, Some("o3"), (7, 3)));
         let v = violations(&s, &orders);
         assert!(!v.iter().any(|v| v.contains("cancelled order o3")), "{v:?}");
         // On a confirmed order, a hold that is not the saga's is no proof of a sale.
-        s.holds
-            .get_mut(&("o1".into(), "AAA-0001-AA".into()))
-            .unwrap()
-            .saga = false;
+        hold(&mut s, "o1", CENTRAL, SKU).saga = false;
         let v = violations(&s, &orders);
         assert!(
             v.iter().any(|v| v.contains("its hold is not the saga's")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn stock_at_two_locations_is_audited_apart() {
+        let (s, orders) = with_a_store();
+        let r = report(&s, &orders);
+        assert_eq!(r.violations, Vec::<String>::new());
+        assert_eq!((r.skus, r.stock_rows, r.by_location.len()), (1, 2, 2));
+        assert_eq!(
+            (r.at(CENTRAL), r.at(STORE)),
+            (
+                Units {
+                    confirmed: 3,
+                    committed: 3
+                },
+                Units {
+                    confirmed: 2,
+                    committed: 2
+                }
+            )
+        );
+        assert!(
+            r.to_string()
+                .contains("(confirmed/committed at central 3/3, store-1 2/2)"),
+            "{r}"
+        );
+    }
+
+    #[test]
+    fn a_stores_reserved_that_disagrees_with_its_holds_names_the_store() {
+        let (mut s, orders) = with_a_store();
+        product(&mut s, STORE, SKU).reserved = 2;
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter().any(|v| v.contains(
+                "AAA-0001-AA at store-1: reserved is 2 but the active holds there add up to 1"
+            )),
+            "{v:?}"
+        );
+        assert!(
+            v.iter().all(|v| v.contains("at store-1")),
+            "only the store is wrong: {v:?}"
+        );
+    }
+
+    #[test]
+    fn a_hold_counts_only_at_its_own_location() {
+        let (mut s, orders) = with_a_store();
+        // The store's active hold, recorded at the central warehouse instead.
+        let moved = s
+            .holds
+            .remove(&("o5".into(), STORE.into(), SKU.into()))
+            .unwrap();
+        s.holds
+            .insert(("o5".into(), CENTRAL.into(), SKU.into()), moved);
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter().any(|v| v.contains(
+                "AAA-0001-AA at central: reserved is 2 but the active holds there add up to 3"
+            )),
+            "{v:?}"
+        );
+        assert!(
+            v.iter().any(|v| v.contains(
+                "AAA-0001-AA at store-1: reserved is 1 but the active holds there add up to 0"
+            )),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_confirmed_order_sold_from_another_location_is_reported() {
+        let (mut s, mut orders) = with_a_store();
+        // o1 was placed at the store, but its units were taken at the central warehouse.
+        orders[0].location = STORE.into();
+        let v = violations(&s, &orders);
+        for wanted in [
+            "confirmed order o1 AAA-0001-AA at store-1: no hold there",
+            "confirmed order o1 AAA-0001-AA at store-1: a saga hold committed of 3 at central",
+            "confirmed order o1 AAA-0001-AA at store-1: 0 units committed there for 3 ordered",
+            "confirmed order o1 AAA-0001-AA at store-1: 3 units committed at central",
+            "at central: 3 units committed for 0 units confirmed",
+            "at store-1: 2 units committed for 5 units confirmed",
+        ] {
+            assert!(v.iter().any(|v| v.contains(wanted)), "{wanted}: {v:?}");
+        }
+        // A hold for a SKU the location does not stock is reported too.
+        s.holds.insert(
+            ("o6".into(), "store-2".into(), SKU.into()),
+            Hold {
+                held: 1,
+                status: "active".into(),
+                saga: true,
+            },
+        );
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter().any(|v| v.contains(
+                "AAA-0001-AA at store-2: active holds of 1 units where it is not stocked"
+            )),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn a_transfer_must_arrive_where_it_went() {
+        let (mut s, orders) = with_a_store();
+        // The units left the central warehouse, and the store's trail forgot them.
+        s.movements.retain(|m| m.kind != "transferred_in");
+        let v = violations(&s, &orders);
+        assert!(
+            v.iter().any(|v| v
+                .contains("AAA-0001-AA: 4 units transferred out of a location, 0 transferred in")),
+            "{v:?}"
+        );
+        assert!(
+            v.iter()
+                .any(|v| v.contains("AAA-0001-AA at store-1: a reserved of 2 after (0, 0)")),
             "{v:?}"
         );
     }

@@ -1,6 +1,7 @@
-//! What the users send: stock created through inventory-api, checkouts through order-api
-//! the way a careful client sends them (an `Idempotency-Key` per checkout, retried with
-//! the same key while the service is unreachable or answers 5xx), and storms of them.
+//! What the users send: locations, stock and transfers through inventory-api, checkouts
+//! through order-api the way a careful client sends them (an `Idempotency-Key` per
+//! checkout, retried with the same key while the service is unreachable or answers 5xx),
+//! and storms of them.
 
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone)]
 pub struct Checkout {
     pub key: String,
+    /// The location the checkout named (`None`: the central warehouse).
+    pub location: Option<String>,
     pub items: Vec<(String, i64)>,
     /// The final HTTP status: 201, 202, 409, ... or `None` if no answer ever came.
     pub status: Option<u16>,
@@ -26,18 +29,72 @@ pub async fn create_stock(
     sku: &str,
     qty: i64,
 ) -> anyhow::Result<()> {
-    let response = http
-        .post(format!("{inventory_api}/inventory"))
-        .json(&json!({"sku": sku, "qty": qty}))
-        .send()
-        .await?;
+    created(
+        http.post(format!("{inventory_api}/inventory"))
+            .json(&json!({"sku": sku, "qty": qty})),
+        &format!("creating {sku}"),
+    )
+    .await
+}
+
+/// Creates the location `store_id` (a store) through inventory-api.
+pub async fn create_location(
+    http: &reqwest::Client,
+    inventory_api: &str,
+    store_id: &str,
+) -> anyhow::Result<()> {
+    created(
+        http.post(format!("{inventory_api}/locations"))
+            .json(&json!({"storeId": store_id, "name": format!("Store {store_id}")})),
+        &format!("creating location {store_id}"),
+    )
+    .await
+}
+
+/// Creates a SKU with `qty` units on hand at the location `store_id` through
+/// inventory-api.
+pub async fn create_stock_at(
+    http: &reqwest::Client,
+    inventory_api: &str,
+    store_id: &str,
+    sku: &str,
+    qty: i64,
+) -> anyhow::Result<()> {
+    created(
+        http.post(format!("{inventory_api}/locations/{store_id}/inventory"))
+            .json(&json!({"sku": sku, "qty": qty})),
+        &format!("creating {sku} at {store_id}"),
+    )
+    .await
+}
+
+async fn created(request: reqwest::RequestBuilder, what: &str) -> anyhow::Result<()> {
+    let response = request.send().await?;
     anyhow::ensure!(
         response.status().as_u16() == 201,
-        "creating {sku}: {} {}",
+        "{what}: {} {}",
         response.status(),
         response.text().await.unwrap_or_default()
     );
     Ok(())
+}
+
+/// Moves `qty` units of `sku` from one location to another through inventory-api, and
+/// answers the status (201 moved, 409 not enough available at `from`) with the body.
+pub async fn transfer(
+    http: &reqwest::Client,
+    inventory_api: &str,
+    sku: &str,
+    (from, to): (&str, &str),
+    qty: i64,
+) -> anyhow::Result<(u16, Value)> {
+    let response = http
+        .post(format!("{inventory_api}/transfers"))
+        .json(&json!({"sku": sku, "from": from, "to": to, "qty": qty}))
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
 }
 
 /// The stock view of one SKU (`onHand`, `reserved`, `available`, ...).
@@ -48,6 +105,24 @@ pub async fn stock(
 ) -> anyhow::Result<Value> {
     Ok(http
         .get(format!("{inventory_api}/inventory/{sku}"))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
+
+/// The stock view of one SKU at the location `store_id`.
+pub async fn stock_at(
+    http: &reqwest::Client,
+    inventory_api: &str,
+    store_id: &str,
+    sku: &str,
+) -> anyhow::Result<Value> {
+    Ok(http
+        .get(format!(
+            "{inventory_api}/locations/{store_id}/inventory/{sku}"
+        ))
         .send()
         .await?
         .error_for_status()?
@@ -75,13 +150,30 @@ pub async fn checkout(
     items: &[(String, i64)],
     give_up: Duration,
 ) -> Checkout {
-    let body = json!({
+    checkout_at(http, order_api, key, None, items, give_up).await
+}
+
+/// [`checkout`] of lines all to be taken at `location` (a store id; `None`, the central
+/// warehouse, sends no `locationId`).
+pub async fn checkout_at(
+    http: &reqwest::Client,
+    order_api: &str,
+    key: &str,
+    location: Option<&str>,
+    items: &[(String, i64)],
+    give_up: Duration,
+) -> Checkout {
+    let mut body = json!({
         "customerId": "e2e",
         "items": items.iter().map(|(sku, qty)| json!({"sku": sku, "qty": qty})).collect::<Vec<_>>(),
     });
+    if let Some(location) = location {
+        body["locationId"] = json!(location);
+    }
     let deadline = tokio::time::Instant::now() + give_up;
     let mut result = Checkout {
         key: key.to_owned(),
+        location: location.map(str::to_owned),
         items: items.to_vec(),
         status: None,
         order_id: None,
@@ -113,7 +205,7 @@ pub async fn checkout(
 
 /// `count` checkouts, `concurrency` at a time, each of one to `max_lines` distinct SKUs
 /// from `skus` with 1 to `max_qty` units, drawn from `seed` (the same seed draws the
-/// same orders).
+/// same orders), all at the plan's location.
 pub async fn storm(
     http: &reqwest::Client,
     order_api: &str,
@@ -124,7 +216,8 @@ pub async fn storm(
     stream::iter(orders.into_iter().enumerate())
         .map(|(i, items)| {
             let key = format!("{}-{i}", plan.key_prefix);
-            async move { checkout(http, order_api, &key, &items, plan.give_up).await }
+            let location = plan.location.as_deref();
+            async move { checkout_at(http, order_api, &key, location, &items, plan.give_up).await }
         })
         .buffer_unordered(plan.concurrency)
         .collect()
@@ -142,6 +235,8 @@ pub struct Storm {
     pub key_prefix: String,
     /// How long one checkout keeps retrying.
     pub give_up: Duration,
+    /// Where every checkout takes its units (`None`: the central warehouse).
+    pub location: Option<String>,
 }
 
 impl Storm {
@@ -154,6 +249,15 @@ impl Storm {
             seed,
             key_prefix: format!("storm-{}", uuid::Uuid::now_v7().simple()),
             give_up: Duration::from_secs(60),
+            location: None,
+        }
+    }
+
+    /// The same storm, every checkout at `location`.
+    pub fn at(self, location: &str) -> Self {
+        Self {
+            location: Some(location.to_owned()),
+            ..self
         }
     }
 }
@@ -179,8 +283,9 @@ fn draw_orders(skus: &[String], plan: &Storm) -> Vec<Vec<(String, i64)>> {
 }
 
 /// Where a client's answer and its order disagree: every checkout must have a final
-/// answer (201, 202 or 409) naming an order, and the order must be `CONFIRMED` after a
-/// 201 and `CANCELLED` after a 409 (after a 202 either is right). Empty when all agree.
+/// answer (201, 202 or 409) naming an order at the location the checkout named, and the
+/// order must be `CONFIRMED` after a 201 and `CANCELLED` after a 409 (after a 202 either
+/// is right). Empty when all agree.
 pub async fn disagreements(
     http: &reqwest::Client,
     order_api: &str,
@@ -189,9 +294,9 @@ pub async fn disagreements(
     let mut found = Vec::new();
     for c in checkouts {
         let expected = match c.status {
-            Some(201) => "CONFIRMED",
-            Some(409) => "CANCELLED",
-            Some(202) => continue,
+            Some(201) => Some("CONFIRMED"),
+            Some(409) => Some("CANCELLED"),
+            Some(202) => None,
             _ => {
                 found.push(format!("no final answer: {c:?}"));
                 continue;
@@ -201,10 +306,21 @@ pub async fn disagreements(
             found.push(format!("an answer without an order: {c:?}"));
             continue;
         };
-        match order(http, order_api, id).await {
-            Ok(order) if order["status"] == expected => {}
-            Ok(order) => found.push(format!("{c:?} but the order is {}", order["status"])),
-            Err(e) => found.push(format!("{c:?}: cannot read the order: {e}")),
+        let order = match order(http, order_api, id).await {
+            Ok(order) => order,
+            Err(e) => {
+                found.push(format!("{c:?}: cannot read the order: {e}"));
+                continue;
+            }
+        };
+        if let Some(expected) = expected
+            && order["status"] != expected
+        {
+            found.push(format!("{c:?} but the order is {}", order["status"]));
+        }
+        let named = c.location.as_deref().unwrap_or("central");
+        if order["locationId"] != named {
+            found.push(format!("{c:?} but the order is at {}", order["locationId"]));
         }
     }
     found

@@ -18,14 +18,28 @@ async fn seed(system: &System, sku: &str, qty: i64) {
         .unwrap();
 }
 
-async fn stock(system: &System, sku: &str) -> (i64, i64) {
-    let view = traffic::stock(&system.http, &system.url(Service::InventoryApi), sku)
-        .await
-        .unwrap();
-    (
-        view["onHand"].as_i64().unwrap(),
-        view["reserved"].as_i64().unwrap(),
-    )
+/// Waits until inventory-api shows (on hand, reserved) of `sku` as `wanted`. Its reads
+/// come from a stock view that events keep current (or from inventory-service while the
+/// view is not live), so a write shows there a moment later.
+async fn assert_stock(system: &System, sku: &str, wanted: (i64, i64)) {
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    loop {
+        let view = traffic::stock(&system.http, &system.url(Service::InventoryApi), sku)
+            .await
+            .unwrap();
+        let seen = (
+            view["onHand"].as_i64().unwrap(),
+            view["reserved"].as_i64().unwrap(),
+        );
+        if seen == wanted {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{sku} never showed {wanted:?}: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn checkout(system: &System, key: &str, sku: &str, qty: i64) -> traffic::Checkout {
@@ -106,7 +120,7 @@ async fn a_confirmed_order_keeps_its_units_whatever_the_public_routes_do_while_t
     assert_eq!(sold.status, Some(201), "{sold:?}");
     let id = sold.order_id.unwrap();
     // Committed before the 201: out of stock for good, with no event needed.
-    assert_eq!(stock(&system, "AAA-0001-AA").await, (6, 0));
+    assert_stock(&system, "AAA-0001-AA", (6, 0)).await;
 
     for (action, body) in [
         ("release", json!({"orderId": id, "qty": 4})),
@@ -121,7 +135,7 @@ async fn a_confirmed_order_keeps_its_units_whatever_the_public_routes_do_while_t
             "{action}: {problem}"
         );
     }
-    assert_eq!(stock(&system, "AAA-0001-AA").await, (6, 0));
+    assert_stock(&system, "AAA-0001-AA", (6, 0)).await;
 
     system.vhost.restore().await.unwrap();
     let report = system.settle(SETTLE).await;
@@ -131,7 +145,7 @@ async fn a_confirmed_order_keeps_its_units_whatever_the_public_routes_do_while_t
         (1, 4),
         "{report}"
     );
-    assert_eq!(stock(&system, "AAA-0001-AA").await, (6, 0));
+    assert_stock(&system, "AAA-0001-AA", (6, 0)).await;
     system.shutdown().await;
 }
 
@@ -153,7 +167,7 @@ async fn a_broker_outage_longer_than_the_hold_ttl_loses_no_confirmed_unit() {
     }
     // Three TTLs pass with the broker away; the sweeper runs all along.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(stock(&system, "AAA-0001-AA").await, (0, 0));
+    assert_stock(&system, "AAA-0001-AA", (0, 0)).await;
     let sixth = checkout(&system, "k-late", "AAA-0001-AA", 1).await;
     assert_eq!(
         sixth.status,
@@ -225,7 +239,7 @@ async fn a_hold_made_for_an_orders_id_outside_the_saga_never_confirms_it() {
         (0, 0),
         "{report}"
     );
-    assert_eq!(stock(&system, "AAA-0001-AA").await, (10, 0));
+    assert_stock(&system, "AAA-0001-AA", (10, 0)).await;
     system.shutdown().await;
 }
 

@@ -27,12 +27,23 @@ async fn seed(system: &System, stock: &[(&str, i64)]) {
     }
 }
 
-async fn available(system: &System, sku: &str) -> i64 {
-    traffic::stock(&system.http, &system.url(Service::InventoryApi), sku)
-        .await
-        .unwrap()["available"]
-        .as_i64()
-        .unwrap()
+/// Waits until inventory-api shows `wanted` units of `sku` available. Its reads come
+/// from a stock view that events keep current, so a write shows there a moment later.
+async fn assert_available(system: &System, sku: &str, wanted: i64) {
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    loop {
+        let view = traffic::stock(&system.http, &system.url(Service::InventoryApi), sku)
+            .await
+            .unwrap();
+        if view["available"] == wanted {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{sku} never had {wanted} available: {view}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn status_of(system: &System, order_id: &str) -> String {
@@ -106,7 +117,7 @@ async fn http_first_checkouts_confirm_refuse_and_mix_skus() {
     assert_eq!((report.confirmed, report.cancelled), (2, 1));
     assert_eq!(report.units_committed, 17);
     for sku in ["AAA-0001-AA", "BBB-0002-BB", "CCC-0003-CC"] {
-        assert_eq!(available(&system, sku).await, 0, "{sku}");
+        assert_available(&system, sku, 0).await;
     }
     system.shutdown().await;
 }
@@ -326,7 +337,7 @@ async fn a_poison_message_is_dead_lettered_and_a_failed_one_replayed_once_fixed(
         "{failed}"
     );
     assert_eq!(status_of(&system, &order_id).await, "PENDING");
-    assert_eq!(available(&system, "AAA-0001-AA").await, 5);
+    assert_available(&system, "AAA-0001-AA", 5).await;
 
     // Fixed, then replayed by the operator: the order completes.
     sqlx::raw_sql("DROP TRIGGER e2e_fault ON order_states")
@@ -392,7 +403,7 @@ async fn holds_expire_and_a_saga_that_hears_nothing_times_out() {
             .unwrap();
         assert_eq!(answer.status().as_u16(), 201);
     }
-    assert_eq!(available(&system, "AAA-0001-AA").await, 5);
+    assert_available(&system, "AAA-0001-AA", 5).await;
 
     // A saga whose inventory never answers: cancelled at its deadline.
     system.kill(Service::InventoryService).await;
@@ -417,13 +428,7 @@ async fn holds_expire_and_a_saga_that_hears_nothing_times_out() {
     assert!(report.is_clean(), "{report}");
     assert_eq!(report.foreign_holds.get("expired"), Some(&2), "{report:?}");
     assert_eq!(report.cancelled, 1);
-    for _ in 0..100 {
-        if available(&system, "AAA-0001-AA").await == 10 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(available(&system, "AAA-0001-AA").await, 10);
+    assert_available(&system, "AAA-0001-AA", 10).await;
     system.shutdown().await;
 }
 
