@@ -1,17 +1,22 @@
 //! HTTP DTOs of the inventory routes (docs/contract.md §3), shared by inventory-api (which
 //! validates and forwards) and inventory-service (which validates again and serves).
 //!
-//! Request DTOs keep raw wire types (`String`, `i64`) so that a wrong value gets a
-//! precise code (`invalid_sku`, `invalid_quantity`, ...) from `validate()` rather than a
-//! generic deserialization error. Unknown fields are ignored (tolerant reader).
+//! Request DTOs keep raw wire types (`String`, `i64`, any JSON in a price) so that a
+//! wrong value gets a precise code (`invalid_sku`, `invalid_quantity`, `invalid_price`,
+//! ...) from `validate()` rather than a generic deserialization error. Unknown fields are
+//! ignored (tolerant reader).
 
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::{LocationId, OrderId, Quantity, Sku, StockLevel, ValidationError, central_store_id};
+use crate::money::invalid;
+use crate::{
+    LocationId, Money, OrderId, Price, Quantity, Sku, StockLevel, ValidationError, central_store_id,
+};
 
 /// Longest hold a client may ask for: one week.
 pub const MAX_TTL_SECONDS: i64 = 7 * 24 * 3600;
@@ -38,6 +43,10 @@ pub struct CreateInventoryRequest {
     /// Level under which a purchase order must be triggered (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safety_stock: Option<i64>,
+    /// The price of one unit; the SKU is unpriced when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Money>)]
+    pub unit_price: Option<PriceRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +54,7 @@ pub struct CreateInventory {
     pub sku: Sku,
     pub initial: StockLevel,
     pub safety_stock: StockLevel,
+    pub unit_price: Option<Price>,
 }
 
 impl CreateInventoryRequest {
@@ -53,7 +63,60 @@ impl CreateInventoryRequest {
             sku: Sku::parse(&self.sku)?,
             initial: StockLevel::parse("qty", self.qty)?,
             safety_stock: StockLevel::parse("safetyStock", self.safety_stock.unwrap_or(0))?,
+            unit_price: self
+                .unit_price
+                .as_ref()
+                .map(PriceRequest::validate)
+                .transpose()?,
         })
+    }
+}
+
+/// `PUT /inventory/:sku/price`, and the `unitPrice` of `POST /inventory`: a price as
+/// sent, documented as [`Money`]. Its fields take any JSON, so that every wrong price (a
+/// fraction, a negative, a text, a missing field, a currency that is not three capital
+/// letters) is `invalid_price` rather than a generic `invalid_body`: a client that sends
+/// `19.99` learns that prices are minor units.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Value>,
+}
+
+impl PriceRequest {
+    pub fn validate(&self) -> Result<Price, ValidationError> {
+        let amount = match &self.amount {
+            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+                invalid(format!(
+                    "a price's amount is a whole number of minor units (1999 for 19.99), got {n}"
+                ))
+            })?,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "a price's amount is a whole number of minor units (1999 for 19.99), got {other}"
+                )));
+            }
+            None => return Err(invalid("a price needs an amount".to_owned())),
+        };
+        match &self.currency {
+            Some(Value::String(currency)) => Price::parse(amount, currency),
+            Some(other) => Err(invalid(format!(
+                "a price's currency is an ISO 4217 code (three capital letters), got {other}"
+            ))),
+            None => Err(invalid("a price needs a currency".to_owned())),
+        }
+    }
+}
+
+impl From<Price> for PriceRequest {
+    fn from(price: Price) -> Self {
+        Self {
+            amount: Some(Value::from(price.amount())),
+            currency: Some(Value::from(price.currency())),
+        }
     }
 }
 
@@ -446,6 +509,10 @@ pub struct StockView {
     pub safety_stock: i64,
     /// True while available is under the safety stock (a purchase order is due).
     pub below_safety_stock: bool,
+    /// The price of one unit; absent while the SKU has none here (and from an older
+    /// peer, which predates prices).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
 }
@@ -524,6 +591,10 @@ pub struct HoldView {
     /// active | released | committed | expired
     pub status: String,
     pub expires_at: DateTime<Utc>,
+    /// The SKU's unit price at the hold's location as the answer was given, for a
+    /// checkout to copy; absent while it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
 }
 
 /// Answer of `POST /reservations`.
@@ -637,6 +708,91 @@ mod tests {
         )
         .unwrap();
         assert_eq!(view.store_id, "central");
+    }
+
+    #[test]
+    fn a_stock_view_without_a_price_is_unpriced_and_says_nothing_of_one() {
+        let mut view: StockView = serde_json::from_value(serde_json::json!({
+            "sku": "AAA-0001-AA", "onHand": 1, "reserved": 0, "available": 1,
+            "safetyStock": 0, "belowSafetyStock": false, "version": 1,
+            "updatedAt": "2026-01-01T00:00:00Z", "unitPrice": null
+        }))
+        .unwrap();
+        assert_eq!(view.unit_price, None);
+        assert!(
+            serde_json::to_value(&view)
+                .unwrap()
+                .get("unitPrice")
+                .is_none()
+        );
+        view.unit_price = Some(Price::parse(250, "EUR").unwrap().into());
+        assert_eq!(
+            serde_json::to_value(&view).unwrap()["unitPrice"],
+            serde_json::json!({"amount": 250, "currency": "EUR"})
+        );
+    }
+
+    fn price(body: serde_json::Value) -> Result<Price, ValidationError> {
+        serde_json::from_value::<PriceRequest>(body)
+            .expect("any object reads as a price request")
+            .validate()
+    }
+
+    #[test]
+    fn a_price_is_whole_minor_units_of_an_iso_currency() {
+        let ok = price(serde_json::json!({"amount": 1999, "currency": "EUR"})).unwrap();
+        assert_eq!((ok.amount(), ok.currency()), (1999, "EUR"));
+        assert_eq!(
+            price(serde_json::json!({"amount": 0, "currency": "JPY", "extra": 1}))
+                .unwrap()
+                .amount(),
+            0
+        );
+        assert_eq!(PriceRequest::from(ok).validate(), Ok(ok));
+    }
+
+    #[test]
+    fn every_wrong_price_is_invalid_price() {
+        for body in [
+            serde_json::json!({"amount": -1, "currency": "EUR"}),
+            serde_json::json!({"amount": 19.99, "currency": "EUR"}),
+            serde_json::json!({"amount": 20.0, "currency": "EUR"}),
+            serde_json::json!({"amount": 1e30, "currency": "EUR"}),
+            serde_json::json!({"amount": u64::MAX, "currency": "EUR"}),
+            serde_json::json!({"amount": "1999", "currency": "EUR"}),
+            serde_json::json!({"amount": null, "currency": "EUR"}),
+            serde_json::json!({"currency": "EUR"}),
+            serde_json::json!({"amount": 1999}),
+            serde_json::json!({"amount": 1999, "currency": null}),
+            serde_json::json!({"amount": 1999, "currency": "eur"}),
+            serde_json::json!({"amount": 1999, "currency": "EURO"}),
+            serde_json::json!({"amount": 1999, "currency": "EU"}),
+            serde_json::json!({"amount": 1999, "currency": 978}),
+            serde_json::json!({}),
+        ] {
+            assert_eq!(
+                price(body.clone()).unwrap_err().code,
+                "invalid_price",
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_new_sku_is_unpriced_unless_its_request_names_a_price() {
+        let mut req: CreateInventoryRequest =
+            serde_json::from_str(r#"{"sku":"AAA-0001-AA","qty":1,"unitPrice":null}"#).unwrap();
+        assert_eq!(req.validate().unwrap().unit_price, None);
+        req.unit_price = Some(PriceRequest::from(Price::parse(5, "USD").unwrap()));
+        assert_eq!(
+            req.validate().unwrap().unit_price,
+            Some(Price::parse(5, "USD").unwrap())
+        );
+        let bad: CreateInventoryRequest = serde_json::from_str(
+            r#"{"sku":"AAA-0001-AA","qty":1,"unitPrice":{"amount":1.5,"currency":"USD"}}"#,
+        )
+        .unwrap();
+        assert_eq!(bad.validate().unwrap_err().code, "invalid_price");
     }
 
     #[test]

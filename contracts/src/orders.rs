@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{LocationId, Quantity, Sku, ValidationError, central_store_id};
+use crate::{LocationId, Money, Price, Quantity, Sku, ValidationError, central_store_id};
 
 /// Where an order stands in the checkout saga; its text (`PENDING`, ...) is what
 /// [`OrderView::status`] carries and order-service stores.
 ///
 /// `PENDING` → `CONFIRMED` | `CANCELLED`, both terminal, with `RESERVED` between on the
-/// event-driven path (the order's lines are reserved and their commit is asked for).
+/// event-driven path (the order's lines are reserved and their commit is asked for), and
+/// `AUTHORIZED` between for a checkout that pays (its total is held on the card).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, strum::Display, strum::EnumString, strum::IntoStaticStr,
 )]
@@ -23,15 +24,19 @@ pub enum OrderStatus {
     Pending,
     /// The event path reserved its lines and asked for their commit.
     Reserved,
+    /// Paid checkouts only: its lines are reserved and its total is held on the card,
+    /// not captured yet.
+    Authorized,
     /// Its lines are committed: out of stock for good.
     Confirmed,
     Cancelled,
 }
 
 impl OrderStatus {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Pending,
         Self::Reserved,
+        Self::Authorized,
         Self::Confirmed,
         Self::Cancelled,
     ];
@@ -75,6 +80,76 @@ pub struct CreateOrderRequest {
     #[schema(example = "store-1")]
     pub location_id: Option<String>,
     pub items: Vec<OrderLineRequest>,
+    /// How the order is paid; an order without one is not paid through the checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentRequest>,
+}
+
+/// How a checkout pays: a card, named by the token the payment provider's client-side
+/// SDK handed the shop (`tok_visa`, `pm_…`), never card details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRequest {
+    /// `card`, the one method there is.
+    #[schema(example = "card")]
+    pub method: String,
+    /// The provider's token or payment method id: 1 to 255 visible ASCII characters.
+    #[schema(example = "tok_visa")]
+    pub token: String,
+}
+
+/// Longest payment token.
+pub const MAX_PAYMENT_TOKEN_LEN: usize = 255;
+
+/// A checked card payment: the method is `card` and the token is 1 to
+/// [`MAX_PAYMENT_TOKEN_LEN`] visible ASCII characters. `Debug` shows only the token's
+/// kind (`tok_…`): a reference to a card stays out of logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CardPayment {
+    token: String,
+}
+
+impl CardPayment {
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The kind of token (`tok`, `pm`), what may be shown of it.
+    pub fn kind(&self) -> &str {
+        self.token.split_once('_').map_or("card", |(kind, _)| kind)
+    }
+}
+
+impl std::fmt::Debug for CardPayment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CardPayment({}_…)", self.kind())
+    }
+}
+
+impl PaymentRequest {
+    pub fn validate(&self) -> Result<CardPayment, ValidationError> {
+        if self.method != "card" {
+            return Err(ValidationError::new(
+                "invalid_payment",
+                format!(
+                    "payment method {:?} is not supported: use \"card\"",
+                    self.method
+                ),
+            ));
+        }
+        let token = &self.token;
+        if !(1..=MAX_PAYMENT_TOKEN_LEN).contains(&token.len())
+            || !token.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(ValidationError::new(
+                "invalid_payment",
+                format!("a payment token is 1 to {MAX_PAYMENT_TOKEN_LEN} visible ASCII characters"),
+            ));
+        }
+        Ok(CardPayment {
+            token: token.clone(),
+        })
+    }
 }
 
 /// A validated order request: lines in the client's order, no duplicate SKU, all of
@@ -84,6 +159,8 @@ pub struct CreateOrder {
     pub customer_id: Option<String>,
     pub location: LocationId,
     pub lines: Vec<(Sku, Quantity)>,
+    /// How it is paid, when it is.
+    pub payment: Option<CardPayment>,
 }
 
 impl CreateOrderRequest {
@@ -123,10 +200,16 @@ impl CreateOrderRequest {
             }
             lines.push((sku, Quantity::parse(item.qty)?));
         }
+        let payment = self
+            .payment
+            .as_ref()
+            .map(PaymentRequest::validate)
+            .transpose()?;
         Ok(CreateOrder {
             customer_id: self.customer_id.clone(),
             location,
             lines,
+            payment,
         })
     }
 }
@@ -189,6 +272,70 @@ impl ConfirmOrderRequest {
     }
 }
 
+/// One line of an order with the price of one unit, as the inventory answered its
+/// reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PricedLineRequest {
+    #[schema(example = "ABC-1234-AB")]
+    pub sku: String,
+    #[schema(example = 2)]
+    pub qty: i64,
+    pub unit_price: Money,
+}
+
+/// `POST /orders/:id/authorize` (the saga's own call, once every line is reserved): the
+/// lines with their unit prices, which must be exactly the order's lines. order-service
+/// computes the total and has it authorized on the order's card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeOrderRequest {
+    pub items: Vec<PricedLineRequest>,
+}
+
+impl AuthorizeOrderRequest {
+    pub fn validate(&self) -> Result<Vec<(Sku, Quantity, Price)>, ValidationError> {
+        self.items
+            .iter()
+            .map(|l| {
+                Ok((
+                    Sku::parse(&l.sku)?,
+                    Quantity::parse(l.qty)?,
+                    l.unit_price.validate()?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// One line of an order as shown: its units, and the price of one unit once the order is
+/// priced (a paid checkout copies it from the reservation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItemView {
+    #[schema(example = "ABC-1234-AB")]
+    pub sku: String,
+    #[schema(example = 2)]
+    pub qty: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
+}
+
+/// The payment of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentView {
+    /// `card`
+    pub method: String,
+    /// `pending` (not authorized yet), `authorized`, `captured`, `voided`, `refunded`,
+    /// `declined`
+    #[schema(example = "captured")]
+    pub status: String,
+    /// What is authorized or taken: the order's total, once priced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+}
+
 /// One step of an order's life.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -207,7 +354,7 @@ pub struct TransitionView {
 #[serde(rename_all = "camelCase")]
 pub struct OrderView {
     pub order_id: String,
-    /// PENDING | CONFIRMED | CANCELLED
+    /// PENDING | RESERVED | AUTHORIZED | CONFIRMED | CANCELLED
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
@@ -215,7 +362,13 @@ pub struct OrderView {
     #[serde(default = "central_store_id")]
     #[schema(example = "central")]
     pub location_id: String,
-    pub items: Vec<OrderLineRequest>,
+    pub items: Vec<OrderItemView>,
+    /// The sum of its lines at their unit prices, once priced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Money>,
+    /// How it is paid, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentView>,
     /// The event-driven saga drives this order (handed over, or its grace period ran out).
     pub handed_over: bool,
     pub version: i64,
@@ -241,6 +394,7 @@ mod tests {
             customer_id: Some("c-1".into()),
             location_id: None,
             items: vec![line("ZZZ-0001-AA", 1), line("AAA-0001-AA", 2)],
+            payment: None,
         }
         .validate()
         .unwrap();
@@ -253,6 +407,7 @@ mod tests {
             customer_id: None,
             location_id: None,
             items,
+            payment: None,
         };
         assert_eq!(order(vec![]).validate().unwrap_err().code, "invalid_items");
         assert_eq!(
@@ -285,6 +440,7 @@ mod tests {
             customer_id: None,
             location_id: location_id.map(str::to_owned),
             items: vec![line("ABC-1234-AB", 1)],
+            payment: None,
         };
         assert!(order(None).validate().unwrap().location.is_central());
         assert_eq!(
@@ -297,6 +453,44 @@ mod tests {
                 "invalid_store_id"
             );
         }
+    }
+
+    #[test]
+    fn a_payment_is_a_card_token_and_never_shows_in_full() {
+        let pay = |method: &str, token: &str| {
+            PaymentRequest {
+                method: method.into(),
+                token: token.into(),
+            }
+            .validate()
+        };
+        let card = pay("card", "tok_visa").unwrap();
+        assert_eq!((card.token(), card.kind()), ("tok_visa", "tok"));
+        assert_eq!(format!("{card:?}"), "CardPayment(tok_…)");
+        for (method, token) in [("cash", "tok_visa"), ("card", ""), ("card", "tok visa")] {
+            assert_eq!(pay(method, token).unwrap_err().code, "invalid_payment");
+        }
+        let request: CreateOrderRequest = serde_json::from_value(serde_json::json!({
+            "items": [{"sku": "ABC-1234-AB", "qty": 1}],
+            "payment": {"method": "card", "token": "tok_visa"},
+        }))
+        .unwrap();
+        assert!(request.validate().unwrap().payment.is_some());
+    }
+
+    #[test]
+    fn an_authorization_names_each_line_with_a_valid_unit_price() {
+        let request: AuthorizeOrderRequest = serde_json::from_value(serde_json::json!({
+            "items": [{"sku": "ABC-1234-AB", "qty": 2, "unitPrice": {"amount": 1999, "currency": "EUR"}}],
+        }))
+        .unwrap();
+        let lines = request.validate().unwrap();
+        assert_eq!(lines[0].2, Price::parse(1999, "EUR").unwrap());
+        let bad: AuthorizeOrderRequest = serde_json::from_value(serde_json::json!({
+            "items": [{"sku": "ABC-1234-AB", "qty": 2, "unitPrice": {"amount": -1, "currency": "EUR"}}],
+        }))
+        .unwrap();
+        assert_eq!(bad.validate().unwrap_err().code, "invalid_price");
     }
 
     #[test]
@@ -339,5 +533,8 @@ pub struct CheckoutView {
     #[serde(default = "central_store_id")]
     #[schema(example = "central")]
     pub location_id: String,
-    pub items: Vec<OrderLineRequest>,
+    pub items: Vec<OrderItemView>,
+    /// What the order costs (a paid checkout): its lines at their unit prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Money>,
 }

@@ -8,9 +8,10 @@ use std::path::Path;
 
 use contracts::events::{
     EventType, OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated,
+    PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided,
     ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
-    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
-    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryPriceChanged,
+    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
     ProductInventoryReservationFailed, ProductInventoryReserved, schemas,
     subscriptions::{JOURNALS, SUBSCRIPTIONS},
 };
@@ -36,7 +37,7 @@ fn route<T: EventType>() -> Route {
     }
 }
 
-fn routes() -> [Route; 14] {
+fn routes() -> [Route; 20] {
     [
         route::<ProductInventoryCreated>(),
         route::<ProductInventoryReserved>(),
@@ -48,10 +49,16 @@ fn routes() -> [Route; 14] {
         route::<ProductInventoryReservationExpired>(),
         route::<ProductInventoryDepleted>(),
         route::<ProductInventoryBelowSafetyStock>(),
+        route::<ProductInventoryPriceChanged>(),
         route::<OrderCreated>(),
         route::<OrderCommitRequested>(),
         route::<OrderConfirmed>(),
         route::<OrderCancelled>(),
+        route::<PaymentAuthorized>(),
+        route::<PaymentFailed>(),
+        route::<PaymentCaptured>(),
+        route::<PaymentVoided>(),
+        route::<PaymentRefunded>(),
     ]
 }
 

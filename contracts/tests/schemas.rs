@@ -204,6 +204,7 @@ fn optional_payload_fields_are_not_required() {
         ("ProductInventoryCommitFailed", "shortages"),
         ("ProductInventoryReservationFailed", "shortages"),
         ("ProductInventoryReservationFailed", "unknownSkus"),
+        ("ProductInventoryPriceChanged", "storeId"),
     ];
     let all = schemas();
     for (event_type, field) in optional {
@@ -221,5 +222,31 @@ fn optional_payload_fields_are_not_required() {
             !required.contains(&Value::from(field)),
             "{event_type} should not require {field}"
         );
+    }
+}
+
+/// A reader that predates prices leaves them out: neither a reserved line nor a stock
+/// row requires one.
+#[test]
+fn unit_prices_are_optional_where_they_travel() {
+    let all = schemas();
+    for (event_type, line) in [
+        ("ProductInventoryReserved", "ReservedLine"),
+        ("ProductInventoryStockChanged", "StockView"),
+    ] {
+        let (_, schema) = all
+            .iter()
+            .find(|(name, _)| name.starts_with(&format!("{event_type}.")))
+            .expect("the event type has a schema");
+        let definition = &schema["definitions"][line];
+        assert!(
+            definition["properties"].get("unitPrice").is_some(),
+            "{line} describes unitPrice"
+        );
+        let required = definition["required"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(!required.contains(&Value::from("unitPrice")), "{line}");
     }
 }

@@ -7,11 +7,13 @@ use std::collections::BTreeSet;
 
 use contracts::events::{
     ALL_EVENT_TYPES, EventType, HoldEvent, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled,
-    OrderCommitRequested, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
+    OrderCommitRequested, OrderConfirmed, OrderCreated, PaymentAuthorized, PaymentCaptured,
+    PaymentFailed, PaymentRefunded, PaymentVoided, ProductInventoryBelowSafetyStock,
     ProductInventoryCommitFailed, ProductInventoryCommitted, ProductInventoryCreated,
-    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
-    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
-    ProductInventoryReserved, ProductInventoryStockChanged, ProductInventoryTransferred,
+    ProductInventoryDepleted, ProductInventoryPriceChanged, ProductInventoryReleased,
+    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
+    ProductInventoryTransferred,
     subscriptions::{
         INVENTORY_SERVICE_ORDER_EVENTS, JOURNALS, ORDER_SERVICE_INVENTORY_EVENTS, SUBSCRIPTIONS,
         journal_of, queues_bound_to,
@@ -36,10 +38,16 @@ fn routes() -> Vec<(&'static str, &'static str, &'static str)> {
         route::<ProductInventoryBelowSafetyStock>(),
         route::<ProductInventoryStockChanged>(),
         route::<ProductInventoryTransferred>(),
+        route::<ProductInventoryPriceChanged>(),
         route::<OrderCreated>(),
         route::<OrderCommitRequested>(),
         route::<OrderConfirmed>(),
         route::<OrderCancelled>(),
+        route::<PaymentAuthorized>(),
+        route::<PaymentFailed>(),
+        route::<PaymentCaptured>(),
+        route::<PaymentVoided>(),
+        route::<PaymentRefunded>(),
     ];
     let types: Vec<&str> = routes.iter().map(|(t, _, _)| *t).collect();
     assert_eq!(types, ALL_EVENT_TYPES, "this list names every event type");
@@ -159,6 +167,7 @@ fn the_journals_take_exactly_what_nobody_consumes() {
             "product.inventory.depleted",
             "product.inventory.below_safety_stock",
             "product.inventory.transferred",
+            "product.inventory.price_changed",
             "product.inventory.stock_changed",
             "product.inventory.reserved.direct",
             "product.inventory.reservation_failed.direct",
@@ -169,7 +178,14 @@ fn the_journals_take_exactly_what_nobody_consumes() {
     );
     assert_eq!(
         journal_of(ORDER_EXCHANGE).unwrap().routing_keys,
-        ["order.confirmed"]
+        [
+            "order.confirmed",
+            "order.payment.authorized",
+            "order.payment.failed",
+            "order.payment.captured",
+            "order.payment.voided",
+            "order.payment.refunded",
+        ]
     );
     assert_eq!(journal_of("elsewhere"), None);
 }

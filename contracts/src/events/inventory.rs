@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{EventLine, EventShortage, EventType, HoldEvent, INVENTORY_EXCHANGE};
-use crate::central_store_id;
+use super::{EventLine, EventShortage, EventType, HoldEvent, INVENTORY_EXCHANGE, ReservedLine};
 use crate::inventory::StockView;
+use crate::{Money, central_store_id};
 
 macro_rules! inventory_event {
     ($name:ident, $key:literal) => {
@@ -46,7 +46,8 @@ pub struct ProductInventoryReserved {
     #[serde(default = "central_store_id")]
     pub store_id: String,
     pub order_id: String,
-    pub items: Vec<EventLine>,
+    /// Each line with its unit price, where the SKU has one.
+    pub items: Vec<ReservedLine>,
     pub expires_at: DateTime<Utc>,
 }
 inventory_event!(ProductInventoryReserved, "product.inventory.reserved", hold);
@@ -227,3 +228,21 @@ pub struct ProductInventoryTransferred {
     pub qty: i64,
 }
 inventory_event!(ProductInventoryTransferred, "product.inventory.transferred");
+
+/// The unit price of a SKU at a location was set. A price is not stock: no movement
+/// records it, but the row's version moves on, and its new state travels beside this
+/// event in `ProductInventoryStockChanged`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductInventoryPriceChanged {
+    /// The location; `central` when an older publisher leaves it out.
+    #[serde(default = "central_store_id")]
+    pub store_id: String,
+    pub sku: String,
+    /// The price of one unit from now on.
+    pub unit_price: Money,
+}
+inventory_event!(
+    ProductInventoryPriceChanged,
+    "product.inventory.price_changed"
+);

@@ -15,15 +15,21 @@ pub use envelope::{Envelope, EventType, HoldEvent, RawEnvelope, hold_routing_key
 pub use inventory::{
     CommitFailureReason, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
     ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
-    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
-    ProductInventoryTransferred, ReservationFailureReason,
+    ProductInventoryPriceChanged, ProductInventoryReleased, ProductInventoryReplenished,
+    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
+    ProductInventoryReserved, ProductInventoryStockChanged, ProductInventoryTransferred,
+    ReservationFailureReason,
 };
-pub use order::{OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated};
+pub use order::{
+    OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated, PaymentAuthorized,
+    PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided,
+};
 pub use schemas::schemas;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::Money;
 
 /// Exchange owned by inventory-service.
 pub const INVENTORY_EXCHANGE: &str = "inventory_events";
@@ -38,6 +44,39 @@ pub struct EventLine {
     pub qty: i64,
 }
 
+/// One line of a reservation: units of one SKU, and the price of one unit where the SKU
+/// has one at the reservation's location, for a checkout to copy. Absent when it has
+/// none, and from a publisher that predates prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservedLine {
+    pub sku: String,
+    pub qty: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
+}
+
+/// A line without its price.
+impl From<EventLine> for ReservedLine {
+    fn from(line: EventLine) -> Self {
+        Self {
+            sku: line.sku,
+            qty: line.qty,
+            unit_price: None,
+        }
+    }
+}
+
+/// The units of a reserved line, without their price.
+impl From<ReservedLine> for EventLine {
+    fn from(line: ReservedLine) -> Self {
+        Self {
+            sku: line.sku,
+            qty: line.qty,
+        }
+    }
+}
+
 /// One SKU short in a failed reservation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -48,8 +87,8 @@ pub struct EventShortage {
 }
 
 /// Every event type, in one list, for schema generation and documentation.
-pub const ALL_EVENT_TYPES: [&str; 16] = {
-    let mut types = [""; 16];
+pub const ALL_EVENT_TYPES: [&str; 22] = {
+    let mut types = [""; 22];
     let mut i = 0;
     while i < EVENT_ROUTES.len() {
         types[i] = EVENT_ROUTES[i].event_type;
@@ -77,7 +116,7 @@ impl EventRoute {
 }
 
 /// Every event type with its exchange and routing key.
-pub const EVENT_ROUTES: [EventRoute; 16] = [
+pub const EVENT_ROUTES: [EventRoute; 22] = [
     EventRoute::of::<ProductInventoryCreated>(),
     EventRoute::of::<ProductInventoryReserved>(),
     EventRoute::of::<ProductInventoryReservationFailed>(),
@@ -90,8 +129,14 @@ pub const EVENT_ROUTES: [EventRoute; 16] = [
     EventRoute::of::<ProductInventoryBelowSafetyStock>(),
     EventRoute::of::<ProductInventoryStockChanged>(),
     EventRoute::of::<ProductInventoryTransferred>(),
+    EventRoute::of::<ProductInventoryPriceChanged>(),
     EventRoute::of::<OrderCreated>(),
     EventRoute::of::<OrderCommitRequested>(),
     EventRoute::of::<OrderConfirmed>(),
     EventRoute::of::<OrderCancelled>(),
+    EventRoute::of::<PaymentAuthorized>(),
+    EventRoute::of::<PaymentFailed>(),
+    EventRoute::of::<PaymentCaptured>(),
+    EventRoute::of::<PaymentVoided>(),
+    EventRoute::of::<PaymentRefunded>(),
 ];

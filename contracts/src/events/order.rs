@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{EventLine, EventType, ORDER_EXCHANGE};
+use crate::Money;
 
 macro_rules! order_event {
     ($name:ident, $key:literal) => {
@@ -65,3 +66,48 @@ pub struct OrderCancelled {
     pub reason: String,
 }
 order_event!(OrderCancelled, "order.cancelled");
+
+/// What every payment event of an order says: the amount (the order's total) and the
+/// provider's intent, when there is one.
+macro_rules! payment_event {
+    ($(#[$doc:meta])* $name:ident, $key:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase")]
+        pub struct $name {
+            pub order_id: String,
+            /// The order's total, in minor units of its currency.
+            pub amount: Money,
+            /// The provider's id of the authorization.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub intent_id: Option<String>,
+        }
+        order_event!($name, $key);
+    };
+}
+
+payment_event!(
+    /// The order's total is held on the customer's card, not taken yet.
+    PaymentAuthorized,
+    "order.payment.authorized"
+);
+payment_event!(
+    /// The card refused the order's total: nothing is held; the order is cancelled.
+    PaymentFailed,
+    "order.payment.failed"
+);
+payment_event!(
+    /// The order's total was taken: the order is confirmed with it.
+    PaymentCaptured,
+    "order.payment.captured"
+);
+payment_event!(
+    /// The authorization of a cancelled order was cancelled: nothing is held any more.
+    PaymentVoided,
+    "order.payment.voided"
+);
+payment_event!(
+    /// What was taken for a cancelled order was given back.
+    PaymentRefunded,
+    "order.payment.refunded"
+);

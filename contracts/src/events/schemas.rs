@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use super::{
     Envelope, EventType, OrderCancelled, OrderCommitRequested, OrderConfirmed, OrderCreated,
+    PaymentAuthorized, PaymentCaptured, PaymentFailed, PaymentRefunded, PaymentVoided,
     ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
-    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
-    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryPriceChanged,
+    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
     ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
     ProductInventoryTransferred,
 };
@@ -34,10 +35,16 @@ pub fn schemas() -> Vec<(String, Value)> {
         envelope_schema::<ProductInventoryBelowSafetyStock>(),
         envelope_schema::<ProductInventoryStockChanged>(),
         envelope_schema::<ProductInventoryTransferred>(),
+        envelope_schema::<ProductInventoryPriceChanged>(),
         envelope_schema::<OrderCreated>(),
         envelope_schema::<OrderCommitRequested>(),
         envelope_schema::<OrderConfirmed>(),
         envelope_schema::<OrderCancelled>(),
+        envelope_schema::<PaymentAuthorized>(),
+        envelope_schema::<PaymentFailed>(),
+        envelope_schema::<PaymentCaptured>(),
+        envelope_schema::<PaymentVoided>(),
+        envelope_schema::<PaymentRefunded>(),
     ]
 }
 

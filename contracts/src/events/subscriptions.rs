@@ -24,11 +24,12 @@ use std::time::Duration;
 
 use super::{
     EventType, HoldEvent, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled, OrderCommitRequested,
-    OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
+    OrderConfirmed, OrderCreated, PaymentAuthorized, PaymentCaptured, PaymentFailed,
+    PaymentRefunded, PaymentVoided, ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed,
     ProductInventoryCommitted, ProductInventoryCreated, ProductInventoryDepleted,
-    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
-    ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
-    ProductInventoryTransferred,
+    ProductInventoryPriceChanged, ProductInventoryReleased, ProductInventoryReplenished,
+    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
+    ProductInventoryReserved, ProductInventoryStockChanged, ProductInventoryTransferred,
 };
 
 /// A queue a service consumes, bound to one exchange with the routing keys it handles.
@@ -107,6 +108,7 @@ pub const INVENTORY_JOURNAL: Journal = Journal {
         ProductInventoryDepleted::ROUTING_KEY,
         ProductInventoryBelowSafetyStock::ROUTING_KEY,
         ProductInventoryTransferred::ROUTING_KEY,
+        ProductInventoryPriceChanged::ROUTING_KEY,
         // Every stock change, as state: the stock views read it from queues of their
         // own (one per instance, gone with it), which no table lists; the journal keeps
         // it routable when no view runs.
@@ -126,7 +128,14 @@ pub const INVENTORY_JOURNAL: Journal = Journal {
 pub const ORDER_JOURNAL: Journal = Journal {
     queue: "order_events.journal",
     exchange: ORDER_EXCHANGE,
-    routing_keys: &[OrderConfirmed::ROUTING_KEY],
+    routing_keys: &[
+        OrderConfirmed::ROUTING_KEY,
+        PaymentAuthorized::ROUTING_KEY,
+        PaymentFailed::ROUTING_KEY,
+        PaymentCaptured::ROUTING_KEY,
+        PaymentVoided::ROUTING_KEY,
+        PaymentRefunded::ROUTING_KEY,
+    ],
     max_length: JOURNAL_MAX_LENGTH,
     message_ttl: JOURNAL_MESSAGE_TTL,
 };

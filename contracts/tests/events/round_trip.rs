@@ -9,8 +9,8 @@ use contracts::events::{
 use serde_json::{Value, json};
 
 use crate::samples::{
-    at, commit_failed, envelope, order_commit_requested, order_confirmed, order_created, wire,
-    with_every_event,
+    at, commit_failed, envelope, order_commit_requested, order_confirmed, order_created,
+    price_changed, reserved, wire, with_every_event,
 };
 
 #[test]
@@ -197,6 +197,29 @@ fn a_confirmed_order_carries_its_committed_lines() {
         json!({
             "orderId": "ord-42",
             "items": [{ "sku": "SKU-001", "qty": 2 }, { "sku": "SKU-002", "qty": 1 }]
+        })
+    );
+}
+
+#[test]
+fn a_reservation_carries_the_unit_price_of_each_priced_line() {
+    assert_eq!(
+        wire(reserved())["data"]["items"],
+        json!([
+            { "sku": "SKU-001", "qty": 2, "unitPrice": { "amount": 1999, "currency": "EUR" } },
+            { "sku": "SKU-002", "qty": 1 }
+        ])
+    );
+}
+
+#[test]
+fn a_price_change_names_the_row_and_its_new_price() {
+    assert_eq!(
+        wire(price_changed())["data"],
+        json!({
+            "storeId": "central",
+            "sku": "SKU-001",
+            "unitPrice": { "amount": 1999, "currency": "EUR" }
         })
     );
 }

@@ -2,11 +2,12 @@
 
 use contracts::events::{
     ALL_EVENT_TYPES, EventType, INVENTORY_EXCHANGE, ORDER_EXCHANGE, OrderCancelled,
-    OrderCommitRequested, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
+    OrderCommitRequested, OrderConfirmed, OrderCreated, PaymentAuthorized, PaymentCaptured,
+    PaymentFailed, PaymentRefunded, PaymentVoided, ProductInventoryBelowSafetyStock,
     ProductInventoryCommitFailed, ProductInventoryCommitted, ProductInventoryCreated,
-    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
-    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
-    ProductInventoryReserved,
+    ProductInventoryDepleted, ProductInventoryPriceChanged, ProductInventoryReleased,
+    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryReservationFailed, ProductInventoryReserved,
 };
 
 #[test]
@@ -27,10 +28,16 @@ fn each_event_goes_to_its_owners_exchange_under_the_agreed_routing_key() {
         route::<ProductInventoryReservationExpired>(),
         route::<ProductInventoryDepleted>(),
         route::<ProductInventoryBelowSafetyStock>(),
+        route::<ProductInventoryPriceChanged>(),
         route::<OrderCreated>(),
         route::<OrderCommitRequested>(),
         route::<OrderConfirmed>(),
         route::<OrderCancelled>(),
+        route::<PaymentAuthorized>(),
+        route::<PaymentFailed>(),
+        route::<PaymentCaptured>(),
+        route::<PaymentVoided>(),
+        route::<PaymentRefunded>(),
     ];
     let expected = [
         (
@@ -93,10 +100,21 @@ fn each_event_goes_to_its_owners_exchange_under_the_agreed_routing_key() {
             inventory,
             "product.inventory.below_safety_stock",
         ),
+        (
+            "ProductInventoryPriceChanged",
+            1,
+            inventory,
+            "product.inventory.price_changed",
+        ),
         ("OrderCreated", 1, order, "order.created"),
         ("OrderCommitRequested", 1, order, "order.commit_requested"),
         ("OrderConfirmed", 1, order, "order.confirmed"),
         ("OrderCancelled", 1, order, "order.cancelled"),
+        ("PaymentAuthorized", 1, order, "order.payment.authorized"),
+        ("PaymentFailed", 1, order, "order.payment.failed"),
+        ("PaymentCaptured", 1, order, "order.payment.captured"),
+        ("PaymentVoided", 1, order, "order.payment.voided"),
+        ("PaymentRefunded", 1, order, "order.payment.refunded"),
     ];
     assert_eq!(routes, expected);
 }
@@ -121,5 +139,5 @@ fn the_list_of_event_types_names_each_type_once() {
         .iter()
         .filter(|name| name.starts_with("Order"))
         .count();
-    assert_eq!((owned_by_inventory, owned_by_order), (12, 4));
+    assert_eq!((owned_by_inventory, owned_by_order), (13, 4));
 }

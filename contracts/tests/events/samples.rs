@@ -1,13 +1,15 @@
 //! One sample of every event type, and the envelope and wire forms the tests start from.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use contracts::Money;
 use contracts::events::{
     CommitFailureReason, Envelope, EventLine, EventShortage, EventType, OrderCancelled,
     OrderCommitRequested, OrderConfirmed, OrderCreated, ProductInventoryBelowSafetyStock,
     ProductInventoryCommitFailed, ProductInventoryCommitted, ProductInventoryCreated,
-    ProductInventoryDepleted, ProductInventoryReleased, ProductInventoryReplenished,
-    ProductInventoryReservationExpired, ProductInventoryReservationFailed,
-    ProductInventoryReserved, RawEnvelope, ReservationFailureReason,
+    ProductInventoryDepleted, ProductInventoryPriceChanged, ProductInventoryReleased,
+    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryReservationFailed, ProductInventoryReserved, RawEnvelope,
+    ReservationFailureReason, ReservedLine,
 };
 use serde_json::Value;
 
@@ -25,6 +27,7 @@ macro_rules! with_every_event {
         $check(sample::reservation_expired());
         $check(sample::depleted());
         $check(sample::below_safety_stock());
+        $check(sample::price_changed());
         $check(sample::order_created());
         $check(sample::order_commit_requested());
         $check(sample::order_confirmed());
@@ -51,6 +54,21 @@ pub fn lines() -> Vec<EventLine> {
     ]
 }
 
+/// The price of one unit of `SKU-001`.
+pub fn price() -> Money {
+    Money {
+        amount: 1999,
+        currency: "EUR".into(),
+    }
+}
+
+/// [`lines`] as reserved: `SKU-001` priced, `SKU-002` not.
+pub fn reserved_lines() -> Vec<ReservedLine> {
+    let mut lines: Vec<ReservedLine> = lines().into_iter().map(ReservedLine::from).collect();
+    lines[0].unit_price = Some(price());
+    lines
+}
+
 pub fn created() -> ProductInventoryCreated {
     ProductInventoryCreated {
         store_id: "central".into(),
@@ -64,7 +82,7 @@ pub fn reserved() -> ProductInventoryReserved {
     ProductInventoryReserved {
         store_id: "central".into(),
         order_id: "ord-42".into(),
-        items: lines(),
+        items: reserved_lines(),
         expires_at: at() + Duration::minutes(15),
     }
 }
@@ -145,6 +163,14 @@ pub fn below_safety_stock() -> ProductInventoryBelowSafetyStock {
         sku: "SKU-001".into(),
         available: 2,
         safety_stock: 3,
+    }
+}
+
+pub fn price_changed() -> ProductInventoryPriceChanged {
+    ProductInventoryPriceChanged {
+        store_id: "central".into(),
+        sku: "SKU-001".into(),
+        unit_price: price(),
     }
 }
 

@@ -4,13 +4,15 @@
 use std::fmt::Debug;
 
 use contracts::events::{
-    CommitFailureReason, Envelope, EventType, OrderCancelled, OrderConfirmed, OrderCreated,
-    ProductInventoryCommitFailed, ProductInventoryReservationFailed, ReservationFailureReason,
+    CommitFailureReason, Envelope, EventLine, EventType, OrderCancelled, OrderConfirmed,
+    OrderCreated, ProductInventoryCommitFailed, ProductInventoryPriceChanged,
+    ProductInventoryReservationFailed, ProductInventoryReserved, ReservationFailureReason,
 };
 use serde_json::{Value, json};
 
 use crate::samples::{
-    envelope, lines, order_confirmed, order_created, raw, wire, with_every_event,
+    envelope, lines, order_confirmed, order_created, price_changed, raw, reserved, wire,
+    with_every_event,
 };
 
 #[test]
@@ -131,4 +133,27 @@ fn a_commit_failure_without_shortages_still_reads() {
         .unwrap();
     assert_eq!(decoded.data.reason, CommitFailureReason::OrderCancelled);
     assert!(decoded.data.shortages.is_empty());
+}
+
+#[test]
+fn a_reservation_without_unit_prices_still_reads() {
+    // Published before stock had prices.
+    let mut message = wire(reserved());
+    for item in message["data"]["items"].as_array_mut().unwrap() {
+        item.as_object_mut().unwrap().remove("unitPrice");
+    }
+    let decoded = raw(message).decode::<ProductInventoryReserved>().unwrap();
+    assert!(decoded.data.items.iter().all(|l| l.unit_price.is_none()));
+    let units: Vec<EventLine> = decoded.data.items.into_iter().map(Into::into).collect();
+    assert_eq!(units, lines());
+}
+
+#[test]
+fn a_price_change_without_a_store_is_central() {
+    let mut message = wire(price_changed());
+    message["data"].as_object_mut().unwrap().remove("storeId");
+    let decoded = raw(message)
+        .decode::<ProductInventoryPriceChanged>()
+        .unwrap();
+    assert_eq!(decoded.data.store_id, "central");
 }

@@ -13,7 +13,7 @@
 //! | scope | grants |
 //! |---|---|
 //! | `reserve` | reserve, release and confirm the caller's own holds; `POST /reservations` |
-//! | `stock` | create products, replenish stock |
+//! | `stock` | create products, set their prices, replenish stock |
 //! | `checkout` | `POST /checkout`, cancelling an order |
 //! | `saga` | order-api's own calls to inventory-api; may act on the saga's holds |
 //! | `admin` | the `/admin/*` routes, and nothing else |

@@ -12,7 +12,7 @@ use thiserror::Error;
 pub enum Scope {
     /// Reserve, release and confirm the caller's own holds; `POST /reservations`.
     Reserve,
-    /// Create products and replenish their stock.
+    /// Create products, set their prices and replenish their stock.
     Stock,
     /// `POST /checkout` and cancelling an order.
     Checkout,

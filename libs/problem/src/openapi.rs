@@ -87,7 +87,8 @@ pub const OVERLOADED: SharedProblem = SharedProblem::new(
 
 /// Writes a facade's problems into its document: the `x-api-key` scheme (described by
 /// `key_description`), every problem of `shared` as a response component, and, on each
-/// operation, the problems `pick(path, is_post, operation)` names, by reference.
+/// operation, the problems `pick(path, writes, operation)` names, by reference (`writes`:
+/// a `POST` or a `PUT`, as opposed to a read).
 pub fn document_problems(
     doc: &mut utoipa::openapi::OpenApi,
     key_header: &str,
@@ -99,9 +100,13 @@ pub fn document_problems(
     add_api_key_scheme(components, key_header, key_description);
     register(components, shared);
     for (path, item) in doc.paths.paths.iter_mut() {
-        for (operation, is_post) in [(&mut item.get, false), (&mut item.post, true)] {
+        for (operation, writes) in [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+        ] {
             if let Some(operation) = operation {
-                let answers = pick(path, is_post, operation);
+                let answers = pick(path, writes, operation);
                 answer(operation, &answers);
             }
         }

@@ -64,6 +64,7 @@ pub struct ProblemDocument {
         routes::inventory::release,
         routes::inventory::confirm,
         routes::inventory::replenish,
+        routes::inventory::set_price,
         routes::inventory::movements,
         routes::locations::create,
         routes::locations::list,
@@ -110,7 +111,7 @@ pub async fn serve() -> Json<openapi::OpenApi> {
 struct LocationForms;
 
 /// (central form, location form) of every stock route of one SKU.
-const LOCATION_FORMS: [(&str, &str); 7] = [
+const LOCATION_FORMS: [(&str, &str); 8] = [
     ("/inventory", "/locations/{storeId}/inventory"),
     ("/inventory/{sku}", "/locations/{storeId}/inventory/{sku}"),
     (
@@ -130,6 +131,10 @@ const LOCATION_FORMS: [(&str, &str); 7] = [
         "/locations/{storeId}/inventory/{sku}/replenish",
     ),
     (
+        "/inventory/{sku}/price",
+        "/locations/{storeId}/inventory/{sku}/price",
+    ),
+    (
         "/inventory/{sku}/movements",
         "/locations/{storeId}/inventory/{sku}/movements",
     ),
@@ -142,7 +147,11 @@ impl Modify for LocationForms {
                 continue;
             };
             let target = doc.paths.paths.entry(at_location.to_owned()).or_default();
-            for (from, to) in [(item.get, &mut target.get), (item.post, &mut target.post)] {
+            for (from, to) in [
+                (item.get, &mut target.get),
+                (item.post, &mut target.post),
+                (item.put, &mut target.put),
+            ] {
                 if let (Some(mut operation), None) = (from, to.as_ref()) {
                     at_a_location(&mut operation);
                     *to = Some(operation);
@@ -204,7 +213,7 @@ const MALFORMED_JSON: SharedProblem = SharedProblem::new(
 const INVALID_INPUT: SharedProblem = SharedProblem::new(
     "422",
     "InvalidInput",
-    "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_store_id`, `invalid_name`, `invalid_transfer`, `invalid_query`, `invalid_body`)",
+    "A value breaks a rule (`invalid_sku`, `invalid_quantity`, `invalid_price`, `invalid_order_id`, `invalid_ttl`, `invalid_items`, `duplicate_sku`, `invalid_store_id`, `invalid_name`, `invalid_transfer`, `invalid_query`, `invalid_body`)",
 );
 const INVENTORY_UNAVAILABLE: SharedProblem = SharedProblem::new(
         "503",
@@ -248,7 +257,8 @@ impl Modify for CommonProblems {
             "A key of `API_KEYS` with the scope the route names. A facade on loopback \
              without `API_KEYS` needs none (every caller is `anonymous`).",
             &ALL_SHARED,
-            // Every `POST` of this facade takes a caller with a scope; every `GET` is public.
+            // Every `POST` and `PUT` of this facade takes a caller with a scope; every `GET`
+            // is public.
             |path, needs_caller, operation| {
                 common_problems(operation, !LOCAL_ROUTES.contains(&path), needs_caller)
             },
@@ -305,12 +315,48 @@ mod tests {
     }
 
     #[test]
+    fn the_price_route_documents_money_and_the_problems_of_a_forwarded_write() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for path in [
+            "/inventory/{sku}/price",
+            "/locations/{storeId}/inventory/{sku}/price",
+        ] {
+            let put = &doc["paths"][path]["put"];
+            assert_eq!(
+                put["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/Money",
+                "{path}"
+            );
+            assert_eq!(
+                put["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/StockView",
+                "{path}"
+            );
+            for status in [
+                "401", "403", "404", "413", "415", "422", "429", "503", "504",
+            ] {
+                assert!(
+                    put["responses"].get(status).is_some(),
+                    "{path} lacks {status}"
+                );
+            }
+        }
+        let money = &doc["components"]["schemas"]["Money"];
+        assert_eq!(money["properties"]["amount"]["minimum"], 0);
+        assert_eq!(money["properties"]["currency"]["pattern"], "^[A-Z]{3}$");
+        let stock = &doc["components"]["schemas"]["StockView"]["properties"];
+        assert!(stock.get("unitPrice").is_some());
+        let create = &doc["components"]["schemas"]["CreateInventoryRequest"]["properties"];
+        assert!(create.get("unitPrice").is_some());
+    }
+
+    #[test]
     fn every_location_form_is_its_central_form_with_the_store_id_first() {
         let doc = serde_json::to_value(document()).unwrap();
         for (central, at_location) in LOCATION_FORMS {
             let central = &doc["paths"][central];
             let item = &doc["paths"][at_location];
-            for method in ["get", "post"] {
+            for method in ["get", "post", "put"] {
                 let Some(operation) = central.get(method) else {
                     continue;
                 };
@@ -333,15 +379,15 @@ mod tests {
     fn routes_that_change_stock_document_the_key_and_its_refusals_and_reads_do_not() {
         let doc = serde_json::to_value(document()).unwrap();
         for (path, item) in doc["paths"].as_object().unwrap() {
-            if let Some(post) = item.get("post") {
+            for write in ["post", "put"].iter().filter_map(|m| item.get(*m)) {
                 for status in ["401", "403"] {
                     assert!(
-                        post["responses"].get(status).is_some(),
+                        write["responses"].get(status).is_some(),
                         "{path} lacks {status}"
                     );
                 }
                 assert_eq!(
-                    post["security"][0][problem::openapi::API_KEY_SCHEME],
+                    write["security"][0][problem::openapi::API_KEY_SCHEME],
                     serde_json::json!([]),
                     "{path}"
                 );
@@ -362,7 +408,7 @@ mod tests {
     fn every_route_documents_the_rate_limit_and_the_load_limits() {
         let doc = serde_json::to_value(document()).unwrap();
         for (path, item) in doc["paths"].as_object().unwrap() {
-            for operation in ["get", "post"].iter().filter_map(|m| item.get(*m)) {
+            for operation in ["get", "post", "put"].iter().filter_map(|m| item.get(*m)) {
                 for status in ["429", "503", "504"] {
                     assert!(
                         operation["responses"].get(status).is_some(),

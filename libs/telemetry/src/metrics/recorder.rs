@@ -30,6 +30,8 @@ const LATENCY_HISTOGRAMS: &[&str] = &[
     "db_query_duration_seconds",
     // From a stock change's commit to the stock view applying it (inventory-api).
     "stock_view_event_delay_seconds",
+    // Each call to the payment provider (order-service).
+    "payment_step_duration_seconds",
 ];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -1,5 +1,5 @@
 //! The stock of one SKU at one location: create it, read it, reserve, release,
-//! confirm, replenish, and page through its movements.
+//! confirm, replenish, set its unit price, and page through its movements.
 //!
 //! Each handler serves two routes: `/inventory/...` (the central warehouse) and
 //! `/locations/:storeId/inventory/...`, and forwards in the form it was called with.
@@ -21,9 +21,10 @@ use axum::{
     http::{HeaderValue, Method, header},
     response::{IntoResponse, Response},
 };
+use contracts::Money;
 use contracts::inventory::{
-    ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, ReleaseRequest,
-    ReplenishRequest, ReserveRequest, StockQuery, StockView,
+    ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, PriceRequest,
+    ReleaseRequest, ReplenishRequest, ReserveRequest, StockQuery, StockView,
 };
 use problem::{Json, Problem, Query};
 use tracing::{Span, field};
@@ -31,14 +32,14 @@ use tracing::{Span, field};
 use super::{AtLocation, Facade, PathSku, acting_as};
 use crate::{openapi::ProblemDocument, upstream::InventoryService};
 
-/// Creates the stock of a new SKU.
+/// Creates the stock of a new SKU, priced (`unitPrice`) or not.
 #[utoipa::path(
     post,
     path = "/inventory",
     tag = "inventory",
     request_body = CreateInventoryRequest,
     responses(
-        (status = 201, description = "The SKU exists now; its stock", body = StockView),
+        (status = 201, description = "The SKU exists now; its stock, with its `unitPrice` when it has one", body = StockView),
         (status = 409, description = "The SKU already exists (`sku_exists`)",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
@@ -249,6 +250,40 @@ pub async fn replenish(
             &acting_as(&caller)?,
             Method::POST,
             &format!("{}/{sku}/replenish", at.inventory_path()),
+            Some(&request),
+        )
+        .await?)
+}
+
+/// Sets the price of one unit: integer minor units of an ISO 4217 currency. A price is
+/// not stock: no movement records it, but the row's version moves on.
+#[utoipa::path(
+    put,
+    path = "/inventory/{sku}/price",
+    tag = "inventory",
+    params(("sku" = String, Path, description = "Product code, e.g. ABC-1234-AB")),
+    request_body(content = Money, description = "`amount` in minor units of `currency` (1999 for 19.99 EUR), never a fraction; `currency` three capital letters. Any other price is `invalid_price`"),
+    responses(
+        (status = 200, description = "The price is set; the stock of the SKU after it, with its new `version` (unchanged when it had that price already)", body = StockView),
+        (status = 404, description = "No such SKU (`unknown_sku`)",
+            body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[tracing::instrument(skip_all, fields(store_id = %at.id, sku = %sku))]
+pub async fn set_price(
+    caller: Caller,
+    State(inventory): State<InventoryService>,
+    at: AtLocation,
+    PathSku(sku): PathSku,
+    Json(request): Json<PriceRequest>,
+) -> Result<Response, Problem> {
+    caller.require(Scope::Stock)?;
+    request.validate()?;
+    Ok(inventory
+        .forward_for(
+            &acting_as(&caller)?,
+            Method::PUT,
+            &format!("{}/{sku}/price", at.inventory_path()),
             Some(&request),
         )
         .await?)

@@ -18,7 +18,7 @@ use access::Caller;
 use axum::{
     Router,
     extract::FromRef,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use contracts::Actor;
 use problem::Problem;
@@ -50,6 +50,7 @@ pub fn table() -> Router<Facade> {
         .route("/inventory/{sku}/release", post(inventory::release))
         .route("/inventory/{sku}/confirm", post(inventory::confirm))
         .route("/inventory/{sku}/replenish", post(inventory::replenish))
+        .route("/inventory/{sku}/price", put(inventory::set_price))
         .route("/inventory/{sku}/movements", get(inventory::movements))
         .route("/locations", post(locations::create).get(locations::list))
         .route(
@@ -75,6 +76,10 @@ pub fn table() -> Router<Facade> {
         .route(
             "/locations/{storeId}/inventory/{sku}/replenish",
             post(inventory::replenish),
+        )
+        .route(
+            "/locations/{storeId}/inventory/{sku}/price",
+            put(inventory::set_price),
         )
         .route(
             "/locations/{storeId}/inventory/{sku}/movements",

@@ -293,6 +293,7 @@ mod tests {
                 available: version,
                 safety_stock: 0,
                 below_safety_stock: false,
+                unit_price: None,
                 version,
                 updated_at: Utc::now(),
             })

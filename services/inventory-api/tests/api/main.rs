@@ -8,5 +8,6 @@ mod helpers;
 mod locations;
 mod metrics;
 mod openapi;
+mod prices;
 mod upstream_failures;
 mod validation;

@@ -29,6 +29,7 @@ pub fn stock(store: &str, sku: &str, version: i64) -> StockView {
         available: version * 10,
         safety_stock: 0,
         below_safety_stock: false,
+        unit_price: None,
         version,
         updated_at: Utc::now(),
     }

@@ -5,16 +5,16 @@ use chrono::{DateTime, Utc};
 use contracts::events::{
     CommitFailureReason, Envelope, EventLine, EventShortage, EventType, HoldEvent,
     ProductInventoryBelowSafetyStock, ProductInventoryCommitFailed, ProductInventoryCommitted,
-    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryReleased,
-    ProductInventoryReplenished, ProductInventoryReservationExpired,
+    ProductInventoryCreated, ProductInventoryDepleted, ProductInventoryPriceChanged,
+    ProductInventoryReleased, ProductInventoryReplenished, ProductInventoryReservationExpired,
     ProductInventoryReservationFailed, ProductInventoryReserved, ProductInventoryStockChanged,
-    ProductInventoryTransferred, ReservationFailureReason, hold_routing_key,
+    ProductInventoryTransferred, ReservationFailureReason, ReservedLine, hold_routing_key,
 };
 use contracts::inventory::StockView;
 use messaging::OutboxMessage;
 
 use crate::domain::{
-    CommitFailure, InventoryEvent, OrderId, ProductInventory, ReservationFailure, Sku,
+    CommitFailure, InventoryEvent, OrderId, Price, ProductInventory, ReservationFailure, Sku,
 };
 
 /// The `source` of every event this service publishes.
@@ -99,7 +99,7 @@ fn to_message(
             ProductInventoryReserved {
                 store_id: store_id.clone(),
                 order_id: order_id.to_string(),
-                items: lines(items),
+                items: reserved_lines(items),
                 expires_at: *expires_at,
             },
             *saga,
@@ -302,6 +302,20 @@ fn to_message(
             now,
             traceparent,
         ),
+        InventoryEvent::PriceChanged {
+            location: _,
+            sku,
+            unit_price,
+        } => about_sku(
+            sku,
+            ProductInventoryPriceChanged {
+                store_id: store_id.clone(),
+                sku: sku.to_string(),
+                unit_price: unit_price.to_money(),
+            },
+            now,
+            traceparent,
+        ),
     }
 }
 
@@ -316,6 +330,7 @@ pub fn stock_view(product: &ProductInventory, updated_at: DateTime<Utc>) -> Stoc
         available: product.available(),
         safety_stock: product.safety_stock(),
         below_safety_stock: product.is_below_safety_stock(),
+        unit_price: product.unit_price().map(|p| p.to_money()),
         version: product.version(),
         updated_at,
     }
@@ -352,6 +367,17 @@ fn lines(items: &[(Sku, i64)]) -> Vec<EventLine> {
         .map(|(sku, qty)| EventLine {
             sku: sku.to_string(),
             qty: *qty,
+        })
+        .collect()
+}
+
+fn reserved_lines(items: &[(Sku, i64, Option<Price>)]) -> Vec<ReservedLine> {
+    items
+        .iter()
+        .map(|(sku, qty, price)| ReservedLine {
+            sku: sku.to_string(),
+            qty: *qty,
+            unit_price: price.map(|p| p.to_money()),
         })
         .collect()
 }

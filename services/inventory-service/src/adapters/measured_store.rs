@@ -106,6 +106,18 @@ impl<S: InventoryStore> InventoryStore for MeasuredStore<S> {
         timed("transfer", self.inner.transfer(transfer, decide)).await
     }
 
+    async fn set_price<F>(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        change: F,
+    ) -> Result<Option<StockRecord>, StoreError>
+    where
+        F: FnOnce(&mut ProductInventory) -> Vec<InventoryEvent> + Send,
+    {
+        timed("set_price", self.inner.set_price(location, sku, change)).await
+    }
+
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {
         let outcome = timed("reserve_one", self.inner.reserve_one(hold)).await?;
         inventory_metrics::reservation(ReservationAnswer::of_reserve_one(&outcome, hold.qty));

@@ -1,6 +1,6 @@
 //! The inventory's use cases: locations, create, read, reserve (one SKU, or many
-//! all-or-nothing), release, confirm, replenish, transfer, list stock and movements,
-//! expire due holds. Every stock command acts at one location.
+//! all-or-nothing), release, confirm, replenish, set a price, transfer, list stock and
+//! movements, expire due holds. Every stock command acts at one location.
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use contracts::inventory::{
@@ -14,8 +14,8 @@ use super::ports::{
     ReserveOutcome, Scope, StockRecord, StoreError, Sweep,
 };
 use crate::domain::{
-    self, Actor, InventoryError, LocationId, OrderId, ProductInventory, Quantity, Reservation,
-    Shortage, Sku, Transfer,
+    self, Actor, InventoryError, LocationId, OrderId, Price, ProductInventory, Quantity,
+    Reservation, Shortage, Sku, Transfer,
 };
 
 /// A use case failed: either the domain refused the command or the store failed.
@@ -25,6 +25,14 @@ pub enum Error {
     Rejected(#[from] InventoryError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A hold in the answer of a reservation, with the price of one unit of its SKU there
+/// (none while the SKU is unpriced): what a checkout copies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedHold {
+    pub hold: Reservation,
+    pub unit_price: Option<Price>,
 }
 
 /// The inventory's use cases over a store.
@@ -68,8 +76,13 @@ impl<S: InventoryStore> Inventory<S> {
         cmd: CreateInventory,
         actor: &Actor,
     ) -> Result<StockRecord, Error> {
-        let (product, mut created) =
-            ProductInventory::create(location.clone(), cmd.sku, cmd.initial, cmd.safety_stock);
+        let (product, mut created) = ProductInventory::create(
+            location.clone(),
+            cmd.sku,
+            cmd.initial,
+            cmd.safety_stock,
+            cmd.unit_price,
+        );
         created.actor = Some(actor.name().to_owned());
         let events = product.created_events(&created);
         match self.store.create(&product, &created, &events).await? {
@@ -173,13 +186,13 @@ impl<S: InventoryStore> Inventory<S> {
     }
 
     /// Reserves every line for one order, or none; the holds belong to `actor` (to the
-    /// saga, when it acts for the saga).
+    /// saga, when it acts for the saga). Each hold is answered with its SKU's unit price.
     pub async fn reserve_all(
         &self,
         cmd: ReserveAll,
         now: DateTime<Utc>,
         actor: &Actor,
-    ) -> Result<Vec<Reservation>, Error> {
+    ) -> Result<Vec<PricedHold>, Error> {
         let actor = actor.clone();
         let expires_at = self.expiry(now, cmd.ttl_seconds);
         let skus: Vec<Sku> = cmd.lines.iter().map(|(sku, _)| sku.clone()).collect();
@@ -188,7 +201,16 @@ impl<S: InventoryStore> Inventory<S> {
             .store
             .change(
                 Scope::Skus(Place::At(&cmd.location), &skus, Some(&cmd.order_id)),
-                move |stock| stock.reserve_all(&lines, expires_at, &actor),
+                move |stock| {
+                    let holds = stock.reserve_all(&lines, expires_at, &actor)?;
+                    Ok(holds
+                        .into_iter()
+                        .map(|hold| PricedHold {
+                            unit_price: stock.product(hold.sku()).and_then(|p| p.unit_price()),
+                            hold,
+                        })
+                        .collect())
+                },
             )
             .await??)
     }
@@ -281,6 +303,24 @@ impl<S: InventoryStore> Inventory<S> {
             )
             .await?;
         self.located(location, changed.map_err(Error::from)).await
+    }
+
+    /// Sets the price of one unit of a SKU at a location, and answers the row after it.
+    /// The price it has already changes nothing (the same version is answered).
+    pub async fn set_price(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        price: Price,
+    ) -> Result<StockRecord, Error> {
+        let found = self
+            .store
+            .set_price(location, sku, move |product| {
+                product.set_price(price).into_iter().collect()
+            })
+            .await?;
+        let found = found.ok_or_else(|| InventoryError::UnknownSku(vec![sku.clone()]).into());
+        self.located(location, found).await
     }
 
     /// Moves units of one SKU between two locations in one transaction; answers both

@@ -6,7 +6,7 @@ mod inventory;
 mod order_events;
 mod ports;
 
-pub use inventory::{Error, Inventory};
+pub use inventory::{Error, Inventory, PricedHold};
 pub use order_events::EventOutcome;
 pub use ports::{
     CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, LocationRecord,

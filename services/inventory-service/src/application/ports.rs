@@ -168,6 +168,20 @@ pub trait InventoryStore: Send + Sync + 'static {
             + Send
             + Sync;
 
+    /// Loads the SKU's row at `location` under lock, lets `change` set its price, and
+    /// writes the row and the events `change` answers in one transaction: a price is not
+    /// stock, so no movement; the stock-changed event carries the row's new state. When
+    /// `change` leaves the row as it was, nothing is written. Answers the row after it;
+    /// `None` when the location does not stock the SKU.
+    fn set_price<F>(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        change: F,
+    ) -> impl Future<Output = Result<Option<StockRecord>, StoreError>> + Send
+    where
+        F: FnOnce(&mut ProductInventory) -> Vec<InventoryEvent> + Send;
+
     /// The hot path: reserves `qty` of one SKU for one order if available stock covers
     /// it and the order holds nothing of it yet, writing the hold and the `reserved`
     /// movement (and its events), atomically, as `ProductInventory::reserve` would

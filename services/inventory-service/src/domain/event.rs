@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{InventoryError, LocationId, OrderId, Shortage, Sku};
+use super::{InventoryError, LocationId, OrderId, Price, Shortage, Sku};
 
 /// Why an order's reservation was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,8 @@ impl InventoryEvent {
             | Self::ReservationExpired { location, .. }
             | Self::Depleted { location, .. }
             | Self::BelowSafetyStock { location, .. }
-            | Self::Transferred { location, .. } => location,
+            | Self::Transferred { location, .. }
+            | Self::PriceChanged { location, .. } => location,
         }
     }
 }
@@ -80,7 +81,8 @@ pub enum InventoryEvent {
     Reserved {
         location: LocationId,
         order_id: OrderId,
-        items: Vec<(Sku, i64)>,
+        /// Each line with the unit price of its SKU, where it has one.
+        items: Vec<(Sku, i64, Option<Price>)>,
         expires_at: DateTime<Utc>,
         saga: bool,
     },
@@ -142,5 +144,11 @@ pub enum InventoryEvent {
         sku: Sku,
         to: LocationId,
         qty: i64,
+    },
+    /// The price of one unit of a SKU at a location was set.
+    PriceChanged {
+        location: LocationId,
+        sku: Sku,
+        unit_price: Price,
     },
 }

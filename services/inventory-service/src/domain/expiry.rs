@@ -84,7 +84,8 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000, 0).unwrap()
     }
     fn product(s: &str, on_hand: i64, reserved: i64) -> ProductInventory {
-        ProductInventory::restore(LocationId::central(), sku(s), on_hand, reserved, 5, 1).unwrap()
+        ProductInventory::restore(LocationId::central(), sku(s), on_hand, reserved, 5, None, 1)
+            .unwrap()
     }
     fn hold(order: &str, s: &str, qty: i64, expires_at: DateTime<Utc>) -> Reservation {
         Reservation::new(

@@ -268,7 +268,10 @@ impl LockedStock {
             order_id,
             items: holds
                 .iter()
-                .map(|h| (h.sku().clone(), h.requested().get()))
+                .map(|h| {
+                    let price = self.products.get(h.sku()).and_then(|p| p.unit_price());
+                    (h.sku().clone(), h.requested().get(), price)
+                })
                 .collect(),
             expires_at,
             saga,
@@ -660,6 +663,7 @@ mod tests {
             sku(s),
             StockLevel::parse("qty", on_hand).unwrap(),
             StockLevel::default(),
+            None,
         )
         .0
     }
@@ -718,6 +722,41 @@ mod tests {
             (2, 2, 2)
         );
         assert_eq!(c.products[1].available(), 0);
+    }
+
+    #[test]
+    fn a_reservation_announces_the_unit_price_of_each_priced_line() {
+        let eur = crate::domain::Price::parse(1999, "EUR").unwrap();
+        let mut priced = product("AAA-0001-AA", 5);
+        priced.set_price(eur);
+        let mut s = LockedStock::new(
+            LocationId::central(),
+            Some(order("o-1")),
+            false,
+            [priced, product("BBB-0001-AA", 5)],
+            vec![],
+        );
+        s.reserve_all(
+            &[(sku("AAA-0001-AA"), qty(2)), (sku("BBB-0001-AA"), qty(1))],
+            now(),
+            &shop(),
+        )
+        .unwrap();
+        let reserved = s
+            .events()
+            .iter()
+            .find_map(|e| match e {
+                InventoryEvent::Reserved { items, .. } => Some(items.clone()),
+                _ => None,
+            })
+            .expect("announced");
+        assert_eq!(
+            reserved,
+            [
+                (sku("AAA-0001-AA"), 2, Some(eur)),
+                (sku("BBB-0001-AA"), 1, None)
+            ]
+        );
     }
 
     #[test]

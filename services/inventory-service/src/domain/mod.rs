@@ -13,7 +13,7 @@ mod product_inventory;
 mod reservation;
 mod transfer;
 
-pub use contracts::{Actor, Denied, LocationId, OrderId, Quantity, Sku, StockLevel};
+pub use contracts::{Actor, Denied, LocationId, OrderId, Price, Quantity, Sku, StockLevel};
 pub use error::{CorruptState, InventoryError, Shortage};
 pub use event::{CommitFailure, InventoryEvent, ReservationFailure};
 pub use expiry::expire_due;

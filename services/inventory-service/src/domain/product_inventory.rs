@@ -2,11 +2,13 @@
 //!
 //! Invariants: `0 <= reserved <= on_hand` (so `available = on_hand - reserved` is never
 //! negative), `on_hand <= MAX_ON_HAND`, and `version` grows by one with every change.
-//! Each change returns the `Movement` that records it.
+//! Each change of stock returns the `Movement` that records it. A row may carry the price
+//! of one unit; a price is not stock, so setting it moves the version on but records no
+//! movement.
 
 use super::{
     CorruptState, GivenBack, InventoryError, InventoryEvent, LocationId, Movement, MovementKind,
-    OrderId, Quantity, Shortage, Sku, StockLevel,
+    OrderId, Price, Quantity, Shortage, Sku, StockLevel,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +18,7 @@ pub struct ProductInventory {
     on_hand: i64,
     reserved: i64,
     safety_stock: i64,
+    unit_price: Option<Price>,
     version: i64,
 }
 
@@ -23,13 +26,15 @@ impl ProductInventory {
     /// The largest on hand the system stores.
     pub const MAX_ON_HAND: i64 = 1_000_000_000_000;
 
-    /// A new SKU and its `created` movement (which counts as a crossing when the initial
-    /// stock already sits under the safety stock: the purchase order is due at once).
+    /// A new SKU, priced or not, and its `created` movement (which counts as a crossing
+    /// when the initial stock already sits under the safety stock: the purchase order is
+    /// due at once).
     pub fn create(
         location: LocationId,
         sku: Sku,
         initial: StockLevel,
         safety_stock: StockLevel,
+        unit_price: Option<Price>,
     ) -> (Self, Movement) {
         let product = Self {
             location,
@@ -37,6 +42,7 @@ impl ProductInventory {
             on_hand: initial.get(),
             reserved: 0,
             safety_stock: safety_stock.get(),
+            unit_price,
             version: 1,
         };
         let movement = product.movement(
@@ -55,6 +61,7 @@ impl ProductInventory {
         on_hand: i64,
         reserved: i64,
         safety_stock: i64,
+        unit_price: Option<Price>,
         version: i64,
     ) -> Result<Self, CorruptState> {
         if !(0 <= reserved && reserved <= on_hand && on_hand <= Self::MAX_ON_HAND) {
@@ -74,6 +81,7 @@ impl ProductInventory {
             on_hand,
             reserved,
             safety_stock,
+            unit_price,
             version,
         })
     }
@@ -95,6 +103,10 @@ impl ProductInventory {
     }
     pub fn safety_stock(&self) -> i64 {
         self.safety_stock
+    }
+    /// The price of one unit, when the SKU has one here.
+    pub fn unit_price(&self) -> Option<Price> {
+        self.unit_price
     }
     pub fn version(&self) -> i64 {
         self.version
@@ -169,6 +181,21 @@ impl ProductInventory {
         self.on_hand += qty.get();
         self.version += 1;
         Ok(self.movement(MovementKind::Replenished, qty.get(), None, false))
+    }
+
+    /// Sets the price of one unit, and answers the event that announces it; the price it
+    /// has already changes nothing and announces nothing.
+    pub fn set_price(&mut self, price: Price) -> Option<InventoryEvent> {
+        if self.unit_price == Some(price) {
+            return None;
+        }
+        self.unit_price = Some(price);
+        self.version += 1;
+        Some(InventoryEvent::PriceChanged {
+            location: self.location.clone(),
+            sku: self.sku.clone(),
+            unit_price: price,
+        })
     }
 
     /// Units leave for another location: on hand drops, never under what is reserved.
@@ -267,6 +294,7 @@ mod tests {
             Sku::parse("ABC-1234-AB").unwrap(),
             StockLevel::parse("qty", on_hand).unwrap(),
             StockLevel::parse("safetyStock", safety).unwrap(),
+            None,
         )
         .0
     }
@@ -335,6 +363,7 @@ mod tests {
             Sku::parse("ABC-1234-AB").unwrap(),
             StockLevel::parse("qty", 2).unwrap(),
             StockLevel::parse("safetyStock", 5).unwrap(),
+            None,
         );
         assert!(created.crossed_below_safety_stock);
     }
@@ -356,6 +385,7 @@ mod tests {
             ProductInventory::MAX_ON_HAND,
             0,
             0,
+            None,
             1,
         )
         .unwrap();
@@ -369,19 +399,72 @@ mod tests {
     fn restore_refuses_a_state_that_breaks_the_invariants() {
         let sku = Sku::parse("ABC-1234-AB").unwrap();
         assert!(matches!(
-            ProductInventory::restore(LocationId::central(), sku.clone(), 1, 2, 0, 1),
+            ProductInventory::restore(LocationId::central(), sku.clone(), 1, 2, 0, None, 1),
             Err(CorruptState::Stock { .. })
         ));
         assert!(
-            ProductInventory::restore(LocationId::central(), sku.clone(), 1, -1, 0, 1).is_err()
+            ProductInventory::restore(LocationId::central(), sku.clone(), 1, -1, 0, None, 1)
+                .is_err()
         );
         assert_eq!(
-            ProductInventory::restore(LocationId::central(), sku.clone(), 1, 0, -1, 1),
+            ProductInventory::restore(LocationId::central(), sku.clone(), 1, 0, -1, None, 1),
             Err(CorruptState::SafetyStock {
                 sku,
                 safety_stock: -1
             })
         );
+    }
+
+    fn eur(amount: i64) -> Price {
+        Price::parse(amount, "EUR").unwrap()
+    }
+
+    #[test]
+    fn a_new_sku_may_be_priced_from_the_start() {
+        let (p, created) = ProductInventory::create(
+            LocationId::central(),
+            Sku::parse("ABC-1234-AB").unwrap(),
+            StockLevel::parse("qty", 3).unwrap(),
+            StockLevel::default(),
+            Some(eur(250)),
+        );
+        assert_eq!((p.unit_price(), p.version()), (Some(eur(250)), 1));
+        assert_eq!(created.kind, MovementKind::Created);
+        assert_eq!(product(3, 0).unit_price(), None);
+    }
+
+    #[test]
+    fn setting_a_price_moves_the_version_on_and_announces_it_but_leaves_the_stock() {
+        let mut p = product(10, 0);
+        p.reserve(qty(4), &order()).unwrap();
+        let before = p.clone();
+        let event = p.set_price(eur(1999));
+        assert_eq!(
+            event,
+            Some(InventoryEvent::PriceChanged {
+                location: LocationId::central(),
+                sku: p.sku().clone(),
+                unit_price: eur(1999),
+            })
+        );
+        assert_eq!(p.unit_price(), Some(eur(1999)));
+        assert_eq!(p.version(), before.version() + 1);
+        assert_eq!(
+            (p.on_hand(), p.reserved(), p.safety_stock()),
+            (before.on_hand(), before.reserved(), before.safety_stock())
+        );
+        let other_currency = p.set_price(Price::parse(1999, "USD").unwrap());
+        assert!(other_currency.is_some());
+        assert_eq!(p.version(), before.version() + 2);
+    }
+
+    #[test]
+    fn setting_the_price_a_row_has_changes_nothing() {
+        let mut p = product(10, 0);
+        p.set_price(eur(500)).unwrap();
+        let before = p.clone();
+        assert_eq!(p.set_price(eur(500)), None);
+        assert_eq!(p, before);
     }
 
     proptest! {

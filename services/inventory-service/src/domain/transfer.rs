@@ -52,6 +52,8 @@ pub fn transfer(
                 transfer.sku.clone(),
                 StockLevel::default(),
                 StockLevel::default(),
+                // A price is set per location: a row a transfer opens starts unpriced.
+                None,
             );
             events.extend(created.created_events(&movement));
             movements.push(movement);
@@ -94,6 +96,7 @@ mod tests {
             on_hand,
             reserved,
             safety,
+            None,
             1,
         )
         .unwrap()

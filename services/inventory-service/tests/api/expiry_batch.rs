@@ -51,6 +51,7 @@ async fn create(service: &Service, sku: &Sku, on_hand: i64) {
         sku.clone(),
         StockLevel::parse("qty", on_hand).unwrap(),
         StockLevel::default(),
+        None,
     );
     service
         .store()

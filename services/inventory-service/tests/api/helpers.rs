@@ -67,6 +67,15 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.client
+            .put(format!("{}{path}", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(format!("{}{path}", self.address))

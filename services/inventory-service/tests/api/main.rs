@@ -10,6 +10,7 @@ mod invalid_input;
 mod locations;
 mod metrics;
 mod order_events;
+mod prices;
 mod reservations;
 mod retention;
 mod stock;

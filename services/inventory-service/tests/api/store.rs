@@ -18,6 +18,7 @@ async fn the_sql_reservation_agrees_with_the_domain_rule() {
         sku.clone(),
         StockLevel::parse("qty", 20).unwrap(),
         StockLevel::parse("safetyStock", 6).unwrap(),
+        None,
     );
     store.create(&model, &created, &[]).await.unwrap();
 

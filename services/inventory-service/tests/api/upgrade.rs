@@ -41,7 +41,7 @@ async fn a_database_created_by_the_earlier_migrations_keeps_working() {
         .fetch_all(&pool)
         .await
         .unwrap();
-    assert_eq!(history, [1, 2, 3, 4, 5, 6, 100, 200]);
+    assert_eq!(history, [1, 2, 3, 4, 5, 6, 100, 200, 300]);
     let messaging: Vec<i64> = sqlx::query_scalar("SELECT version FROM _messaging_migrations")
         .fetch_all(&pool)
         .await

@@ -10,8 +10,8 @@ use axum::{
 };
 use chrono::Utc;
 use contracts::inventory::{
-    ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, ReleaseRequest,
-    ReplenishRequest, ReserveRequest, StockListQuery, StockPageView, StockView,
+    ConfirmRequest, CreateInventoryRequest, MovementPageView, MovementsQuery, PriceRequest,
+    ReleaseRequest, ReplenishRequest, ReserveRequest, StockListQuery, StockPageView, StockView,
 };
 use problem::{Json, Problem, Query};
 
@@ -134,6 +134,23 @@ pub(super) async fn replenish(
         .await?;
     inventory_metrics::replenished(qty);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the price of one unit; answers the row after it, with its new version. A price
+/// records no movement: who set it is on the request's span.
+#[tracing::instrument(skip_all, fields(sku = tracing::field::Empty, store_id = tracing::field::Empty, caller = tracing::field::Empty))]
+pub(super) async fn set_price(
+    State(state): State<AppState>,
+    Acting(_actor): Acting,
+    at: StockAt,
+    Json(req): Json<PriceRequest>,
+) -> Result<Json<StockView>> {
+    let price = req.validate()?;
+    let record = state
+        .inventory
+        .set_price(&at.location, &at.sku, price)
+        .await?;
+    Ok(Json(views::stock(record)))
 }
 
 #[tracing::instrument(skip_all, fields(sku = tracing::field::Empty, store_id = tracing::field::Empty))]

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use axum::{
     Router,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 
 use messaging::{
@@ -43,6 +43,7 @@ pub fn routes(admin: Arc<Admin>) -> Router<AppState> {
         .route("/inventory/{sku}/release", post(inventory::release))
         .route("/inventory/{sku}/confirm", post(inventory::confirm))
         .route("/inventory/{sku}/replenish", post(inventory::replenish))
+        .route("/inventory/{sku}/price", put(inventory::set_price))
         .route("/inventory/{sku}/movements", get(inventory::movements))
         .route("/locations", post(locations::create).get(locations::all))
         .route("/locations/{store_id}", get(locations::one))
@@ -69,6 +70,10 @@ pub fn routes(admin: Arc<Admin>) -> Router<AppState> {
         .route(
             "/locations/{store_id}/inventory/{sku}/replenish",
             post(inventory::replenish),
+        )
+        .route(
+            "/locations/{store_id}/inventory/{sku}/price",
+            put(inventory::set_price),
         )
         .route(
             "/locations/{store_id}/inventory/{sku}/movements",

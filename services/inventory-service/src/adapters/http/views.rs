@@ -3,8 +3,7 @@
 use contracts::inventory::{HoldView, LocationView, MovementView, StockView};
 
 use crate::adapters::events;
-use crate::application::{LocationRecord, MovementRecord, StockRecord};
-use crate::domain::Reservation;
+use crate::application::{LocationRecord, MovementRecord, PricedHold, StockRecord};
 
 pub(super) fn stock(record: StockRecord) -> StockView {
     // The same shape the stock-changed event carries: one rendering for both.
@@ -36,11 +35,13 @@ pub(super) fn movement(record: MovementRecord) -> MovementView {
     }
 }
 
-pub(super) fn hold(hold: Reservation) -> HoldView {
+pub(super) fn hold(priced: PricedHold) -> HoldView {
+    let PricedHold { hold, unit_price } = priced;
     HoldView {
         sku: hold.sku().to_string(),
         qty: hold.held(),
         status: hold.status().to_string(),
         expires_at: hold.expires_at(),
+        unit_price: unit_price.map(|p| p.to_money()),
     }
 }

@@ -20,7 +20,8 @@ pub(super) async fn lock_products(
     keys: &[(String, String)],
 ) -> anyhow::Result<Vec<ProductInventory>> {
     let rows: Vec<ProductRow> = sqlx::query_as(
-        "SELECT p.location_id, p.sku, p.on_hand, p.reserved, p.safety_stock, p.version, p.updated_at
+        "SELECT p.location_id, p.sku, p.on_hand, p.reserved, p.safety_stock,
+                p.unit_price_amount, p.unit_price_currency, p.version, p.updated_at
            FROM product_inventory AS p
            JOIN unnest($1::text[], $2::text[]) AS k(location_id, sku)
              ON p.location_id = k.location_id AND p.sku = k.sku
@@ -88,7 +89,9 @@ pub(super) async fn write_changes(
     Ok(())
 }
 
-/// Writes the new state of `products`, changed at `now`.
+/// Writes the new state of `products` (their levels, price and version), changed at
+/// `now`. Each was loaded under its row's lock, so what it does not change is written
+/// back as it was.
 pub(super) async fn update_products(
     tx: &mut PgConnection,
     products: &[ProductInventory],
@@ -96,11 +99,15 @@ pub(super) async fn update_products(
 ) -> anyhow::Result<()> {
     if !products.is_empty() {
         let p = products;
+        let prices: Vec<_> = p.iter().map(ProductInventory::unit_price).collect();
         sqlx::query(
             "UPDATE product_inventory AS p
-                SET on_hand = c.on_hand, reserved = c.reserved, version = c.version, updated_at = $6
-               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
-                    AS c(location_id, sku, on_hand, reserved, version)
+                SET on_hand = c.on_hand, reserved = c.reserved, version = c.version,
+                    unit_price_amount = c.amount, unit_price_currency = c.currency,
+                    updated_at = $8
+               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[],
+                           $6::bigint[], $7::text[])
+                    AS c(location_id, sku, on_hand, reserved, version, amount, currency)
               WHERE p.location_id = c.location_id AND p.sku = c.sku",
         )
         .bind(p.iter().map(|x| x.location().as_str()).collect::<Vec<_>>())
@@ -108,6 +115,18 @@ pub(super) async fn update_products(
         .bind(p.iter().map(ProductInventory::on_hand).collect::<Vec<_>>())
         .bind(p.iter().map(ProductInventory::reserved).collect::<Vec<_>>())
         .bind(p.iter().map(ProductInventory::version).collect::<Vec<_>>())
+        .bind(
+            prices
+                .iter()
+                .map(|x| x.map(|x| x.amount()))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            prices
+                .iter()
+                .map(|x| x.as_ref().map(|x| x.currency()))
+                .collect::<Vec<_>>(),
+        )
         .bind(now)
         .execute(&mut *tx)
         .await

@@ -21,8 +21,9 @@ pub(super) async fn create(
     let inserted = sqlx::query_scalar(
         r#"
         WITH p AS (
-            INSERT INTO product_inventory (location_id, sku, on_hand, reserved, safety_stock, version)
-            VALUES ($9, $1, $2, $3, $4, $5)
+            INSERT INTO product_inventory (location_id, sku, on_hand, reserved, safety_stock, version,
+                                           unit_price_amount, unit_price_currency)
+            VALUES ($9, $1, $2, $3, $4, $5, $10, $11)
             ON CONFLICT (location_id, sku) DO NOTHING
             RETURNING updated_at
         ), m AS (
@@ -41,6 +42,8 @@ pub(super) async fn create(
     .bind(created.crossed_below_safety_stock)
     .bind(created.actor.as_deref())
     .bind(product.location().as_str())
+    .bind(product.unit_price().map(|p| p.amount()))
+    .bind(product.unit_price().as_ref().map(|p| p.currency().to_owned()))
     .fetch_optional(&mut *tx)
     .await;
     let updated_at: Option<DateTime<Utc>> = match inserted {

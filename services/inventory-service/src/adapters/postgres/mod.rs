@@ -9,6 +9,7 @@
 //! - [`create`] and [`reads`]: a new product, and what is read without a lock;
 //! - [`locations`] and [`transfer`]: the places stock lives, and units moved between
 //!   two of them in one transaction;
+//! - [`price`]: the unit price of one row set, under its lock;
 //! - [`change_set`]: locking products and writing what a change decided, shared by the
 //!   locked change and the expiry;
 //! - [`sampler`]: the database gauges, sampled periodically;
@@ -19,6 +20,7 @@ mod create;
 mod expiry;
 mod locations;
 mod locked_change;
+mod price;
 mod reads;
 mod reserve_one;
 pub mod retention;

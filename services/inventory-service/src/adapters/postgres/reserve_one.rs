@@ -168,9 +168,11 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 4] {
         ProductInventoryReserved {
             store_id: store_id.clone(),
             order_id: hold.order_id.to_string(),
-            items: vec![contracts::events::EventLine {
+            // The row's unit price is patched in by the statement.
+            items: vec![contracts::events::ReservedLine {
                 sku: sku.to_owned(),
                 qty: hold.qty.get(),
+                unit_price: None,
             }],
             expires_at: hold.expires_at,
         },
@@ -214,6 +216,7 @@ fn reservation_events(hold: &HoldRequest) -> [OutboxMessage; 4] {
                 available: 0,
                 safety_stock: 0,
                 below_safety_stock: false,
+                unit_price: None,
                 version: 0,
                 updated_at: now,
             }],

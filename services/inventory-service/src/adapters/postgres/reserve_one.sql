@@ -6,6 +6,8 @@
 --   $10-$14 the below-safety-stock event, $15-$19 the depleted event, $20 traceparent,
 --   $21 the caller: the hold's owner and the movement's actor (never the saga),
 --   $22 the location, $23-$27 the stock-changed event (its item patched in from the row)
+-- The row's unit price, when it has one, is patched into the reserved line and into the
+-- stock-changed item.
 -- Every hold of an order is at one location: an order holding stock elsewhere reserves
 -- nothing here.
 WITH ord AS (
@@ -21,7 +23,10 @@ WITH ord AS (
        AND EXISTS (SELECT 1 FROM ord)
        AND NOT EXISTS (SELECT 1 FROM reservations
                         WHERE order_id = $2 AND (sku = $1 OR location_id <> $22))
- RETURNING on_hand, reserved, safety_stock, version, updated_at
+ RETURNING on_hand, reserved, safety_stock, version, updated_at,
+           CASE WHEN unit_price_amount IS NOT NULL THEN
+               jsonb_build_object('amount', unit_price_amount, 'currency', unit_price_currency)
+           END AS unit_price
 ), hold AS (
     INSERT INTO reservations (order_id, sku, requested, held, status, expires_at, owner, saga, location_id)
     SELECT $2, $1, $3, $3, 'active', $4, $21, false, $22 FROM upd
@@ -33,7 +38,12 @@ WITH ord AS (
       FROM upd
 ), reserved_event AS (
     INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
-    SELECT $5, $6, $7, $8, $9, $20 FROM upd
+    SELECT $5, $6, $7, $8,
+           CASE WHEN unit_price IS NULL THEN $9
+                ELSE jsonb_set($9, '{data,items,0,unitPrice}', unit_price)
+           END,
+           $20
+      FROM upd
 ), below_event AS (
     INSERT INTO outbox (id, exchange, routing_key, event_type, payload, traceparent)
     SELECT $10, $11, $12, $13,
@@ -57,7 +67,10 @@ WITH ord AS (
                'storeId', $22::text, 'sku', $1::text, 'onHand', on_hand, 'reserved', reserved,
                'available', on_hand - reserved, 'safetyStock', safety_stock,
                'belowSafetyStock', on_hand - reserved < safety_stock,
-               'version', version, 'updatedAt', updated_at)),
+               'version', version, 'updatedAt', updated_at)
+             || CASE WHEN unit_price IS NULL THEN '{}'::jsonb
+                     ELSE jsonb_build_object('unitPrice', unit_price)
+                END),
            $20
       FROM upd
 )

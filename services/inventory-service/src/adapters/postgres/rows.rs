@@ -7,8 +7,8 @@ use sqlx::FromRow;
 
 use crate::application::{LocationRecord, MovementRecord, StockRecord};
 use crate::domain::{
-    Actor, HoldStatus, LocationId, Movement, MovementKind, OrderId, ProductInventory, Quantity,
-    Reservation, Sku,
+    Actor, HoldStatus, LocationId, Movement, MovementKind, OrderId, Price, ProductInventory,
+    Quantity, Reservation, Sku,
 };
 
 #[derive(Debug, FromRow)]
@@ -18,18 +18,23 @@ pub(super) struct ProductRow {
     pub on_hand: i64,
     pub reserved: i64,
     pub safety_stock: i64,
+    pub unit_price_amount: Option<i64>,
+    pub unit_price_currency: Option<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
 }
 
 impl ProductRow {
     pub fn into_record(self) -> anyhow::Result<StockRecord> {
+        let unit_price = unit_price(self.unit_price_amount, self.unit_price_currency.as_deref())
+            .with_context(|| format!("unit price of {} at {}", self.sku, self.location_id))?;
         let product = ProductInventory::restore(
             LocationId::parse(&self.location_id)?,
             Sku::parse(&self.sku)?,
             self.on_hand,
             self.reserved,
             self.safety_stock,
+            unit_price,
             self.version,
         )?;
         Ok(StockRecord {
@@ -117,11 +122,24 @@ impl MovementRow {
     }
 }
 
+/// A stored price: both columns or neither.
+pub(super) fn unit_price(
+    amount: Option<i64>,
+    currency: Option<&str>,
+) -> anyhow::Result<Option<Price>> {
+    match (amount, currency) {
+        (Some(amount), Some(currency)) => Ok(Some(Price::parse(amount, currency)?)),
+        (None, None) => Ok(None),
+        _ => anyhow::bail!("an amount without its currency, or a currency without its amount"),
+    }
+}
+
 /// The columns of a [`ProductRow`], for every statement that reads one (a macro, so
 /// the statements stay static strings).
 macro_rules! product_columns {
     () => {
-        "location_id, sku, on_hand, reserved, safety_stock, version, updated_at"
+        "location_id, sku, on_hand, reserved, safety_stock, unit_price_amount, \
+         unit_price_currency, version, updated_at"
     };
 }
 pub(super) use product_columns;

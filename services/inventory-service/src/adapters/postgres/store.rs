@@ -10,7 +10,7 @@ use contracts::inventory::{CreateLocation, MovementsPage, StockListPage};
 use messaging::Database;
 use sqlx::PgPool;
 
-use super::{create, expiry, locations, locked_change, reads, reserve_one, transfer};
+use super::{create, expiry, locations, locked_change, price, reads, reserve_one, transfer};
 use crate::adapters::measured_store::MeasuredStore;
 use crate::application::{
     CreateOutcome, Handled, HoldRequest, InboxEntry, InventoryStore, LocationRecord,
@@ -105,6 +105,18 @@ impl InventoryStore for PgStore {
             + Sync,
     {
         transfer::transfer(self, transfer, decide).await
+    }
+
+    async fn set_price<F>(
+        &self,
+        location: &LocationId,
+        sku: &Sku,
+        change: F,
+    ) -> Result<Option<StockRecord>, StoreError>
+    where
+        F: FnOnce(&mut ProductInventory) -> Vec<InventoryEvent> + Send,
+    {
+        price::set_price(self, location, sku, change).await
     }
 
     async fn reserve_one(&self, hold: &HoldRequest) -> Result<ReserveOutcome, StoreError> {

@@ -31,7 +31,7 @@ where
     loop {
         attempts += 1;
         match attempt(store, transfer, &decide).await? {
-            Attempt::Done(outcome) => return Ok(outcome),
+            Attempt::Done(outcome) => return Ok(*outcome),
             Attempt::Raced if attempts < 3 => continue,
             Attempt::Raced => {
                 return Err(anyhow::anyhow!("the destination row was raced three times").into());
@@ -41,7 +41,8 @@ where
 }
 
 enum Attempt {
-    Done(Result<(StockRecord, StockRecord), InventoryError>),
+    /// Both rows after the move, or the refusal (boxed: two rows are large).
+    Done(Box<Result<(StockRecord, StockRecord), InventoryError>>),
     /// Another transaction stocked the destination first: nothing was written.
     Raced,
 }
@@ -70,8 +71,8 @@ where
                 .await
                 .context("check the source")?;
         let missing = if exists { &transfer.to } else { &transfer.from };
-        return Ok(Attempt::Done(Err(InventoryError::UnknownLocation(
-            missing.clone(),
+        return Ok(Attempt::Done(Box::new(Err(
+            InventoryError::UnknownLocation(missing.clone()),
         ))));
     }
     let mut keys = vec![
@@ -86,7 +87,7 @@ where
         Ok(changes) => changes,
         Err(refusal) => {
             tx.rollback().await.context("rollback")?;
-            return Ok(Attempt::Done(Err(refusal)));
+            return Ok(Attempt::Done(Box::new(Err(refusal))));
         }
     };
     let now = Utc::now().trunc_subsecs(6);
@@ -119,7 +120,7 @@ where
     tx.commit().await.context("commit")?;
     store.db.wrote_events();
     let [from, to] = products;
-    Ok(Attempt::Done(Ok((
+    Ok(Attempt::Done(Box::new(Ok((
         StockRecord {
             product: from,
             updated_at: now,
@@ -128,7 +129,7 @@ where
             product: to,
             updated_at: now,
         },
-    ))))
+    )))))
 }
 
 /// The locked row of the transfer's SKU at its source (`source`) or destination.
