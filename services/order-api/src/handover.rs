@@ -3,6 +3,7 @@
 //!
 //! - the reservation got no answer that decides anything ([`Reason::InventoryUnavailable`]);
 //! - the commit got no such answer ([`Reason::CommitUncertain`]);
+//! - a paid order's authorization got no decisive answer ([`Reason::PaymentUncertain`]);
 //! - order-service refused to confirm an order it still shows undecided
 //!   ([`Reason::ConfirmRefused`]);
 //! - the inventory refused, but the order could not be cancelled and is still undecided
@@ -31,6 +32,10 @@ pub enum Reason {
     /// The commit may or may not have happened: the event path asks for it again (the
     /// commit is idempotent) and confirms on its answer.
     CommitUncertain,
+    /// The authorization of a paid order got no decisive answer (order-service, or the
+    /// payment provider behind it, was not heard; nobody knows whether the card holds
+    /// the total): the event path finishes the order.
+    PaymentUncertain,
     /// The confirmation was refused while the order is neither confirmed nor cancelled
     /// (its lines and the commit's differ): the event path finds out what is held.
     ConfirmRefused,

@@ -6,10 +6,11 @@
 //! cannot drift route by route.
 
 use axum::Json;
+use contracts::Money;
 use contracts::inventory::Shortage;
 use contracts::orders::{
-    CancelOrderRequest, CheckoutView, CreateOrderRequest, OrderLineRequest, OrderView,
-    TransitionView,
+    CancelOrderRequest, CheckoutView, CreateOrderRequest, OrderItemView, OrderLineRequest,
+    OrderView, PaymentRequest, PaymentView, TransitionView,
 };
 use problem::openapi::{
     FORBIDDEN, OVERLOADED, PAYLOAD_TOO_LARGE, RATE_LIMITED, SharedProblem, UNAUTHORIZED,
@@ -55,6 +56,10 @@ pub struct ProblemDocument {
     components(schemas(
         CreateOrderRequest,
         OrderLineRequest,
+        PaymentRequest,
+        Money,
+        OrderItemView,
+        PaymentView,
         CheckoutView,
         OrderView,
         TransitionView,

@@ -7,7 +7,7 @@
 
 pub use contracts::orders::OrderStatus;
 use contracts::orders::OrderView;
-use contracts::{LocationId, OrderId, Quantity, Sku, ValidationError};
+use contracts::{LocationId, Money, OrderId, Quantity, Sku, ValidationError};
 
 /// One line of an order: a SKU and its units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,25 @@ impl Order {
         &self.lines
     }
 
+    /// The order is paid through the checkout: it is authorized before its commit and
+    /// captured at its confirmation.
+    pub fn is_paid(&self) -> bool {
+        self.view.payment.is_some()
+    }
+
+    /// The card refused the order's total.
+    pub fn is_declined(&self) -> bool {
+        self.view
+            .payment
+            .as_ref()
+            .is_some_and(|p| p.status == "declined")
+    }
+
+    /// What the order costs, once priced.
+    pub fn total(&self) -> Option<&Money> {
+        self.view.total.as_ref()
+    }
+
     /// The event-driven saga drives this order (handed over, or its grace period ran out).
     pub fn is_handed_over(&self) -> bool {
         self.view.handed_over
@@ -120,6 +139,7 @@ mod tests {
         for (text, status) in [
             ("PENDING", OrderStatus::Pending),
             ("RESERVED", OrderStatus::Reserved),
+            ("AUTHORIZED", OrderStatus::Authorized),
             ("CONFIRMED", OrderStatus::Confirmed),
             ("CANCELLED", OrderStatus::Cancelled),
         ] {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use access::ServiceKey;
 use anyhow::Context;
+use payment::{PaymentSettings, Provider, Sandbox};
 use service::{Backbone, settings::Http};
 use settings::{millis, secret, var};
 
@@ -30,6 +31,10 @@ pub struct Settings {
     /// `ORDER_SERVICE_API_KEY` [unset: open]: the key order-api sends; when set, the
     /// routes that change an order need it in `x-api-key` (reads stay open).
     pub api_key: Option<ServiceKey>,
+    /// `PAYMENT_PROVIDER` [sandbox] and its settings (`PAYMENT_*`, `STRIPE_*`): who
+    /// authorizes and captures paid checkouts. order-service is the only process that
+    /// talks to it. Clones share its state (the sandbox's intents).
+    pub payment: Provider,
 }
 
 impl Settings {
@@ -45,6 +50,9 @@ impl Settings {
                 .map(|key| ServiceKey::parse(&key))
                 .transpose()
                 .context("ORDER_SERVICE_API_KEY")?,
+            payment: PaymentSettings::from_env()
+                .and_then(|settings| settings.provider())
+                .context("payment provider")?,
         };
         anyhow::ensure!(
             !settings.saga_timeout.is_zero(),
@@ -69,6 +77,7 @@ impl Settings {
             timer_interval: Duration::from_millis(50),
             timer_batch: 100,
             api_key: None,
+            payment: Provider::Sandbox(Sandbox::new()),
         }
     }
 }

@@ -11,12 +11,11 @@ use chrono::Utc;
 use service::{Pace, Periodic};
 use tokio_util::sync::CancellationToken;
 
-use crate::adapters::postgres::PgOrderStore;
-use crate::application::Orders;
+use crate::adapters::ServiceOrders;
 
 /// Fires due timers until `stop` is cancelled.
 pub async fn run(
-    orders: Arc<Orders<PgOrderStore>>,
+    orders: Arc<ServiceOrders>,
     interval: Duration,
     batch: i64,
     stop: CancellationToken,

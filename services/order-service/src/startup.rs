@@ -11,6 +11,7 @@ use service::Service;
 use crate::adapters::{
     amqp::{self, InventoryEventsHandler},
     http::{self, AppState},
+    measured_payments::MeasuredProvider,
     postgres::{self, PgOrderStore},
     saga_metrics::OrderSampler,
 };
@@ -26,8 +27,10 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         ..
     } = &settings;
     let db = backbone.connect(&postgres::migrator()).await?;
+    tracing::info!(provider = settings.payment.name(), "payments");
     let orders = Arc::new(Orders::new(
         PgOrderStore::new(db.clone()),
+        MeasuredProvider::new(settings.payment.clone()),
         chrono::Duration::from_std(settings.handover_grace).context("grace")?,
         chrono::Duration::from_std(settings.saga_timeout).context("timeout")?,
     ));

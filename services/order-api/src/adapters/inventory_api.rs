@@ -17,7 +17,7 @@ use serde::Serialize;
 use super::peer::{Answer, Peer};
 use crate::breaker::InventoryBreaker;
 use crate::order::OrderLine;
-use crate::ports::{Inventory, InventoryError, InventoryRefusal};
+use crate::ports::{HeldLine, Inventory, InventoryError, InventoryRefusal};
 
 #[derive(Debug)]
 pub struct InventoryApi {
@@ -105,7 +105,7 @@ impl Inventory for InventoryApi {
         order: &OrderId,
         location: &LocationId,
         lines: &[OrderLine],
-    ) -> Result<(), InventoryError> {
+    ) -> Result<Vec<HeldLine>, InventoryError> {
         let body = CreateReservationRequest {
             order_id: order.to_string(),
             items: wire_lines(lines),
@@ -113,7 +113,18 @@ impl Inventory for InventoryApi {
             store_id: Some(location.to_string()),
         };
         self.call("/reservations", &body, |answer| {
-            answer.json::<ReservationView>().map(drop)
+            answer
+                .json::<ReservationView>()?
+                .items
+                .iter()
+                .map(|hold| {
+                    Some(HeldLine {
+                        line: OrderLine::parse(&hold.sku, hold.qty).ok()?,
+                        // A price that breaks the rules is no price: the line is unpriced.
+                        unit_price: hold.unit_price.as_ref().and_then(|p| p.validate().ok()),
+                    })
+                })
+                .collect()
         })
         .await
     }

@@ -6,10 +6,10 @@
 //! here with its cause.
 
 use contracts::orders::{
-    CancelOrderRequest, ConfirmOrderRequest, CreateOrder, CreateOrderRequest, OrderLineRequest,
-    OrderView,
+    AuthorizeOrderRequest, CancelOrderRequest, ConfirmOrderRequest, CreateOrder,
+    CreateOrderRequest, OrderLineRequest, OrderView, PaymentRequest, PricedLineRequest,
 };
-use contracts::{OrderId, Quantity, Sku};
+use contracts::{OrderId, Price, Quantity, Sku};
 use serde::Serialize;
 
 use super::peer::{Answer, CallError, Peer};
@@ -89,6 +89,10 @@ impl Orders for OrderService {
                 .iter()
                 .map(|(sku, qty)| wire_line(sku, *qty))
                 .collect(),
+            payment: order.payment.as_ref().map(|card| PaymentRequest {
+                method: "card".to_owned(),
+                token: card.token().to_owned(),
+            }),
         };
         let headers: Vec<(&str, &str)> = key
             .map(|key| (idempotency::HEADER, key.as_str()))
@@ -109,6 +113,26 @@ impl Orders for OrderService {
             items: committed.iter().map(|l| wire_line(&l.sku, l.qty)).collect(),
         };
         self.post(&format!("/orders/{id}/confirm"), Some(&body), &[])
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(order_id = %id))]
+    async fn authorize(
+        &self,
+        id: &OrderId,
+        priced: &[(OrderLine, Price)],
+    ) -> Result<Order, OrdersError> {
+        let body = AuthorizeOrderRequest {
+            items: priced
+                .iter()
+                .map(|(l, price)| PricedLineRequest {
+                    sku: l.sku.to_string(),
+                    qty: l.qty.get(),
+                    unit_price: price.to_money(),
+                })
+                .collect(),
+        };
+        self.post(&format!("/orders/{id}/authorize"), Some(&body), &[])
             .await
     }
 

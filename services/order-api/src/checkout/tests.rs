@@ -6,8 +6,11 @@ use std::sync::Mutex;
 
 use axum::http::StatusCode;
 use contracts::inventory::Shortage;
-use contracts::orders::{CancelCause, CancelOrderRequest, CreateOrderRequest, OrderLineRequest};
-use contracts::{LocationId, OrderId};
+use contracts::orders::{
+    CancelCause, CancelOrderRequest, CreateOrderRequest, OrderLineRequest, PaymentRequest,
+    PaymentView,
+};
+use contracts::{LocationId, OrderId, Price};
 
 use super::*;
 use crate::order::example_view;
@@ -24,8 +27,23 @@ enum Takes {
     Unavailable,
 }
 
+/// How order-service takes an authorization.
+#[derive(Debug, Clone, Copy)]
+enum Authorizes {
+    Yes,
+    /// 409 `payment_declined`: the order is cancelled.
+    Declined,
+    /// 503: the provider's answer is unknown.
+    Unavailable,
+}
+
 /// order-service, holding one order.
 struct FakeOrders {
+    /// The order is paid by card.
+    paid: bool,
+    authorize: Authorizes,
+    /// The confirmation fails its capture (409 `capture_failed`).
+    capture_fails: bool,
     status: Mutex<&'static str>,
     /// Where order-service shows the order.
     location: &'static str,
@@ -42,6 +60,9 @@ struct FakeOrders {
 impl FakeOrders {
     fn holding(status: &'static str) -> Self {
         Self {
+            paid: false,
+            authorize: Authorizes::Yes,
+            capture_fails: false,
             status: Mutex::new(status),
             location: LocationId::CENTRAL,
             handed_over: Mutex::new(false),
@@ -60,7 +81,31 @@ impl FakeOrders {
             *self.handed_over.lock().unwrap(),
         );
         view.location_id = self.location.into();
+        if self.paid {
+            let status = match view.status.as_str() {
+                "AUTHORIZED" => "authorized",
+                "CONFIRMED" => "captured",
+                "CANCELLED" if matches!(self.authorize, Authorizes::Declined) => "declined",
+                "CANCELLED" => "voided",
+                _ => "pending",
+            };
+            view.payment = Some(PaymentView {
+                method: "card".into(),
+                status: status.into(),
+                amount: None,
+            });
+            if status != "pending" {
+                view.total = Some(eur(3998).to_money());
+            }
+        }
         Order::parse(view).unwrap()
+    }
+
+    fn paid() -> Self {
+        Self {
+            paid: true,
+            ..Self::holding("PENDING")
+        }
     }
 
     fn called(&self, call: String) {
@@ -118,7 +163,31 @@ impl Orders for FakeOrders {
             .map(|l| format!("{}x{}", l.sku, l.qty))
             .collect();
         self.called(format!("confirm {}", lines.join(",")));
+        if self.capture_fails {
+            *self.status.lock().unwrap() = "CANCELLED";
+            return Err(problem(StatusCode::CONFLICT, "capture_failed"));
+        }
         self.decide(self.confirm, "CONFIRMED")
+    }
+
+    async fn authorize(
+        &self,
+        _: &OrderId,
+        priced: &[(OrderLine, Price)],
+    ) -> Result<Order, OrdersError> {
+        let lines: Vec<String> = priced
+            .iter()
+            .map(|(l, price)| format!("{}x{}@{price}", l.sku, l.qty))
+            .collect();
+        self.called(format!("authorize {}", lines.join(",")));
+        match self.authorize {
+            Authorizes::Yes => self.decide(Takes::Yes, "AUTHORIZED"),
+            Authorizes::Declined => {
+                *self.status.lock().unwrap() = "CANCELLED";
+                Err(problem(StatusCode::CONFLICT, "payment_declined"))
+            }
+            Authorizes::Unavailable => Err(OrdersError::Unavailable),
+        }
     }
 
     async fn cancel(
@@ -142,9 +211,21 @@ impl Orders for FakeOrders {
     }
 }
 
+/// A refusal of order-service, as it phrases one.
+fn problem(status: StatusCode, code: &str) -> OrdersError {
+    let body = format!(r#"{{"code": "{code}", "title": "Conflict"}}"#);
+    OrdersError::Refused(PeerProblem::read(status, body.as_bytes()).unwrap())
+}
+
+fn eur(amount: i64) -> Price {
+    Price::parse(amount, "EUR").unwrap()
+}
+
 /// The inventory, answering each step as told.
 struct FakeInventory {
     reserve: Result<(), InventoryError>,
+    /// The unit price it answers for each line held.
+    unit_price: Option<Price>,
     commit: Result<Vec<OrderLine>, InventoryError>,
     calls: Mutex<Vec<&'static str>>,
     /// The location of each reservation asked for.
@@ -158,6 +239,7 @@ impl FakeInventory {
     ) -> Self {
         Self {
             reserve,
+            unit_price: None,
             commit,
             calls: Mutex::new(Vec::new()),
             reserved_at: Mutex::new(Vec::new()),
@@ -179,11 +261,18 @@ impl Inventory for FakeInventory {
         &self,
         _: &OrderId,
         location: &LocationId,
-        _: &[OrderLine],
-    ) -> Result<(), InventoryError> {
+        lines: &[OrderLine],
+    ) -> Result<Vec<HeldLine>, InventoryError> {
         self.calls.lock().unwrap().push("reserve");
         self.reserved_at.lock().unwrap().push(location.to_string());
-        self.reserve.clone()
+        self.reserve.clone()?;
+        Ok(lines
+            .iter()
+            .map(|line| HeldLine {
+                line: line.clone(),
+                unit_price: self.unit_price,
+            })
+            .collect())
     }
 
     async fn commit(&self, _: &OrderId, _: &[OrderLine]) -> Result<Vec<OrderLine>, InventoryError> {
@@ -211,6 +300,7 @@ fn shortage() -> Shortage {
 type Saga = Checkout<FakeOrders, FakeInventory>;
 
 async fn run(checkout: &Saga) -> Result<Outcome, OrdersError> {
+    let paid = checkout.orders.paid;
     let request = CreateOrderRequest {
         customer_id: None,
         location_id: None,
@@ -218,6 +308,10 @@ async fn run(checkout: &Saga) -> Result<Outcome, OrdersError> {
             sku: SKU.into(),
             qty: 2,
         }],
+        payment: paid.then(|| PaymentRequest {
+            method: "card".into(),
+            token: "tok_visa".into(),
+        }),
     }
     .validate()
     .unwrap();
@@ -418,4 +512,107 @@ async fn without_order_service_no_order_is_placed_and_nothing_else_happens() {
     let saga = Checkout::new(orders, FakeInventory::taking_everything());
     assert!(matches!(run(&saga).await, Err(OrdersError::Unavailable)));
     assert!(saga.inventory.calls().is_empty());
+}
+
+/// Reserves and commits every line, at 19.99 EUR a unit.
+fn priced_inventory() -> FakeInventory {
+    FakeInventory {
+        unit_price: Some(eur(1999)),
+        ..FakeInventory::taking_everything()
+    }
+}
+
+#[tokio::test]
+async fn a_paid_checkout_is_authorized_at_the_reserved_prices_before_its_commit() {
+    let saga = Checkout::new(FakeOrders::paid(), priced_inventory());
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Confirmed(o) if o.total() == Some(&eur(3998).to_money())),
+        "{outcome:?}"
+    );
+    assert_eq!(saga.inventory.calls(), ["reserve", "commit"]);
+    assert_eq!(
+        saga.orders.calls()[1..],
+        ["authorize ABC-1234-ABx2@1999 EUR", "confirm ABC-1234-ABx2"]
+    );
+}
+
+#[tokio::test]
+async fn a_declined_card_answers_payment_declined_without_a_commit() {
+    let orders = FakeOrders {
+        authorize: Authorizes::Declined,
+        ..FakeOrders::paid()
+    };
+    let saga = Checkout::new(orders, priced_inventory());
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::PaymentDeclined(o) if o.status() == OrderStatus::Cancelled),
+        "{outcome:?}"
+    );
+    assert_eq!(saga.inventory.calls(), ["reserve"]);
+    assert!(!saga.orders.calls().iter().any(|c| c.starts_with("confirm")));
+}
+
+#[tokio::test]
+async fn a_paid_checkout_of_an_unpriced_sku_is_cancelled_before_any_authorization() {
+    let saga = Checkout::new(FakeOrders::paid(), FakeInventory::taking_everything());
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::UnpricedSku { order, skus }
+            if order.status() == OrderStatus::Cancelled && skus.len() == 1),
+        "{outcome:?}"
+    );
+    assert_eq!(saga.inventory.calls(), ["reserve"]);
+    assert_eq!(
+        saga.orders.calls()[1..],
+        ["cancel payment refused: unpriced_sku None"]
+    );
+}
+
+#[tokio::test]
+async fn stock_lost_after_the_authorization_cancels_the_order_for_order_service_to_void() {
+    let inventory = FakeInventory {
+        commit: Err(refused(InventoryRefusal::StockLost { shortages: vec![] })),
+        ..priced_inventory()
+    };
+    let saga = Checkout::new(FakeOrders::paid(), inventory);
+    let outcome = run(&saga).await.unwrap();
+    assert!(matches!(outcome, Outcome::StockLost { .. }), "{outcome:?}");
+    assert_eq!(
+        saga.orders.calls()[2..],
+        [format!(
+            "cancel reservation refused: stock_lost {:?}",
+            Some(CancelCause::StockLost)
+        )]
+    );
+}
+
+#[tokio::test]
+async fn an_authorization_without_a_decisive_answer_hands_the_order_over() {
+    let orders = FakeOrders {
+        authorize: Authorizes::Unavailable,
+        ..FakeOrders::paid()
+    };
+    let saga = Checkout::new(orders, priced_inventory());
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::Pending(o) if o.is_handed_over()),
+        "{outcome:?}"
+    );
+    assert_eq!(saga.inventory.calls(), ["reserve"]);
+    assert_eq!(saga.orders.calls().last().unwrap(), "hand_over");
+}
+
+#[tokio::test]
+async fn a_failed_capture_answers_capture_failed() {
+    let orders = FakeOrders {
+        capture_fails: true,
+        ..FakeOrders::paid()
+    };
+    let saga = Checkout::new(orders, priced_inventory());
+    let outcome = run(&saga).await.unwrap();
+    assert!(
+        matches!(&outcome, Outcome::CaptureFailed(o) if o.status() == OrderStatus::Cancelled),
+        "{outcome:?}"
+    );
 }

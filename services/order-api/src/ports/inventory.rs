@@ -4,10 +4,18 @@
 use std::future::Future;
 
 use contracts::inventory::Shortage;
-use contracts::{LocationId, OrderId, Sku};
+use contracts::{LocationId, OrderId, Price, Sku};
 use serde::Deserialize;
 
 use crate::order::OrderLine;
+
+/// A line the inventory holds for the order, with the price of one unit as it answered
+/// (absent while the SKU is unpriced at the order's location).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldLine {
+    pub line: OrderLine,
+    pub unit_price: Option<Price>,
+}
 
 /// The inventory's own refusals of a reservation or a commit, read from its problem (the
 /// `code` names the variant). Only these mean "no": any other answer says nothing about
@@ -71,13 +79,14 @@ pub enum InventoryError {
 
 /// inventory-api, on behalf of the saga.
 pub trait Inventory: Send + Sync {
-    /// Holds every line of the order at `location`, or none.
+    /// Holds every line of the order at `location`, or none. Answers the lines held, each
+    /// with its unit price.
     fn reserve(
         &self,
         order: &OrderId,
         location: &LocationId,
         lines: &[OrderLine],
-    ) -> impl Future<Output = Result<(), InventoryError>> + Send;
+    ) -> impl Future<Output = Result<Vec<HeldLine>, InventoryError>> + Send;
 
     /// Commits exactly `lines` of the order (from its holds or, where a hold expired, from
     /// available stock): the pivot of the saga. Answers the lines committed. Idempotent.

@@ -11,6 +11,6 @@ mod inventory;
 mod orders;
 mod peer_problem;
 
-pub use inventory::{Inventory, InventoryError, InventoryRefusal};
+pub use inventory::{HeldLine, Inventory, InventoryError, InventoryRefusal};
 pub use orders::{Orders, OrdersError};
 pub use peer_problem::PeerProblem;

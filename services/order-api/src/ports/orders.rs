@@ -4,8 +4,8 @@
 
 use std::future::Future;
 
-use contracts::OrderId;
 use contracts::orders::{CancelOrderRequest, CreateOrder};
+use contracts::{OrderId, Price};
 
 use super::PeerProblem;
 use crate::idempotency::IdempotencyKey;
@@ -37,15 +37,26 @@ pub trait Orders: Send + Sync {
     fn get(&self, id: &OrderId) -> impl Future<Output = Result<Order, OrdersError>> + Send;
 
     /// Confirms the order once the inventory has committed `committed`, which must be
-    /// exactly its lines. Refused with a 409 when the order is decided already or the
-    /// lines differ.
+    /// exactly its lines; a paid order's payment is captured first. Refused with a 409
+    /// when the order is decided already, the lines differ, or the capture failed
+    /// (`capture_failed`: the order is cancelled then).
     fn confirm(
         &self,
         id: &OrderId,
         committed: &[OrderLine],
     ) -> impl Future<Output = Result<Order, OrdersError>> + Send;
 
-    /// Cancels the order; the inventory then gives back whatever it holds for it.
+    /// Has the total of a paid order's `priced` lines (exactly its lines, each at its
+    /// unit price) authorized on its card. Refused with a 409 `payment_declined` (the
+    /// order is cancelled then); unavailable when the provider's answer is unknown.
+    fn authorize(
+        &self,
+        id: &OrderId,
+        priced: &[(OrderLine, Price)],
+    ) -> impl Future<Output = Result<Order, OrdersError>> + Send;
+
+    /// Cancels the order; the inventory then gives back whatever it holds for it, and a
+    /// paid order's card what it holds.
     fn cancel(
         &self,
         id: &OrderId,

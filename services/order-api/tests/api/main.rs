@@ -9,3 +9,4 @@ mod inventory_failures;
 mod locations;
 mod observability;
 mod paths;
+mod payments;

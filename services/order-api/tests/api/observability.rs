@@ -75,6 +75,45 @@ async fn every_metric_a_dashboard_queries_is_exported_with_route_templates() {
         .await
         .unwrap();
 
+    // An inventory-api with its stock view, as deployed, following the same broker.
+    let inventory_service = &system.inventory_service.as_ref().unwrap().address;
+    let mut with_view = inventory_api::config::Settings::for_tests(inventory_service);
+    with_view.stock_view = Some(inventory_api::config::StockViewSettings::for_tests(
+        &system.inventory_settings.backbone.amqp_name_prefix,
+    ));
+    let viewing = crate::helpers::start_inventory_api_with(with_view).await;
+    for _ in 0..100 {
+        let ready: serde_json::Value = system
+            .client
+            .get(format!("{}/readyz", viewing.address))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if ready["stockView"]["state"] == "live" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    system
+        .client
+        .post(format!(
+            "{}/inventory/ABC-1234-AB/replenish",
+            system.inventory_api.address
+        ))
+        .json(&json!({"qty": 1}))
+        .send()
+        .await
+        .unwrap();
+    system
+        .client
+        .get(format!("{}/inventory/ABC-1234-AB", viewing.address))
+        .send()
+        .await
+        .unwrap();
+
     // One process, one registry: every service's metrics are on each /metrics.
     let mut exported = String::new();
     for _ in 0..100 {

@@ -4,7 +4,7 @@
 //!   that decided (`http`, `event`, `timer`) and the outcome (`confirmed`, `cancelled`);
 //! - `saga_compensations_total{reason}`: cancellations that make the inventory give back
 //!   what it holds, by reason (`timeout`, `expired`, `refused`, `stock_lost`,
-//!   `cancelled`);
+//!   `payment_declined`, `capture_failed`, `cancelled`);
 //! - `saga_stock_lost_total{path}`: orders cancelled because their lines could not be
 //!   committed (a hold expired and its units were sold meanwhile): each is a checkout
 //!   the shop took and could not keep, worth an alert;
@@ -54,7 +54,7 @@ pub fn decided(order: &Order) {
     let outcome = match order.status() {
         OrderStatus::Confirmed => "confirmed",
         OrderStatus::Cancelled => "cancelled",
-        OrderStatus::Pending | OrderStatus::Reserved => return,
+        OrderStatus::Pending | OrderStatus::Reserved | OrderStatus::Authorized => return,
     };
     histogram!(DURATION, "path" => path.as_str(), "outcome" => outcome).record(took);
     if let Some(Cause::Cancelled(cause)) = order.history().last().map(|t| &t.cause) {
@@ -72,6 +72,8 @@ fn compensation(cause: &CancelCause) -> &'static str {
         CancelCause::HoldExpired => "expired",
         CancelCause::ReservationFailed(_) => "refused",
         CancelCause::CommitFailed(CommitFailureReason::StockLost) => "stock_lost",
+        CancelCause::PaymentDeclined => "payment_declined",
+        CancelCause::CaptureFailed => "capture_failed",
         CancelCause::CommitFailed(_) | CancelCause::Requested(_) => "cancelled",
     }
 }
@@ -141,7 +143,15 @@ fn describe() {
             counter!(STOCK_LOST, "path" => path).absolute(0);
         }
         // Every series a dashboard reads exists from the first scrape, at zero.
-        for reason in ["timeout", "expired", "refused", "stock_lost", "cancelled"] {
+        for reason in [
+            "timeout",
+            "expired",
+            "refused",
+            "stock_lost",
+            "payment_declined",
+            "capture_failed",
+            "cancelled",
+        ] {
             counter!(COMPENSATIONS, "reason" => reason).increment(0);
         }
         for path in [SagaPath::Http, SagaPath::Event, SagaPath::Timer] {

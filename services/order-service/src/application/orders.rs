@@ -1,5 +1,11 @@
-//! The use cases: place an order (idempotent per key), read it, confirm, cancel, hand
-//! it over to the event path; react to inventory events; fire the saga's timers.
+//! The use cases: place an order (idempotent per key), read it, authorize its payment,
+//! confirm (capturing a paid order), cancel, hand it over to the event path; react to
+//! inventory events; fire the saga's timers.
+//!
+//! The payment provider is called outside any transaction, and its answer then applied
+//! under the order's lock: a provider that is slow never holds a row lock. Whatever
+//! cancels a paid order (a client, a refusal, the timeout, a failed capture), what the
+//! card holds is given back afterwards (void, or refund of a capture), and recorded.
 
 use chrono::{DateTime, Duration, Utc};
 use contracts::events::{
@@ -9,12 +15,14 @@ use contracts::events::{
 };
 use contracts::orders::CreateOrder;
 use messaging::{InboxEntry, StoreError};
+use payment::{IntentId, PaymentProvider};
 use uuid::Uuid;
 
+use super::payments::{Authorized, Captured, Payments};
 use super::ports::{Changed, Inserted, OrderStore};
 use crate::domain::{
-    CommitFailureReason, Order, OrderError, OrderEvent, OrderId, OrderLine, Quantity,
-    ReservationFailureReason, SagaPath, Sku,
+    CommitFailureReason, Order, OrderError, OrderEvent, OrderId, OrderLine, OrderStatus, Payment,
+    PaymentStatus, PricedLine, Quantity, ReservationFailureReason, SagaPath, Sku,
 };
 
 /// Name of the inventory-events consumer in the inbox.
@@ -28,6 +36,17 @@ pub enum Error {
     NotFound(OrderId),
     #[error("the idempotency key was used for another request")]
     KeyReused,
+    /// The card refused the order's total: the order is cancelled.
+    #[error("the payment of order {} was declined", .0.id())]
+    PaymentDeclined(Box<Order>),
+    /// The payment could not be captured: the order is cancelled, what the card held
+    /// given back.
+    #[error("the payment of order {} could not be captured", .0.id())]
+    CaptureFailed(Box<Order>),
+    /// The provider could not be heard, and nobody knows what it did: the order is left
+    /// as it is.
+    #[error("the payment provider is unavailable; the outcome is unknown")]
+    PaymentUnavailable,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -59,16 +78,18 @@ pub struct Placed {
 }
 
 #[derive(Debug)]
-pub struct Orders<S> {
+pub struct Orders<S, P> {
     store: S,
+    payments: Payments<P>,
     grace: Duration,
     timeout: Duration,
 }
 
-impl<S: OrderStore> Orders<S> {
-    pub fn new(store: S, grace: Duration, timeout: Duration) -> Self {
+impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
+    pub fn new(store: S, provider: P, grace: Duration, timeout: Duration) -> Self {
         Self {
             store,
+            payments: Payments::new(provider),
             grace,
             timeout,
         }
@@ -76,6 +97,10 @@ impl<S: OrderStore> Orders<S> {
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    pub fn provider(&self) -> &P {
+        self.payments.provider()
     }
 
     /// Places a `PENDING` order. With an idempotency key, a retry (even a concurrent
@@ -90,13 +115,18 @@ impl<S: OrderStore> Orders<S> {
         let lines = cmd
             .lines
             .into_iter()
-            .map(|(sku, qty)| OrderLine { sku, qty })
+            .map(|(sku, qty)| OrderLine {
+                sku,
+                qty,
+                unit_price: None,
+            })
             .collect();
         let order = Order::place(
             new_order_id(),
             cmd.customer_id,
             cmd.location,
             lines,
+            cmd.payment.as_ref().map(Payment::card),
             now,
             self.grace,
             self.timeout,
@@ -126,13 +156,112 @@ impl<S: OrderStore> Orders<S> {
 
     /// The HTTP path confirms, once the inventory has committed `committed`, which must
     /// be exactly the order's lines. Idempotent.
+    ///
+    /// A paid order is captured first (its authorized total, key from the order id) and
+    /// confirmed with its payment captured. When the capture fails, what the card holds
+    /// is given back and the order cancelled (`capture_failed`); the inventory then
+    /// returns the committed stock.
     pub async fn confirm(
         &self,
         id: &OrderId,
         committed: Vec<(Sku, Quantity)>,
         now: DateTime<Utc>,
     ) -> Result<Order, Error> {
+        let order = self.get(id).await?;
+        if order.payment().is_some() {
+            return self
+                .capture_and_confirm(order, committed, SagaPath::Http, now)
+                .await;
+        }
         self.decide(id, move |o| o.confirm(&committed, now)).await
+    }
+
+    /// The HTTP path has every line reserved, at these unit prices: order-service
+    /// computes the total and has it held on the order's card (key from the order id).
+    /// Authorized: `AUTHORIZED`. Declined: the order is cancelled (`payment_declined`)
+    /// and the inventory releases its holds. A repeat answers the order as it stands (a
+    /// declined one: declined again), with never a second authorization.
+    pub async fn authorize(
+        &self,
+        id: &OrderId,
+        priced: Vec<PricedLine>,
+        now: DateTime<Utc>,
+    ) -> Result<Order, Error> {
+        let order = self.get(id).await?;
+        let total = order.price(&priced)?;
+        let pending = order.payment().and_then(|p| p.token().map(str::to_owned));
+        let Some(token) = pending.filter(|_| order.status() == OrderStatus::Pending) else {
+            return declined_again(order);
+        };
+        match self.payments.authorize(id, &token, total).await {
+            Authorized::Held(intent) => {
+                let authorized = self
+                    .decide(id, |o| {
+                        o.payment_authorized(&priced, intent.to_string(), SagaPath::Http, now)
+                    })
+                    .await?;
+                // Cancelled while the card was being asked: what it holds goes back.
+                Ok(self.give_back(authorized, Some(&intent), now).await?)
+            }
+            Authorized::Declined(why) => {
+                tracing::info!(order_id = %id, why, "payment declined");
+                let cancelled = self
+                    .decide(id, |o| o.payment_declined(&priced, SagaPath::Http, now))
+                    .await?;
+                declined_again(cancelled)
+            }
+            Authorized::Unknown => Err(Error::PaymentUnavailable),
+        }
+    }
+
+    /// Captures a paid order's payment once the inventory committed `committed`, then
+    /// confirms it; see [`Orders::confirm`].
+    async fn capture_and_confirm(
+        &self,
+        order: Order,
+        committed: Vec<(Sku, Quantity)>,
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Order, Error> {
+        let id = order.id().clone();
+        // Checked on a copy before any money moves: the lines, and a payment to capture.
+        let mut probe = order.clone();
+        match probe.payment_captured(&committed, path, now) {
+            Ok(_) => {}
+            Err(OrderError::NotCaptured { .. }) => {
+                // Never authorized (the event path had no card answer): never confirmed
+                // unpaid either.
+                let cancelled = self.decide(&id, |o| o.capture_failed(path, now)).await?;
+                return Err(Error::CaptureFailed(Box::new(cancelled)));
+            }
+            Err(refused) => return Err(refused.into()),
+        }
+        let held = order.payment().filter(|p| p.is_held());
+        let intent = held.and_then(|p| p.intent().and_then(|i| IntentId::parse(i).ok()));
+        let amount = held.and_then(Payment::amount);
+        if let (Some(intent), Some(amount)) = (intent, amount) {
+            match self.payments.capture(&id, &intent, amount).await {
+                Captured::Taken => {}
+                Captured::Refused(why) => {
+                    tracing::warn!(order_id = %id, why, "capture failed: the order is cancelled");
+                    let cancelled = self.decide(&id, |o| o.capture_failed(path, now)).await?;
+                    return Err(Error::CaptureFailed(Box::new(cancelled)));
+                }
+                Captured::Unknown => return Err(Error::PaymentUnavailable),
+            }
+        }
+        match self
+            .decide(&id, |o| o.payment_captured(&committed, path, now))
+            .await
+        {
+            // Cancelled while the capture was on its way: the capture is refunded.
+            Err(Error::Rejected(refused)) => {
+                let current = self.get(&id).await?;
+                self.give_back(current, None, now).await?;
+                Err(refused.into())
+            }
+            confirmed => confirmed,
+        }
     }
 
     /// A client cancels; the inventory releases what the order holds. Idempotent.
@@ -159,18 +288,80 @@ impl<S: OrderStore> Orders<S> {
         self.decide(id, move |o| o.hand_over(now)).await
     }
 
-    /// `ProductInventoryReserved`: see [`Order::stock_reserved`].
+    /// `ProductInventoryReserved`: see [`Order::stock_reserved`]. A paid order handed
+    /// over to the event path is authorized first, at the unit prices the inventory
+    /// reserved its lines at (`priced`, when every line has one): authorized, it moves on
+    /// to `RESERVED` and its commit is asked for; declined, or unpriced, it is cancelled;
+    /// when the provider's answer is unknown, the event is taken again later.
     pub async fn on_stock_reserved(
         &self,
         event_id: Uuid,
         id: &OrderId,
         items: Vec<(Sku, Quantity)>,
+        priced: Option<Vec<PricedLine>>,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
+        if let Some(order) = self.store.find(id).await?
+            && order.is_handed_over()
+            && order.status() == OrderStatus::Pending
+            && let Some(token) = order.payment().and_then(|p| p.token().map(str::to_owned))
+        {
+            return self
+                .authorize_reserved(&order, &token, &items, priced, now)
+                .await;
+        }
         self.on_event(event_id, ProductInventoryReserved::TYPE, id, move |o| {
             o.stock_reserved(&items, now)
         })
         .await
+    }
+
+    /// The event path's authorization of a paid order whose lines are reserved.
+    async fn authorize_reserved(
+        &self,
+        order: &Order,
+        token: &str,
+        items: &[(Sku, Quantity)],
+        priced: Option<Vec<PricedLine>>,
+        now: DateTime<Utc>,
+    ) -> Result<Reaction, Error> {
+        let id = order.id();
+        let path = SagaPath::Event;
+        let Some(priced) = priced else {
+            self.decide(id, |o| o.unpayable("unpriced_sku", path, now))
+                .await?;
+            return Ok(Reaction::Taken);
+        };
+        let total = match order.price(&priced) {
+            Ok(total) => total,
+            Err(OrderError::LinesMismatch { .. }) => return Ok(Reaction::LinesMismatch),
+            Err(_) => {
+                self.decide(id, |o| o.unpayable("mixed_currencies", path, now))
+                    .await?;
+                return Ok(Reaction::Taken);
+            }
+        };
+        match self.payments.authorize(id, token, total).await {
+            Authorized::Held(intent) => {
+                let reserved = self
+                    .decide(id, |o| {
+                        let mut events =
+                            o.payment_authorized(&priced, intent.to_string(), path, now)?;
+                        events.extend(o.stock_reserved(items, now)?);
+                        Ok(events)
+                    })
+                    .await?;
+                self.give_back(reserved, Some(&intent), now).await?;
+                Ok(Reaction::Taken)
+            }
+            Authorized::Declined(why) => {
+                tracing::info!(order_id = %id, why, "payment declined");
+                self.decide(id, |o| o.payment_declined(&priced, path, now))
+                    .await?;
+                Ok(Reaction::Taken)
+            }
+            Authorized::Unknown => Err(Error::PaymentUnavailable),
+        }
     }
 
     /// `ProductInventoryCommitted`: see [`Order::stock_committed`].
@@ -181,6 +372,25 @@ impl<S: OrderStore> Orders<S> {
         items: Vec<(Sku, Quantity)>,
         now: DateTime<Utc>,
     ) -> Result<Reaction, Error> {
+        if let Some(order) = self.store.find(id).await?
+            && order.payment().is_some()
+        {
+            // A paid order is confirmed only with its payment captured.
+            if order.status().is_terminal() {
+                return Ok(Reaction::Ignored);
+            }
+            return match self
+                .capture_and_confirm(order, items, SagaPath::Event, now)
+                .await
+            {
+                Ok(_) | Err(Error::CaptureFailed(_)) => Ok(Reaction::Taken),
+                Err(Error::Rejected(OrderError::LinesMismatch { .. })) => {
+                    Ok(Reaction::LinesMismatch)
+                }
+                Err(Error::Rejected(_)) => Ok(Reaction::Ignored),
+                Err(other) => Err(other),
+            };
+        }
         self.on_event(event_id, ProductInventoryCommitted::TYPE, id, move |o| {
             o.stock_committed(&items, now)
         })
@@ -254,12 +464,13 @@ impl<S: OrderStore> Orders<S> {
         Ok(self.store.ping().await?)
     }
 
+    /// One change of one order; a paid order it cancels gives back what its card holds.
     async fn decide<F>(&self, id: &OrderId, decide: F) -> Result<Order, Error>
     where
         F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
         match self.store.change(id, None, decide).await? {
-            Changed::Done(outcome) => Ok(outcome?),
+            Changed::Done(outcome) => Ok(self.give_back(outcome?, None, Utc::now()).await?),
             Changed::NotFound | Changed::Duplicate => Err(Error::NotFound(id.clone())),
         }
     }
@@ -270,7 +481,54 @@ impl<S: OrderStore> Orders<S> {
         F: FnOnce(&mut Order) -> Result<Vec<OrderEvent>, OrderError> + Send,
     {
         let changed = self.store.change(id, None, decide).await?;
-        Ok(usize::from(matches!(changed, Changed::Done(Ok(_)))))
+        if let Changed::Done(Ok(order)) = changed {
+            self.give_back(order, None, Utc::now()).await?;
+            return Ok(1);
+        }
+        Ok(0)
+    }
+
+    /// A cancelled order whose card holds money (authorized, or captured while it was
+    /// cancelled), or `intent` authorized for an order cancelled meanwhile: voided, or
+    /// refunded, and recorded. An open or confirmed order is answered as it is. When the
+    /// provider cannot be heard, the order stays as it is (logged, counted by the
+    /// provider's metrics); the authorization lapses at the provider.
+    async fn give_back(
+        &self,
+        order: Order,
+        intent: Option<&IntentId>,
+        now: DateTime<Utc>,
+    ) -> Result<Order, StoreError> {
+        if order.status() != OrderStatus::Cancelled {
+            return Ok(order);
+        }
+        let holds = order.payment().is_some_and(|p| {
+            matches!(
+                p.status(),
+                PaymentStatus::Authorized | PaymentStatus::Captured
+            )
+        });
+        if !holds {
+            if let Some(intent) = intent {
+                // Authorized after the cancellation was recorded: nothing of it is kept.
+                self.payments.void_unrecorded(order.id(), intent).await;
+            }
+            return Ok(order);
+        }
+        let Some(released) = self.payments.release(&order).await else {
+            tracing::error!(order_id = %order.id(), "the payment of a cancelled order could not be given back");
+            return Ok(order);
+        };
+        Ok(
+            match self
+                .store
+                .change(order.id(), None, |o| o.payment_released(released, now))
+                .await?
+            {
+                Changed::Done(Ok(released)) => released,
+                _ => order,
+            },
+        )
     }
 
     /// Takes an inventory event. The decision is first tried on the order as read (one
@@ -314,10 +572,26 @@ impl<S: OrderStore> Orders<S> {
         };
         Ok(match self.store.change(id, Some(inbox), &decide).await? {
             Changed::Done(Err(OrderError::LinesMismatch { .. })) => Reaction::LinesMismatch,
-            Changed::Done(_) => Reaction::Taken,
+            Changed::Done(Ok(order)) => {
+                self.give_back(order, None, Utc::now()).await?;
+                Reaction::Taken
+            }
+            Changed::Done(Err(_)) => Reaction::Taken,
             Changed::NotFound => Reaction::NotOurs,
             Changed::Duplicate => Reaction::Duplicate,
         })
+    }
+}
+
+/// A declined order is answered declined, whenever asked; any other order as it stands.
+fn declined_again(order: Order) -> Result<Order, Error> {
+    let declined = order
+        .payment()
+        .is_some_and(|p| p.status() == PaymentStatus::Declined);
+    if declined {
+        Err(Error::PaymentDeclined(Box::new(order)))
+    } else {
+        Ok(order)
     }
 }
 
@@ -341,6 +615,11 @@ fn fingerprint(cmd: &CreateOrder) -> String {
     if !cmd.location.is_central() {
         fingerprint.push_str(&format!("|@{}", cmd.location));
     }
+    // A paid order is another request than the same order unpaid (`$` never appears in
+    // the parts before it). Only the token's kind: the token itself is not kept.
+    if let Some(card) = &cmd.payment {
+        fingerprint.push_str(&format!("|$card:{}", card.kind()));
+    }
     fingerprint
 }
 
@@ -358,6 +637,7 @@ mod tests {
                 Sku::parse("ABC-1234-AB").unwrap(),
                 Quantity::parse(2).unwrap(),
             )],
+            payment: None,
         }
     }
 

@@ -21,6 +21,11 @@ const CANCELLED: &str = "cancelled";
 const RESERVATION_FAILED: &str = "reservation failed: ";
 const HOLD_EXPIRED: &str = "reservation expired";
 const TIMED_OUT: &str = "saga timed out";
+const PAYMENT_AUTHORIZED: &str = "payment authorized";
+const PAYMENT_DECLINED: &str = "payment_declined";
+const CAPTURE_FAILED: &str = "capture_failed";
+const PAYMENT_VOIDED: &str = "payment voided";
+const PAYMENT_REFUNDED: &str = "payment refunded";
 
 /// What happened to an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +34,21 @@ pub enum Cause {
     Placed,
     /// The inventory reserved exactly the order's lines (event path).
     StockReserved,
+    /// The order's total is held on the card (paid checkouts).
+    PaymentAuthorized,
     Confirmed(ConfirmCause),
     Cancelled(CancelCause),
+    /// What a cancelled order's card held was given back (the order stays cancelled).
+    PaymentReleased(Release),
+}
+
+/// How a cancelled order's payment was given back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// The authorization was cancelled: nothing was taken.
+    Voided,
+    /// What was taken was refunded.
+    Refunded,
 }
 
 /// Why an order was confirmed: its lines were committed, as one of the paths learnt it.
@@ -42,6 +60,9 @@ pub enum ConfirmCause {
     /// The inventory announced the commit of exactly the order's lines.
     #[strum(to_string = "stock committed")]
     StockCommitted,
+    /// The order's lines were committed and its payment captured (paid checkouts).
+    #[strum(to_string = "payment captured")]
+    PaymentCaptured,
 }
 
 /// Why an order was cancelled.
@@ -58,6 +79,11 @@ pub enum CancelCause {
     HoldExpired,
     /// The saga heard nothing within its timeout.
     TimedOut,
+    /// The card refused the order's total.
+    PaymentDeclined,
+    /// The order's payment could not be captured: what was held is voided (or what
+    /// was taken refunded), the committed stock returned.
+    CaptureFailed,
 }
 
 /// Recorded words that no cause of their transition's status has.
@@ -74,8 +100,9 @@ impl Cause {
         match self {
             Self::Placed => OrderStatus::Pending,
             Self::StockReserved => OrderStatus::Reserved,
+            Self::PaymentAuthorized => OrderStatus::Authorized,
             Self::Confirmed(_) => OrderStatus::Confirmed,
-            Self::Cancelled(_) => OrderStatus::Cancelled,
+            Self::Cancelled(_) | Self::PaymentReleased(_) => OrderStatus::Cancelled,
         }
     }
 
@@ -88,8 +115,17 @@ impl Cause {
         match status {
             OrderStatus::Pending if words == PLACED => Ok(Self::Placed),
             OrderStatus::Reserved if words == STOCK_RESERVED => Ok(Self::StockReserved),
-            OrderStatus::Pending | OrderStatus::Reserved => Err(unknown()),
+            OrderStatus::Authorized if words == PAYMENT_AUTHORIZED => Ok(Self::PaymentAuthorized),
+            OrderStatus::Pending | OrderStatus::Reserved | OrderStatus::Authorized => {
+                Err(unknown())
+            }
             OrderStatus::Confirmed => words.parse().map(Self::Confirmed).map_err(|_| unknown()),
+            OrderStatus::Cancelled if words == PAYMENT_VOIDED => {
+                Ok(Self::PaymentReleased(Release::Voided))
+            }
+            OrderStatus::Cancelled if words == PAYMENT_REFUNDED => {
+                Ok(Self::PaymentReleased(Release::Refunded))
+            }
             OrderStatus::Cancelled => Ok(Self::Cancelled(CancelCause::read(words))),
         }
     }
@@ -100,8 +136,11 @@ impl fmt::Display for Cause {
         match self {
             Self::Placed => f.write_str(PLACED),
             Self::StockReserved => f.write_str(STOCK_RESERVED),
+            Self::PaymentAuthorized => f.write_str(PAYMENT_AUTHORIZED),
             Self::Confirmed(cause) => cause.fmt(f),
             Self::Cancelled(cause) => cause.fmt(f),
+            Self::PaymentReleased(Release::Voided) => f.write_str(PAYMENT_VOIDED),
+            Self::PaymentReleased(Release::Refunded) => f.write_str(PAYMENT_REFUNDED),
         }
     }
 }
@@ -113,6 +152,12 @@ impl CancelCause {
         }
         if words == TIMED_OUT {
             return Self::TimedOut;
+        }
+        if words == PAYMENT_DECLINED {
+            return Self::PaymentDeclined;
+        }
+        if words == CAPTURE_FAILED {
+            return Self::CaptureFailed;
         }
         if let Some(reason) = words
             .strip_prefix(RESERVATION_FAILED)
@@ -142,6 +187,8 @@ impl fmt::Display for CancelCause {
             Self::CommitFailed(reason) => f.write_str(&contract_word(reason, "commit_failed")),
             Self::HoldExpired => f.write_str(HOLD_EXPIRED),
             Self::TimedOut => f.write_str(TIMED_OUT),
+            Self::PaymentDeclined => f.write_str(PAYMENT_DECLINED),
+            Self::CaptureFailed => f.write_str(CAPTURE_FAILED),
         }
     }
 }
@@ -172,6 +219,12 @@ mod tests {
             Cause::Cancelled(CancelCause::Requested("changed my mind".into())),
             Cause::Cancelled(CancelCause::HoldExpired),
             Cause::Cancelled(CancelCause::TimedOut),
+            Cause::PaymentAuthorized,
+            Cause::Confirmed(ConfirmCause::PaymentCaptured),
+            Cause::Cancelled(CancelCause::PaymentDeclined),
+            Cause::Cancelled(CancelCause::CaptureFailed),
+            Cause::PaymentReleased(Release::Voided),
+            Cause::PaymentReleased(Release::Refunded),
         ];
         causes.extend(
             [
@@ -207,6 +260,12 @@ mod tests {
                 "changed my mind",
                 "reservation expired",
                 "saga timed out",
+                "payment authorized",
+                "payment captured",
+                "payment_declined",
+                "capture_failed",
+                "payment voided",
+                "payment refunded",
                 "reservation failed: insufficient_stock",
                 "reservation failed: unknown_sku",
                 "reservation failed: order_cancelled",

@@ -7,12 +7,15 @@
 
 mod cause;
 mod order;
+mod payment;
 mod state_machine;
 mod transition;
 
-pub use cause::{CancelCause, Cause, ConfirmCause, UnknownReason};
+pub use cause::{CancelCause, Cause, ConfirmCause, Release, UnknownReason};
+pub use contracts::Price;
 pub use contracts::events::{CommitFailureReason, ReservationFailureReason};
 pub use contracts::{LocationId, OrderId, Quantity, Sku};
 pub use order::{Order, OrderError, OrderEvent, OrderLine, RestoreError, StoredOrder};
+pub use payment::{Payment, PaymentStatus, PricedLine, PricingError, StoredPayment};
 pub use state_machine::OrderStatus;
 pub use transition::{SagaPath, Transition};

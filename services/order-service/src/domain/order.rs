@@ -8,19 +8,27 @@
 //! changes nothing. A change that moves the order records its cause in the history and
 //! bumps the version; every change returns the events to announce (none when nothing
 //! changed: a repeat, or a late event about a decided order).
+//!
+//! A paid order carries its [`Payment`]: it is priced and authorized (`AUTHORIZED`)
+//! before its stock is committed, and it is `CONFIRMED` only with its payment captured.
 
 use chrono::{DateTime, Duration, Utc};
+use contracts::Price;
 use contracts::events::{CommitFailureReason, ReservationFailureReason};
 
+use super::payment::{self, Payment, PaymentStatus, PricedLine, PricingError};
 use super::state_machine::{Next, OrderStatus, next};
 use super::{
-    CancelCause, Cause, ConfirmCause, LocationId, OrderId, Quantity, SagaPath, Sku, Transition,
+    CancelCause, Cause, ConfirmCause, LocationId, OrderId, Quantity, Release, SagaPath, Sku,
+    Transition,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     pub sku: Sku,
     pub qty: Quantity,
+    /// The price of one unit, copied from the reservation when the order is priced.
+    pub unit_price: Option<Price>,
 }
 
 /// What an order announces.
@@ -32,6 +40,16 @@ pub enum OrderEvent {
     CommitRequested,
     Confirmed,
     Cancelled(CancelCause),
+    /// The order's total is held on the card.
+    PaymentAuthorized,
+    /// The card refused the order's total.
+    PaymentFailed,
+    /// The order's total was taken.
+    PaymentCaptured,
+    /// The authorization was cancelled: nothing is held any more.
+    PaymentVoided,
+    /// What was taken was given back.
+    PaymentRefunded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +64,18 @@ pub enum OrderError {
     /// the order has its stock.
     #[error("order {order_id}: the inventory's lines are not the order's lines")]
     LinesMismatch { order_id: OrderId },
+    /// A payment step on an order that is not paid through the checkout.
+    #[error("order {order_id} has no payment")]
+    NotPaid { order_id: OrderId },
+    /// The lines' prices give no total (several currencies, or too large).
+    #[error("order {order_id} cannot be priced: {reason}")]
+    Unpriceable {
+        order_id: OrderId,
+        reason: PricingError,
+    },
+    /// A paid order is confirmed only once its payment is captured.
+    #[error("order {order_id}: its payment is not captured")]
+    NotCaptured { order_id: OrderId },
 }
 
 /// A stored state that is no order.
@@ -76,6 +106,7 @@ pub struct StoredOrder {
     pub handover_at: DateTime<Utc>,
     pub handed_over_at: Option<DateTime<Utc>>,
     pub deadline_at: DateTime<Utc>,
+    pub payment: Option<Payment>,
 }
 
 /// An order. Invariant: its history is never empty and ends in its status.
@@ -97,16 +128,20 @@ pub struct Order {
     handed_over_at: Option<DateTime<Utc>>,
     /// When a still-pending order is cancelled and compensated.
     deadline_at: DateTime<Utc>,
+    /// How it is paid, when it is paid through the checkout.
+    payment: Option<Box<Payment>>,
 }
 
 impl Order {
     /// A new `PENDING` order of `lines` at `location`, left to the HTTP path for `grace`,
-    /// given up after `timeout`.
+    /// given up after `timeout`; paid with `payment` when there is one.
+    #[allow(clippy::too_many_arguments)]
     pub fn place(
         id: OrderId,
         customer_id: Option<String>,
         location: LocationId,
         lines: Vec<OrderLine>,
+        payment: Option<Payment>,
         now: DateTime<Utc>,
         grace: Duration,
         timeout: Duration,
@@ -129,6 +164,7 @@ impl Order {
             handover_at: now + grace,
             handed_over_at: None,
             deadline_at: now + timeout,
+            payment: payment.map(Box::new),
         }
     }
 
@@ -159,6 +195,7 @@ impl Order {
             handover_at,
             handed_over_at,
             deadline_at,
+            payment,
         } = stored;
         Ok(Self {
             id,
@@ -173,6 +210,7 @@ impl Order {
             handover_at,
             handed_over_at,
             deadline_at,
+            payment: payment.map(Box::new),
         })
     }
 
@@ -214,6 +252,22 @@ impl Order {
         self.deadline_at
     }
 
+    pub fn payment(&self) -> Option<&Payment> {
+        self.payment.as_deref()
+    }
+
+    /// The sum of the lines at their unit prices, once the order is priced.
+    pub fn total(&self) -> Option<Price> {
+        payment::total(&self.lines).and_then(Result::ok)
+    }
+
+    /// A paid order whose payment is not captured: it may not be confirmed as it is.
+    fn needs_capture(&self) -> bool {
+        self.payment
+            .as_ref()
+            .is_some_and(|p| p.status() != PaymentStatus::Captured)
+    }
+
     pub fn is_handed_over(&self) -> bool {
         self.handed_over_at.is_some()
     }
@@ -237,6 +291,11 @@ impl Order {
     ) -> Result<Vec<OrderEvent>, OrderError> {
         if !self.status.is_terminal() {
             self.check_lines(committed)?;
+            if self.needs_capture() {
+                return Err(OrderError::NotCaptured {
+                    order_id: self.id.clone(),
+                });
+            }
         }
         self.apply(
             Cause::Confirmed(ConfirmCause::Committed),
@@ -277,7 +336,7 @@ impl Order {
     /// The event path takes the order over: `OrderCreated` goes out, once. A decided
     /// order is not handed over; asking again changes nothing.
     pub fn hand_over(&mut self, now: DateTime<Utc>) -> Result<Vec<OrderEvent>, OrderError> {
-        if self.status != OrderStatus::Pending {
+        if !matches!(self.status, OrderStatus::Pending | OrderStatus::Authorized) {
             return Err(self.invalid("handed over"));
         }
         if self.is_handed_over() {
@@ -337,11 +396,188 @@ impl Order {
             return Ok(Vec::new());
         }
         self.check_lines(items)?;
+        if self.needs_capture() {
+            return Err(OrderError::NotCaptured {
+                order_id: self.id.clone(),
+            });
+        }
         self.apply(
             Cause::Confirmed(ConfirmCause::StockCommitted),
             SagaPath::Event,
             now,
         )
+    }
+
+    /// The total of `priced`, which must be exactly the order's lines, each with its unit
+    /// price, all in one currency. Changes nothing.
+    pub fn price(&self, priced: &[PricedLine]) -> Result<Price, OrderError> {
+        if self.payment.is_none() {
+            return Err(OrderError::NotPaid {
+                order_id: self.id.clone(),
+            });
+        }
+        self.check_lines(&payment::units(priced))?;
+        let pairs: Vec<(Quantity, Price)> = priced.iter().map(|(_, q, p)| (*q, *p)).collect();
+        payment::sum(&pairs).map_err(|reason| OrderError::Unpriceable {
+            order_id: self.id.clone(),
+            reason,
+        })
+    }
+
+    /// The provider holds the total of `priced` on the card (`intent`): the lines keep
+    /// their unit prices, the token is forgotten, and the order is `AUTHORIZED`. A repeat,
+    /// or an order decided meanwhile, changes nothing (a cancelled one: the caller voids
+    /// what it just authorized).
+    pub fn payment_authorized(
+        &mut self,
+        priced: &[PricedLine],
+        intent: String,
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let total = self.price(priced)?;
+        if !self.moves(&Cause::PaymentAuthorized)? {
+            return Ok(Vec::new());
+        }
+        self.set_prices(priced);
+        if let Some(payment) = self.payment.as_mut() {
+            payment.authorized(total, intent);
+        }
+        let mut events = self.apply(Cause::PaymentAuthorized, path, now)?;
+        events.push(OrderEvent::PaymentAuthorized);
+        Ok(events)
+    }
+
+    /// The card refused the total of `priced`: the order is `CANCELLED`
+    /// (`payment_declined`) and the inventory releases its holds.
+    pub fn payment_declined(
+        &mut self,
+        priced: &[PricedLine],
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let total = self.price(priced)?;
+        let cause = Cause::Cancelled(CancelCause::PaymentDeclined);
+        if !self.moves(&cause)? {
+            return Ok(Vec::new());
+        }
+        self.set_prices(priced);
+        if let Some(payment) = self.payment.as_mut() {
+            payment.declined(total);
+        }
+        let mut events = self.apply(cause, path, now)?;
+        events.push(OrderEvent::PaymentFailed);
+        Ok(events)
+    }
+
+    /// The provider took the authorized total, once the inventory committed `committed`
+    /// (exactly the order's lines): the order is `CONFIRMED`. A confirmed order answers
+    /// as it is; a cancelled one cannot be confirmed (the caller refunds).
+    pub fn payment_captured(
+        &mut self,
+        committed: &[(Sku, Quantity)],
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let cause = Cause::Confirmed(ConfirmCause::PaymentCaptured);
+        if !self.status.is_terminal() {
+            self.check_lines(committed)?;
+            let held = self.payment.as_ref().is_some_and(|p| {
+                matches!(
+                    p.status(),
+                    PaymentStatus::Authorized | PaymentStatus::Captured
+                )
+            });
+            if !held {
+                return Err(OrderError::NotCaptured {
+                    order_id: self.id.clone(),
+                });
+            }
+        }
+        if !self.moves(&cause)? {
+            return Ok(Vec::new());
+        }
+        if let Some(payment) = self.payment.as_mut() {
+            payment.settle(PaymentStatus::Captured);
+        }
+        let mut events = vec![OrderEvent::PaymentCaptured];
+        events.extend(self.apply(cause, path, now)?);
+        Ok(events)
+    }
+
+    /// A paid order whose reserved lines cannot be charged as one total (a SKU without a
+    /// unit price at its location, several currencies), as `path` found: cancelled, in
+    /// the words `payment refused: <why>`.
+    pub fn unpayable(
+        &mut self,
+        why: &str,
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        self.apply(
+            Cause::Cancelled(CancelCause::Requested(format!("payment refused: {why}"))),
+            path,
+            now,
+        )
+    }
+
+    /// The payment could not be captured (or there was no authorization to capture):
+    /// the order is `CANCELLED` (`capture_failed`), and the inventory gives back what it
+    /// committed. Never confirmed unpaid.
+    pub fn capture_failed(
+        &mut self,
+        path: SagaPath,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        self.apply(Cause::Cancelled(CancelCause::CaptureFailed), path, now)
+    }
+
+    /// What was held on the card of a cancelled order was voided, or what was taken was
+    /// refunded (`released` says which): recorded in the history, by the path that
+    /// cancelled the order. The order stays cancelled; a repeat changes nothing.
+    pub fn payment_released(
+        &mut self,
+        released: Release,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let cause = Cause::PaymentReleased(released);
+        let held = self.payment.as_ref().is_some_and(|p| {
+            matches!(
+                p.status(),
+                PaymentStatus::Authorized | PaymentStatus::Captured
+            )
+        });
+        if !self.moves(&cause)? || !held {
+            return Ok(Vec::new());
+        }
+        let (status, event) = match released {
+            Release::Voided => (PaymentStatus::Voided, OrderEvent::PaymentVoided),
+            Release::Refunded => (PaymentStatus::Refunded, OrderEvent::PaymentRefunded),
+        };
+        if let Some(payment) = self.payment.as_mut() {
+            payment.settle(status);
+        }
+        let path = self.history.last().map_or(SagaPath::Http, |t| t.path);
+        self.apply(cause, path, now)?;
+        Ok(vec![event])
+    }
+
+    /// Whether `cause` moves the order; an error when the state machine forbids it.
+    fn moves(&self, cause: &Cause) -> Result<bool, OrderError> {
+        match next(self.status, cause) {
+            Next::To(_) => Ok(true),
+            Next::Stay => Ok(false),
+            Next::Invalid => Err(self.invalid(attempted(cause))),
+        }
+    }
+
+    fn set_prices(&mut self, priced: &[PricedLine]) {
+        for line in &mut self.lines {
+            line.unit_price = priced
+                .iter()
+                .find(|(sku, _, _)| *sku == line.sku)
+                .map(|(_, _, price)| *price);
+        }
     }
 
     /// The inventory could not reserve: a handed-over pending order is cancelled. An
@@ -397,17 +633,11 @@ impl Order {
     ) -> Result<Vec<OrderEvent>, OrderError> {
         let to = match next(self.status, &cause) {
             Next::Stay => return Ok(Vec::new()),
-            Next::Invalid => {
-                return Err(self.invalid(match cause {
-                    Cause::Placed => "placed",
-                    Cause::Confirmed(_) => "confirmed",
-                    Cause::StockReserved | Cause::Cancelled(_) => "cancelled",
-                }));
-            }
+            Next::Invalid => return Err(self.invalid(attempted(&cause))),
             Next::To(to) => to,
         };
         let events = match &cause {
-            Cause::Placed => Vec::new(),
+            Cause::Placed | Cause::PaymentAuthorized | Cause::PaymentReleased(_) => Vec::new(),
             Cause::StockReserved => vec![OrderEvent::CommitRequested],
             Cause::Confirmed(_) => vec![OrderEvent::Confirmed],
             Cause::Cancelled(why) => vec![OrderEvent::Cancelled(why.clone())],
@@ -434,6 +664,17 @@ impl Order {
             status: self.status,
             attempted,
         }
+    }
+}
+
+/// What a refused cause attempted, for the refusal's words.
+fn attempted(cause: &Cause) -> &'static str {
+    match cause {
+        Cause::Placed => "placed",
+        Cause::PaymentAuthorized => "authorized",
+        Cause::PaymentReleased(_) => "refunded",
+        Cause::Confirmed(_) => "confirmed",
+        Cause::StockReserved | Cause::Cancelled(_) => "cancelled",
     }
 }
 
@@ -466,7 +707,9 @@ mod tests {
             vec![OrderLine {
                 sku: sku(),
                 qty: qty(2),
+                unit_price: None,
             }],
+            None,
             now(),
             Duration::seconds(3),
             Duration::seconds(300),
@@ -493,6 +736,7 @@ mod tests {
             handover_at: o.handover_at,
             handed_over_at: o.handed_over_at,
             deadline_at: o.deadline_at,
+            payment: o.payment.as_deref().cloned(),
         }
     }
 
@@ -728,6 +972,134 @@ mod tests {
         assert!(matches!(
             Order::restore(empty),
             Err(RestoreError::NoHistory { .. })
+        ));
+    }
+
+    fn paid() -> Order {
+        let card = contracts::orders::PaymentRequest {
+            method: "card".into(),
+            token: "tok_visa".into(),
+        }
+        .validate()
+        .unwrap();
+        let mut o = order();
+        o.payment = Some(Box::new(Payment::card(&card)));
+        o
+    }
+
+    fn priced() -> Vec<PricedLine> {
+        vec![(sku(), qty(2), Price::parse(1999, "EUR").unwrap())]
+    }
+
+    #[test]
+    fn a_paid_order_is_priced_authorized_and_confirmed_only_once_captured() {
+        let mut o = paid();
+        assert_eq!(o.price(&priced()), Ok(Price::parse(3998, "EUR").unwrap()));
+        // Not captured: no confirmation.
+        assert!(matches!(
+            o.confirm(&its_lines(), now()),
+            Err(OrderError::NotCaptured { .. })
+        ));
+        let events = o
+            .payment_authorized(&priced(), "pi_1".into(), SagaPath::Http, now())
+            .unwrap();
+        assert_eq!(events, vec![OrderEvent::PaymentAuthorized]);
+        assert_eq!(o.status(), OrderStatus::Authorized);
+        assert_eq!(o.total(), Some(Price::parse(3998, "EUR").unwrap()));
+        let payment = o.payment().unwrap();
+        assert_eq!((payment.token(), payment.intent()), (None, Some("pi_1")));
+        // A repeat changes nothing.
+        assert!(
+            o.payment_authorized(&priced(), "pi_1".into(), SagaPath::Http, now())
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            o.stock_committed(&its_lines(), now()),
+            Err(OrderError::NotCaptured { .. })
+        ));
+        let events = o
+            .payment_captured(&its_lines(), SagaPath::Http, now())
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![OrderEvent::PaymentCaptured, OrderEvent::Confirmed]
+        );
+        assert_eq!(o.payment().unwrap().status(), PaymentStatus::Captured);
+        let words: Vec<String> = o.history().iter().map(|t| t.cause.to_string()).collect();
+        assert_eq!(words, ["placed", "payment authorized", "payment captured"]);
+    }
+
+    #[test]
+    fn a_declined_card_cancels_the_order_and_forgets_the_token() {
+        let mut o = paid();
+        let events = o
+            .payment_declined(&priced(), SagaPath::Http, now())
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![
+                OrderEvent::Cancelled(CancelCause::PaymentDeclined),
+                OrderEvent::PaymentFailed
+            ]
+        );
+        let payment = o.payment().unwrap();
+        assert_eq!(
+            (payment.status(), payment.token()),
+            (PaymentStatus::Declined, None)
+        );
+        assert_eq!(
+            o.history().last().unwrap().cause.to_string(),
+            "payment_declined"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_paid_order_records_the_void_once() {
+        let mut o = paid();
+        o.payment_authorized(&priced(), "pi_1".into(), SagaPath::Http, now())
+            .unwrap();
+        assert!(o.payment_released(Release::Voided, now()).is_err());
+        o.commit_failed(CommitFailureReason::StockLost, SagaPath::Http, now())
+            .unwrap();
+        assert_eq!(
+            o.payment_released(Release::Voided, now()).unwrap(),
+            vec![OrderEvent::PaymentVoided]
+        );
+        assert!(
+            o.payment_released(Release::Voided, now())
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(o.payment().unwrap().status(), PaymentStatus::Voided);
+        let words: Vec<String> = o.history().iter().map(|t| t.cause.to_string()).collect();
+        assert_eq!(
+            words,
+            [
+                "placed",
+                "payment authorized",
+                "stock_lost",
+                "payment voided"
+            ]
+        );
+    }
+
+    #[test]
+    fn other_lines_or_several_currencies_cannot_be_priced() {
+        let o = paid();
+        let usd = Price::parse(1, "USD").unwrap();
+        assert!(matches!(
+            o.price(&[(sku(), qty(1), usd)]),
+            Err(OrderError::LinesMismatch { .. })
+        ));
+        assert!(matches!(
+            order().price(&priced()),
+            Err(OrderError::NotPaid { .. })
+        ));
+        let mut unpaid_capture = order();
+        assert!(matches!(
+            unpaid_capture.payment_captured(&its_lines(), SagaPath::Http, now()),
+            Err(OrderError::NotCaptured { .. })
         ));
     }
 }

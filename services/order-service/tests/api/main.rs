@@ -5,5 +5,6 @@ mod crash;
 mod helpers;
 mod locations;
 mod orders;
+mod payments;
 mod retention;
 mod saga;

@@ -143,10 +143,7 @@ async fn duplicated_and_reordered_inventory_events_change_nothing_twice() {
             ProductInventoryReserved {
                 store_id: "central".into(),
                 order_id: order_id.into(),
-                items: vec![EventLine {
-                    sku: "ABC-1234-AB".into(),
-                    qty: 1,
-                }],
+                items: lines("ABC-1234-AB", 1),
                 expires_at: chrono::Utc::now(),
             },
         )
@@ -264,11 +261,12 @@ async fn events_that_cannot_move_an_order_are_taken_without_a_write() {
     assert_eq!(inbox().await.len(), moved.len());
 }
 
-fn lines(sku: &str, qty: i64) -> Vec<EventLine> {
-    vec![EventLine {
+/// One line of `qty` units of `sku`: an order's line, or a reserved one (unpriced).
+fn lines<L: From<EventLine>>(sku: &str, qty: i64) -> Vec<L> {
+    vec![L::from(EventLine {
         sku: sku.into(),
         qty,
-    }]
+    })]
 }
 
 /// Publishes an inventory event as inventory-service would.

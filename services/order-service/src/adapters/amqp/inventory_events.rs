@@ -15,17 +15,17 @@ use chrono::Utc;
 use contracts::events::{
     Envelope, EventLine, EventType, ProductInventoryCommitFailed, ProductInventoryCommitted,
     ProductInventoryReservationExpired, ProductInventoryReservationFailed,
-    ProductInventoryReserved, RawEnvelope,
+    ProductInventoryReserved, RawEnvelope, ReservedLine,
 };
 use messaging::{HandleError, Handler};
 
-use crate::adapters::{postgres::PgOrderStore, saga_metrics};
-use crate::application::{Error, Orders, Reaction};
-use crate::domain::{OrderId, Quantity, Sku};
+use crate::adapters::{ServiceOrders, saga_metrics};
+use crate::application::{Error, Reaction};
+use crate::domain::{OrderId, PricedLine, Quantity, Sku};
 
 #[derive(Debug, Clone)]
 pub struct InventoryEventsHandler {
-    pub orders: Arc<Orders<PgOrderStore>>,
+    pub orders: Arc<ServiceOrders>,
 }
 
 impl Handler for InventoryEventsHandler {
@@ -36,8 +36,14 @@ impl Handler for InventoryEventsHandler {
             ProductInventoryReserved::TYPE => {
                 let event = decode::<ProductInventoryReserved>(event)?;
                 let id = order_id(&event.data.order_id)?;
-                let items = lines(&event.data.items)?;
-                let outcome = orders.on_stock_reserved(event.id, &id, items, now).await;
+                // The saga matches units; a paid order is authorized at the unit prices.
+                let priced = priced(&event.data.items)?;
+                let units: Vec<EventLine> =
+                    event.data.items.into_iter().map(EventLine::from).collect();
+                let items = lines(&units)?;
+                let outcome = orders
+                    .on_stock_reserved(event.id, &id, items, priced, now)
+                    .await;
                 (ProductInventoryReserved::TYPE, id, outcome)
             }
             ProductInventoryCommitted::TYPE => {
@@ -90,6 +96,11 @@ impl Handler for InventoryEventsHandler {
                 Ok(())
             }
             Err(Error::Store(cause)) => Err(HandleError::Retry(cause.0)),
+            // The payment provider may answer on a later delivery; the saga's timeout
+            // ends the order if it never does.
+            Err(Error::PaymentUnavailable) => Err(HandleError::Retry(anyhow::anyhow!(
+                "the payment provider is unavailable"
+            ))),
             Err(other) => Err(HandleError::Reject(other.to_string())),
         }
     }
@@ -116,4 +127,20 @@ fn lines(items: &[EventLine]) -> Result<Vec<(Sku, Quantity)>, HandleError> {
             ))
         })
         .collect()
+}
+
+/// The reserved lines with their unit prices, when every line has a valid one; `None`
+/// when any is unpriced (a price that breaks the rules counts as none). A line that does
+/// not parse breaks the contract.
+fn priced(items: &[ReservedLine]) -> Result<Option<Vec<PricedLine>>, HandleError> {
+    let mut priced = Vec::with_capacity(items.len());
+    for line in items {
+        let sku = Sku::parse(&line.sku).map_err(|e| HandleError::Reject(e.to_string()))?;
+        let qty = Quantity::parse(line.qty).map_err(|e| HandleError::Reject(e.to_string()))?;
+        match line.unit_price.as_ref().map(|p| p.validate()) {
+            Some(Ok(price)) => priced.push((sku, qty, price)),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(priced))
 }

@@ -1,5 +1,8 @@
 //! Use-case failures as problems: `order_not_found`, `invalid_transition`,
-//! `idempotency_key_reused`; store failures are logged and answered 500.
+//! `lines_mismatch`, `idempotency_key_reused`, and the payment's: `payment_declined` and
+//! `capture_failed` (409, the order cancelled, its id in `orderId`), `order_not_paid`,
+//! `payment_not_captured` (409), `unpriceable_order` (422), `payment_unavailable` (503,
+//! the outcome unknown); store failures are logged and answered 500.
 
 use axum::http::StatusCode;
 use problem::Problem;
@@ -24,6 +27,28 @@ fn to_problem(err: Error) -> Problem {
         Error::Rejected(OrderError::LinesMismatch { .. }) => {
             Problem::conflict("lines_mismatch", detail)
         }
+        Error::Rejected(OrderError::NotPaid { .. }) => Problem::conflict("order_not_paid", detail),
+        Error::Rejected(OrderError::NotCaptured { .. }) => {
+            Problem::conflict("payment_not_captured", detail)
+        }
+        Error::Rejected(OrderError::Unpriceable { .. }) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unpriceable_order",
+            "Invalid input",
+        )
+        .with_detail(detail),
+        Error::PaymentDeclined(order) => {
+            Problem::conflict("payment_declined", detail).with_extension("orderId", order.id())
+        }
+        Error::CaptureFailed(order) => {
+            Problem::conflict("capture_failed", detail).with_extension("orderId", order.id())
+        }
+        Error::PaymentUnavailable => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "payment_unavailable",
+            "Service unavailable",
+        )
+        .with_detail(detail),
         Error::KeyReused => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",

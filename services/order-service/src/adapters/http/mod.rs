@@ -1,5 +1,6 @@
 //! The HTTP adapter of order-service (internal: order-api calls it): orders, their
-//! transitions, the handover to the event path, probes and the admin routes.
+//! transitions (the payment's authorization among them), the handover to the event path,
+//! probes and the admin routes.
 
 mod error;
 mod health;
@@ -18,12 +19,11 @@ use messaging::{
     admin::{self, Admin},
 };
 
-use crate::adapters::postgres::PgOrderStore;
-use crate::application::Orders;
+use crate::adapters::ServiceOrders;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub orders: Arc<Orders<PgOrderStore>>,
+    pub orders: Arc<ServiceOrders>,
     pub broker: BrokerHealth,
     pub admin: Arc<Admin>,
     /// `ORDER_SERVICE_API_KEY`: when set, the routes that change an order need it.
@@ -34,6 +34,7 @@ pub struct AppState {
 pub fn routes(state: &AppState) -> Router<AppState> {
     let mut changes = Router::new()
         .route("/orders", post(orders::place))
+        .route("/orders/{id}/authorize", post(orders::authorize))
         .route("/orders/{id}/confirm", post(orders::confirm))
         .route("/orders/{id}/cancel", post(orders::cancel))
         .route("/orders/{id}/handover", post(orders::hand_over));

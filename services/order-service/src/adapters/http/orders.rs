@@ -6,9 +6,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::Utc;
+use contracts::Money;
 use contracts::orders::{
-    CancelCause, CancelOrderRequest, ConfirmOrderRequest, CreateOrderRequest, OrderLineRequest,
-    OrderView, TransitionView,
+    AuthorizeOrderRequest, CancelCause, CancelOrderRequest, ConfirmOrderRequest,
+    CreateOrderRequest, OrderItemView, OrderView, PaymentView, TransitionView,
 };
 use problem::{Json, OptionalJson, Problem, idempotency::IdempotencyKey};
 
@@ -70,6 +71,21 @@ pub(super) async fn confirm(
     Ok(Json(view(&order)))
 }
 
+/// The saga has every line of a paid order reserved, at these unit prices: the total is
+/// authorized on the order's card. 200 `AUTHORIZED`; 409 `payment_declined` (the order is
+/// cancelled); 503 `payment_unavailable` (the outcome is unknown; the order stays open).
+#[tracing::instrument(skip_all, fields(order_id = %raw))]
+pub(super) async fn authorize(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    Json(req): Json<AuthorizeOrderRequest>,
+) -> Result<Json<OrderView>, Problem> {
+    let id = order_id(&raw)?;
+    let priced = req.validate()?;
+    let order = state.orders.authorize(&id, priced, Utc::now()).await?;
+    Ok(Json(view(&order)))
+}
+
 #[tracing::instrument(skip_all, fields(order_id = %raw))]
 pub(super) async fn cancel(
     State(state): State<AppState>,
@@ -114,11 +130,18 @@ pub(super) fn view(order: &Order) -> OrderView {
         items: order
             .lines()
             .iter()
-            .map(|l| OrderLineRequest {
+            .map(|l| OrderItemView {
                 sku: l.sku.to_string(),
                 qty: l.qty.get(),
+                unit_price: l.unit_price.map(Money::from),
             })
             .collect(),
+        total: order.total().map(Money::from),
+        payment: order.payment().map(|p| PaymentView {
+            method: "card".to_owned(),
+            status: p.status().to_string(),
+            amount: p.amount().map(Money::from),
+        }),
         handed_over: order.is_handed_over(),
         version: order.version(),
         created_at: order.created_at(),

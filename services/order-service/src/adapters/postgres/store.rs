@@ -38,9 +38,11 @@ impl OrderStore for PgOrderStore {
     ) -> Result<Inserted, StoreError> {
         // ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit
         // or roll back, so two racing requests store one order.
+        let payment = rows::payment(order);
         let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO orders ({COLUMNS}, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                     $14, $15, $16, $17, $18, $19, $20)
              ON CONFLICT (idempotency_key) DO NOTHING"
         )))
         .bind(rows::key(order.id()).context("a new order's id is a UUID")?)
@@ -56,6 +58,12 @@ impl OrderStore for PgOrderStore {
         .bind(order.handover_at())
         .bind(order.handed_over_at())
         .bind(order.deadline_at())
+        .bind(payment.token_kind)
+        .bind(payment.token)
+        .bind(payment.status)
+        .bind(payment.amount)
+        .bind(payment.currency)
+        .bind(payment.intent)
         .bind(key)
         .execute(self.db.pool())
         .await
@@ -128,6 +136,7 @@ impl OrderStore for PgOrderStore {
         }
         let mut order = row.into_domain()?;
         let before = order.version();
+        let status_before = order.status();
         let events = match decide(&mut order) {
             Ok(events) => events,
             Err(refused) => {
@@ -137,9 +146,12 @@ impl OrderStore for PgOrderStore {
         };
         let changed = order.version() != before;
         if changed {
+            let payment = rows::payment(&order);
             sqlx::query(
                 "UPDATE orders SET status = $2, history = $3, version = $4, updated_at = $5,
-                        handed_over_at = $6
+                        handed_over_at = $6, lines = $7, payment_token = $8,
+                        payment_status = $9, payment_amount = $10, payment_currency = $11,
+                        payment_intent = $12
                   WHERE id = $1",
             )
             .bind(id)
@@ -148,6 +160,12 @@ impl OrderStore for PgOrderStore {
             .bind(order.version())
             .bind(order.updated_at())
             .bind(order.handed_over_at())
+            .bind(sqlx::types::Json(rows::lines(&order)))
+            .bind(payment.token)
+            .bind(payment.status)
+            .bind(payment.amount)
+            .bind(payment.currency)
+            .bind(payment.intent)
             .execute(&mut *tx)
             .await
             .context("update order")?;
@@ -159,7 +177,8 @@ impl OrderStore for PgOrderStore {
         if changed {
             self.db.wrote_events();
         }
-        if changed && order.status().is_terminal() {
+        // Decided by this change (a payment given back later changes no status).
+        if changed && order.status() != status_before && order.status().is_terminal() {
             saga_metrics::decided(&order);
         }
         Ok(Changed::Done(Ok(order)))
@@ -172,7 +191,8 @@ impl OrderStore for PgOrderStore {
     ) -> Result<Vec<OrderId>, StoreError> {
         let keys: Vec<Uuid> = sqlx::query_scalar(
             "SELECT id FROM orders
-              WHERE status = 'PENDING' AND handed_over_at IS NULL AND handover_at <= $1
+              WHERE status IN ('PENDING', 'AUTHORIZED') AND handed_over_at IS NULL
+                AND handover_at <= $1
               ORDER BY handover_at LIMIT $2",
         )
         .bind(now)
@@ -189,7 +209,8 @@ impl OrderStore for PgOrderStore {
         limit: i64,
     ) -> Result<Vec<OrderId>, StoreError> {
         let keys: Vec<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM orders WHERE status IN ('PENDING', 'RESERVED') AND deadline_at <= $1
+            "SELECT id FROM orders WHERE status IN ('PENDING', 'RESERVED', 'AUTHORIZED')
+                AND deadline_at <= $1
               ORDER BY deadline_at LIMIT $2",
         )
         .bind(now)
