@@ -237,6 +237,9 @@ pub struct RunFigures {
     /// CPU and memory of the system's processes over the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
+    /// inventory-api's stock view over the run, for the runs sent to inventory-api.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_view: Option<ViewFigures>,
 }
 
 impl RunFigures {
@@ -258,6 +261,7 @@ impl RunFigures {
             goal: None,
             quiet_start: None,
             resources: None,
+            stock_view: None,
         }
     }
 
@@ -279,6 +283,48 @@ impl RunFigures {
     /// `spread_reservations, open loop, 2000/s`.
     pub fn label(&self) -> String {
         format!("{}, {}", self.work(), self.mode.label())
+    }
+}
+
+/// inventory-api's stock view over one run: where the stock reads were answered, and
+/// how far the view trailed the database, from its `/metrics` scraped when the measured
+/// window started and ended and sampled in between.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewFigures {
+    /// Stock reads the view answered.
+    pub reads_from_view: u64,
+    /// Stock reads forwarded to inventory-service (the view was not live, too far
+    /// behind, or had not the row at the version asked for).
+    pub reads_forwarded: u64,
+    /// Stock-change events the view took in.
+    pub events_applied: u64,
+    /// From a change's commit to the view applying it: p50 and p99 over the run,
+    /// interpolated inside their bucket; `None` when no event was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_delay_p50_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_delay_p99_ms: Option<f64>,
+    /// The bucket that holds the p99, milliseconds: the p99 is known no finer. The upper
+    /// bound is infinite (`null`) past the last finite bucket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_delay_p99_bucket_ms: Option<(f64, f64)>,
+    /// The highest lag the view reported among the samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_max_ms: Option<f64>,
+    /// Samples taken, and how many found the view not live.
+    pub samples: u64,
+    pub samples_not_live: u64,
+    /// The view's lag against the event hop, for a run that changes stock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_goal: Option<GoalCheck>,
+}
+
+impl ViewFigures {
+    /// Reads served from the view, as a share of all the reads counted; `None`: none.
+    pub fn share_from_view(&self) -> Option<f64> {
+        let all = self.reads_from_view + self.reads_forwarded;
+        (all > 0).then(|| self.reads_from_view as f64 / all as f64)
     }
 }
 

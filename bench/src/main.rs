@@ -5,8 +5,9 @@
 //! inventory-service), measures on the same machine what PostgreSQL (pgbench) and
 //! RabbitMQ alone sustain for the same work, and writes both side by side, each run
 //! read against its limit, its goal and the service levels (SLA), with how quiet the
-//! system was when it started and what its processes used, to
-//! `bench/results/latest.{json,md}` and stdout.
+//! system was when it started, what its processes used and, for the runs through
+//! inventory-api, where its stock view answered the reads and how far it trailed the
+//! database, to `bench/results/latest.{json,md}` and stdout.
 //!
 //! It talks HTTP to a running system; start it first (`just bench` does). The limits
 //! alone (`--only limits`) need PostgreSQL and RabbitMQ but no service.
@@ -21,13 +22,16 @@ mod limits;
 mod open_loop;
 mod options;
 mod process_use;
+mod prometheus_text;
 mod psql;
+mod read_client;
 mod report;
 mod saga;
 mod scenario;
 mod sections;
 mod settle;
 mod stock_setup;
+mod stock_view;
 mod subscription;
 mod system_runs;
 mod table;

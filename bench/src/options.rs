@@ -22,9 +22,9 @@ pub struct Options {
     /// Discarded warm-up per run, seconds [default: 2, 1 with --quick]
     #[arg(long = "warmup-secs", value_name = "SECS", env = "BENCH_WARMUP_SECS", value_parser = seconds)]
     warmup: Option<Duration>,
-    /// Workers of the closed-loop stock reads (and of the point-read limit)
-    #[arg(long, value_name = "N", env = "BENCH_CONCURRENCY", default_value = "16", value_parser = workers)]
-    pub concurrency: usize,
+    /// Workers of the closed-loop stock reads, a run at each (and of the point-read limit)
+    #[arg(long = "read-concurrencies", visible_alias = "concurrency", value_name = "LIST", env = "BENCH_READ_CONCURRENCIES", default_value = "16,64", value_delimiter = ',', value_parser = workers)]
+    pub read_concurrencies: Vec<usize>,
     /// Workers of the closed-loop reservation runs (and of their pgbench limits)
     #[arg(long, value_name = "LIST", env = "BENCH_CONCURRENCIES", default_value = "4,16,64", value_delimiter = ',', value_parser = workers)]
     pub concurrencies: Vec<usize>,
@@ -149,8 +149,9 @@ impl Options {
     pub fn most_workers(&self) -> usize {
         self.concurrencies
             .iter()
+            .chain(&self.read_concurrencies)
             .copied()
-            .fold(self.concurrency, usize::max)
+            .fold(1, usize::max)
     }
 }
 
@@ -218,10 +219,16 @@ mod tests {
 
     #[test]
     fn concurrencies_are_a_comma_separated_list() {
-        assert_eq!(parse(&[]).unwrap().concurrencies, [4, 16, 64]);
+        let default = parse(&[]).unwrap();
+        assert_eq!(default.concurrencies, [4, 16, 64]);
+        assert_eq!(default.read_concurrencies, [16, 64]);
         let o = parse(&["--concurrencies", "2, 8,32", "--concurrency=4"]).unwrap();
-        assert_eq!(o.concurrencies, [2, 8, 32]);
-        assert_eq!(o.most_workers(), 32);
+        assert_eq!(
+            (o.concurrencies, o.read_concurrencies),
+            (vec![2, 8, 32], vec![4])
+        );
+        let o = parse(&["--concurrencies=2", "--read-concurrencies", "16,128"]).unwrap();
+        assert_eq!(o.most_workers(), 128);
     }
 
     #[test]
@@ -238,6 +245,7 @@ mod tests {
             &["--nope", "1"][..],
             &["--concurrency"],
             &["--concurrency", "0"],
+            &["--read-concurrencies", "16,0"],
             &["--concurrencies", "4,x"],
             &["--duration-secs", "0"],
             &["--read-rate", "-1"],

@@ -8,7 +8,10 @@
 //! CPU: user + system time over the window (`/proc/<pid>/stat`, in clock ticks) as a %
 //! of one core; a process started inside the window counts from its start, one that
 //! ended inside it is missed (children's times are left out on purpose: a long-lived
-//! PostgreSQL backend closed mid-run would bring its whole life into the window).
+//! PostgreSQL backend closed mid-run would bring its whole life into the window). A
+//! process's time is that of all its threads, live and ended (the kernel sums them in
+//! the leader's `stat`), so the bench's column is the whole load generator: its HTTP
+//! clients and their connection tasks, its timers, and its sampling of `/metrics`.
 //! The machine's busy time is its cores' wall time less their idle time (`/proc/stat`):
 //! its own user and system fields are sampled at the timer tick, which a tickless idle
 //! core skips, so under a light, bursty load they fall below what the processes report.

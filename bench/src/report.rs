@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     comparison, facade_hop,
-    figures::{Mode, Peak, Report, RunFigures},
+    figures::{Mode, Peak, Report, RunFigures, Scenario},
     goal,
     options::Options,
     scenario::SPREAD_SKUS,
@@ -47,13 +47,22 @@ impl Report {
         }
     }
 
-    /// Reads every run against its limit, its goal and its service level, finds the
+    /// Reads every run against its limit, its goal and its service level, the stock
+    /// view's lag over every run that changes stock against the event hop, finds the
     /// peaks and the facade hop's cost. Call once all figures are in.
     pub fn conclude(&mut self) {
+        let event_hop = self
+            .results
+            .iter()
+            .find(|run| run.scenario == Scenario::EventHop)
+            .cloned();
         for run in &mut self.results {
             run.vs_limit = comparison::compare(run, &self.limits);
             run.goal = goal::goal_for(run.scenario, run.mode)
                 .map(|goal| goal::judge(goal, run, run.vs_limit.as_ref()));
+            if let Some(view) = run.stock_view.as_mut().filter(|_| !run.scenario.is_read()) {
+                view.lag_goal = Some(goal::judge_view_lag(view, event_hop.as_ref()));
+            }
         }
         self.peaks = peaks(&self.results);
         // With no run of the services (`--only limits`) there is nothing to read them on.
@@ -61,6 +70,13 @@ impl Report {
             self.service_levels = goal::check_service_levels(&self.results);
         }
         self.facade_hops = facade_hop::costs(&self.results);
+    }
+
+    /// Adds `note` unless the report holds it already.
+    pub fn note_once(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
     }
 
     /// Writes `latest.json` and `latest.md` into `dir`; returns the JSON's path.
@@ -120,7 +136,7 @@ fn git_commit() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::figures::{Scenario, sample_run};
+    use crate::figures::sample_run;
 
     #[test]
     fn the_peak_of_a_scenario_is_its_best_closed_loop_run() {

@@ -27,7 +27,7 @@ pub fn spread_sku(index: u64) -> String {
 pub async fn send(scenario: Scenario, client: &Client, target: &str, n: u64) -> Outcome {
     let sku = spread_sku(scatter(n));
     let request = match scenario {
-        Scenario::StockReads => client.get(format!("{target}/inventory/{sku}")),
+        Scenario::StockReads => client.get(format!("{target}{}", stock_path(n))),
         Scenario::HotReservations => reserve(client, target, HOT_SKU),
         Scenario::SpreadReservations | Scenario::EventHop | Scenario::EventSaga => {
             reserve(client, target, &sku)
@@ -39,6 +39,11 @@ pub async fn send(scenario: Scenario, client: &Client, target: &str, n: u64) -> 
     outcome(request.send().await).await
 }
 
+/// The path of the `n`-th stock read.
+pub fn stock_path(n: u64) -> String {
+    format!("/inventory/{}", spread_sku(scatter(n)))
+}
+
 /// An order of one unit of each SKU.
 pub fn order<const N: usize>(skus: [String; N]) -> CreateOrderRequest {
     CreateOrderRequest {
@@ -48,6 +53,7 @@ pub fn order<const N: usize>(skus: [String; N]) -> CreateOrderRequest {
             .into_iter()
             .map(|sku| OrderLineRequest { sku, qty: 1 })
             .collect(),
+        payment: None,
     }
 }
 

@@ -56,6 +56,7 @@ async fn create(client: &Client, target: &str, sku: String) -> anyhow::Result<Cr
             sku: sku.clone(),
             qty: INITIAL_QTY,
             safety_stock: None,
+            unit_price: None,
         })
         .send()
         .await

@@ -1,12 +1,13 @@
-//! The services' runs, in order: stock reads (closed loop at the reads' concurrency, then
-//! open loop), hot-SKU and spread reservations (closed loop at each of the reservation
-//! concurrencies, then open loop), the facade hop (reads and reservations at one rate,
-//! through inventory-api and straight to inventory-service), the event hop, HTTP-first
-//! checkouts and the event-driven saga.
+//! The services' runs, in order: stock reads (closed loop at each of the reads'
+//! concurrencies, then open loop), hot-SKU and spread reservations (closed loop at each
+//! of the reservation concurrencies, then open loop), the facade hop (reads and
+//! reservations at one rate, through inventory-api and straight to inventory-service),
+//! the event hop, HTTP-first checkouts and the event-driven saga.
 //!
 //! Before each run it waits for the system to be quiet (`settle`); over each measured
-//! window it follows the processes' CPU and memory (`process_use`), and before any load
-//! it takes them at rest once.
+//! window it follows the processes' CPU and memory (`process_use`) and, on the runs
+//! sent to inventory-api, its stock view (`stock_view`); before any load it takes the
+//! processes at rest once.
 
 use std::time::Duration;
 
@@ -15,12 +16,12 @@ use reqwest::Client;
 use crate::{
     closed_loop, event_hop,
     facade_hop::{self, DIRECT, THROUGH_FACADE},
-    figures::{Measurement, Mode, QuietStart, Report, RunFigures, Scenario},
+    figures::{Measurement, Mode, QuietStart, Report, RunFigures, Scenario, ViewFigures},
     open_loop,
     options::Options,
     process_use, saga,
     settle::Settler,
-    stock_setup,
+    stock_setup, stock_view,
 };
 
 /// How long the processes are watched at rest before any load.
@@ -45,7 +46,8 @@ pub async fn run(
 
     for scenario in Scenario::ALL {
         for mode in modes(scenario, options) {
-            let run = http_run(client, options, settler, &options.target, scenario, mode).await?;
+            let target = &options.target;
+            let run = http_run(client, options, settler, report, target, scenario, mode).await?;
             report.results.push(run);
         }
     }
@@ -54,11 +56,11 @@ pub async fn run(
 
     let hop = open(options.event_rate);
     let quiet = announce(settler, options, Scenario::EventHop, hop).await;
-    let (measured, used) =
-        process_use::during(event_hop::run(client, options, options.event_rate)).await;
-    report
-        .results
-        .push(RunFigures::new(Scenario::EventHop, hop, &measured?).under(quiet, used));
+    let timed = process_use::during(event_hop::run(client, options, options.event_rate));
+    let ((measured, used), view) = stock_view::during(client, &options.target, timed).await;
+    let mut run = RunFigures::new(Scenario::EventHop, hop, &measured?).under(quiet, used);
+    run.stock_view = view_or_note(view, report);
+    report.results.push(run);
 
     let checkout = open(options.checkout_rate);
     let target = &options.checkout_target;
@@ -66,6 +68,7 @@ pub async fn run(
         client,
         options,
         settler,
+        report,
         target,
         Scenario::Checkout,
         checkout,
@@ -115,7 +118,8 @@ async fn facade_hop_runs(
             (DIRECT, &options.service_target),
         ] {
             eprintln!("facade hop: via {via}");
-            let mut run = http_run(client, options, settler, target, scenario, mode).await?;
+            let mut run =
+                http_run(client, options, settler, report, target, scenario, mode).await?;
             run.via = Some(via);
             report.results.push(run);
         }
@@ -127,7 +131,7 @@ async fn facade_hop_runs(
 /// concurrency, then the open loop.
 pub fn modes(scenario: Scenario, options: &Options) -> Vec<Mode> {
     let (concurrencies, rate) = if scenario.is_read() {
-        (vec![options.concurrency], options.read_rate)
+        (options.read_concurrencies.clone(), options.read_rate)
     } else {
         (options.concurrencies.clone(), options.reserve_rate)
     };
@@ -143,11 +147,13 @@ fn open(rate_per_sec: f64) -> Mode {
 }
 
 /// One run of HTTP requests to `target`: the wait for quiet, the warm-up, then the
-/// measured window with the processes' use over it.
+/// measured window with the processes' use over it and, when `target` is inventory-api,
+/// its stock view.
 async fn http_run(
     client: &Client,
     options: &Options,
     settler: &mut Settler,
+    report: &mut Report,
     target: &str,
     scenario: Scenario,
     mode: Mode,
@@ -156,9 +162,24 @@ async fn http_run(
     if !options.warmup().is_zero() {
         measure(client, target, scenario, mode, options.warmup()).await?;
     }
-    let (measured, used) =
-        process_use::during(measure(client, target, scenario, mode, options.duration())).await;
-    Ok(RunFigures::new(scenario, mode, &measured?).under(quiet, used))
+    let timed = process_use::during(measure(client, target, scenario, mode, options.duration()));
+    if target != options.target {
+        let (measured, used) = timed.await;
+        return Ok(RunFigures::new(scenario, mode, &measured?).under(quiet, used));
+    }
+    let ((measured, used), view) = stock_view::during(client, target, timed).await;
+    let mut run = RunFigures::new(scenario, mode, &measured?).under(quiet, used);
+    run.stock_view = view_or_note(view, report);
+    Ok(run)
+}
+
+/// The view's figures of `run`, or a note of why they are missing.
+fn view_or_note(view: Result<ViewFigures, String>, report: &mut Report) -> Option<ViewFigures> {
+    view.map_err(|why| {
+        eprintln!("stock view not read: {why}");
+        report.note_once(format!("stock view not read: {why}"));
+    })
+    .ok()
 }
 
 /// Waits for quiet, then says what comes and how quiet it was.
@@ -204,10 +225,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reservations_run_at_every_concurrency_and_reads_at_one() {
+    fn reservations_and_reads_run_at_each_of_their_concurrencies() {
         let args = [
             "--concurrencies=4,64",
-            "--concurrency=8",
+            "--read-concurrencies=8,32",
             "--reserve-rate=100",
         ];
         let options = crate::options::parse(&args).unwrap();
@@ -221,7 +242,11 @@ mod tests {
         );
         assert_eq!(
             modes(Scenario::StockReads, &options),
-            [Mode::ClosedLoop { concurrency: 8 }, open(5000.0)]
+            [
+                Mode::ClosedLoop { concurrency: 8 },
+                Mode::ClosedLoop { concurrency: 32 },
+                open(5000.0),
+            ]
         );
     }
 }

@@ -1,7 +1,8 @@
 //! The report as markdown: a header with the machine's core count, one table in which
 //! each run of the services is followed by the reference limit it is read against (so
-//! the two sit side by side), then the service levels and the facade hop (`sections`),
-//! the peaks, every run's quiet start and the processes' CPU and memory, and the notes.
+//! the two sit side by side), then the service levels, the stock view and the facade hop
+//! (`sections`), the peaks, every run's quiet start and the processes' CPU and memory,
+//! and the notes.
 //! The same text is printed to stdout and written to `bench/results/latest.md`.
 
 use std::fmt::Write as _;
@@ -17,10 +18,15 @@ const COLUMNS: &str = "| scenario | mode | throughput (ok/s) | p50 ms | p95 ms |
 const HOW_TO_READ: &str = "\
 Latency of successful requests only. Open loop measures from each request's due time, so \
 it includes the generator's own lag behind its schedule (timer resolution is about 1 ms); a \
-lag near the latencies means the generator, not the service, was the limit. `vs limit`: \
-closed-loop reservations and reads as a share of pgbench's throughput for the same \
-statement at the same concurrency (same SKU kind); the event hop as its p99 over the raw \
-broker's p99 at the same rate. `n/a`: the limit could not be measured (see the notes).\n";
+lag near the latencies means the generator, not the service, was the limit. Closed-loop \
+stock reads go over one bare HTTP/1.1 keep-alive connection per worker (hyper), every \
+other run over one shared reqwest pool; the bench's CPU is the whole generator, all its \
+threads. `vs limit`: closed-loop reservations and reads as a share of pgbench's throughput \
+for the same statement at the same concurrency (same SKU kind; the reads answered from the \
+stock view reach no database); the event hop as its p99 over the raw broker's p99 at the \
+same rate. `n/a`: the limit could not be measured (see the notes). The stock view's \
+figures are inventory-api's own metrics, scraped at each run's start and end: a p99 from \
+a histogram is known only to its bucket.\n";
 
 /// A line of the table: a run of the services or a reference limit.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +53,7 @@ pub fn markdown(report: &Report) -> String {
         md.push_str(&row(line));
     }
     sections::service_levels(report, &mut md);
+    sections::stock_view(report, &mut md);
     sections::facade_hop(report, &mut md);
     if !report.peaks.is_empty() {
         md.push_str("\nBest closed-loop throughput:\n");

@@ -2,7 +2,7 @@
 //! reservation statement writes to the outbox, and what the raw broker publishes.
 
 use chrono::{DateTime, Utc};
-use contracts::events::{Envelope, EventLine, ProductInventoryReserved};
+use contracts::events::{Envelope, ProductInventoryReserved, ReservedLine};
 
 use crate::scenario::{HOLD_TTL_SECONDS, HOT_SKU};
 
@@ -17,9 +17,10 @@ pub fn reserved(occurred_at: DateTime<Utc>) -> Envelope<ProductInventoryReserved
     let data = ProductInventoryReserved {
         store_id: "central".into(),
         order_id: order_id.clone(),
-        items: vec![EventLine {
+        items: vec![ReservedLine {
             sku: HOT_SKU.to_owned(),
             qty: 1,
+            unit_price: None,
         }],
         expires_at: occurred_at + chrono::Duration::seconds(HOLD_TTL_SECONDS),
     };

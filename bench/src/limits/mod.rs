@@ -3,8 +3,9 @@
 //! share of what the machine allows.
 //!
 //! - `pgbench` runs the service's single-SKU reservation statement (hot SKU and spread
-//!   SKUs, at each reservation concurrency) and a point read of one SKU (at the reads'
-//!   concurrency) against a throwaway database built from the service's own migrations.
+//!   SKUs, at each reservation concurrency) and a point read of one SKU (at each of the
+//!   reads' concurrencies) against a throwaway database built from the service's own
+//!   migrations.
 //! - `raw_broker` publishes persistent events with publisher confirms to a throwaway
 //!   exchange and queue and consumes them in-process, at the event hop's rate and flat
 //!   out.

@@ -1,7 +1,7 @@
 //! PostgreSQL's own limits, by pgbench: the reservation statement on the hot SKU and
-//! over the spread SKUs at each reservation concurrency, and the point read at the
-//! reads' concurrency, each as `pgbench -n -M prepared -c N -j min(N, cores) -T secs`
-//! after a warm-up of the same shape. Throughput is pgbench's own (without connecting);
+//! over the spread SKUs at each reservation concurrency, and the point read at each of
+//! the reads' concurrencies, each as `pgbench -n -M prepared -c N -j min(N, cores)
+//! -T secs` after a warm-up of the same shape. Throughput is pgbench's own (without connecting);
 //! the latencies come from its per-transaction log (`-l`).
 
 use std::{
@@ -56,12 +56,13 @@ impl Planned {
     }
 }
 
-/// The point read at the reads' concurrency, the reservations at each of theirs.
+/// The point read at each of the reads' concurrencies, the reservations at each of
+/// theirs.
 fn plan(options: &Options) -> Vec<Planned> {
-    let read = Planned {
+    let reads = options.read_concurrencies.iter().map(|&clients| Planned {
         limit: LimitKind::PgbenchPointRead,
-        clients: options.concurrency,
-    };
+        clients,
+    });
     let reservations = [
         LimitKind::PgbenchHotReservation,
         LimitKind::PgbenchSpreadReservation,
@@ -73,7 +74,7 @@ fn plan(options: &Options) -> Vec<Planned> {
             .iter()
             .map(move |&clients| Planned { limit, clients })
     });
-    std::iter::once(read).chain(reservations).collect()
+    reads.chain(reservations).collect()
 }
 
 /// Measures every planned pgbench limit into `limits`; what cannot be measured is kept
@@ -266,15 +267,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_reservation_concurrency_gets_a_hot_and_a_spread_limit_and_reads_get_one() {
-        let options = crate::options::parse(&["--concurrencies", "4,64", "--concurrency", "8"]);
+    fn every_reservation_concurrency_gets_a_hot_and_a_spread_limit_and_every_read_one_a_read() {
+        let options = crate::options::parse(&["--concurrencies", "4,64", "--concurrency", "8,32"]);
         let tags: Vec<String> = plan(&options.unwrap())
             .into_iter()
             .map(|p| p.script().0)
             .collect();
         assert_eq!(
             tags,
-            ["read-c8", "hot-c4", "hot-c64", "spread-c4", "spread-c64"]
+            [
+                "read-c8",
+                "read-c32",
+                "hot-c4",
+                "hot-c64",
+                "spread-c4",
+                "spread-c64"
+            ]
         );
         assert_eq!(whole_seconds(Duration::from_millis(1500)), 2);
         assert_eq!(whole_seconds(Duration::from_millis(10)), 1);

@@ -199,6 +199,7 @@ fn payloads() -> [String; 4] {
             available: 0,
             safety_stock: 0,
             below_safety_stock: false,
+            unit_price: None,
             version: 0,
             updated_at: now,
         }],
