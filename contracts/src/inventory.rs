@@ -308,6 +308,14 @@ impl CreateLocationRequest {
                 format!("name must be 1 to {MAX_LOCATION_NAME} characters"),
             ));
         }
+        // A name is shown, not parsed: control characters (NUL among them, which no text
+        // column can store) have no place in it.
+        if name.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                "invalid_name",
+                "name must not contain control characters",
+            ));
+        }
         Ok(CreateLocation { id, name })
     }
 }
@@ -622,6 +630,33 @@ mod tests {
         ReservationLineRequest {
             sku: sku.into(),
             qty,
+        }
+    }
+
+    #[test]
+    fn a_location_name_is_one_to_200_characters_of_text_without_control_characters() {
+        let named = |name: Option<&str>| {
+            CreateLocationRequest {
+                store_id: "store-1".into(),
+                name: name.map(str::to_owned),
+            }
+            .validate()
+        };
+        assert_eq!(named(None).unwrap().name, "store-1");
+        assert_eq!(named(Some("High Street")).unwrap().name, "High Street");
+        for bad in [
+            "",
+            " ",
+            "a\u{0}b",
+            "tab\there",
+            "\u{1b}[31m",
+            &"x".repeat(201),
+        ] {
+            assert_eq!(
+                named(Some(bad)).unwrap_err().code,
+                "invalid_name",
+                "{bad:?}"
+            );
         }
     }
 

@@ -136,6 +136,16 @@ mod tests {
         let journal = JournalQueue::of(&Names::new("t."), &ORDER_JOURNAL);
         assert_eq!(journal.name, "t.order_events.journal");
         assert_eq!(journal.exchange, "t.order_events");
-        assert_eq!(journal.routing_keys, ["order.confirmed"]);
+        assert_eq!(
+            journal.routing_keys,
+            [
+                "order.confirmed",
+                "order.payment.authorized",
+                "order.payment.failed",
+                "order.payment.captured",
+                "order.payment.voided",
+                "order.payment.refunded",
+            ]
+        );
     }
 }
