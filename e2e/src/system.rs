@@ -294,12 +294,31 @@ fn logs_dir(label: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// Ports the kernel reports free now; each is kept by its service for the whole run.
+/// `n` loopback ports free now, from below the kernel's ephemeral range: a port the
+/// kernel hands out (`bind(0)`) can be handed out again, as the local end of any
+/// outgoing connection (the services' own database and broker connections among them),
+/// between the moment it is chosen and the moment the service binds it. Below the range,
+/// only another chooser of this kind could take it, and each chooses at random.
 fn free_ports(n: usize) -> anyhow::Result<Vec<u16>> {
-    let listeners = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<Vec<_>, _>>()?;
-    listeners
-        .iter()
-        .map(|l| Ok(l.local_addr()?.port()))
-        .collect()
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let below = 20_000..ephemeral_from.max(20_001);
+    let mut chosen = Vec::with_capacity(n);
+    for _ in 0..n * 200 {
+        if chosen.len() == n {
+            break;
+        }
+        let port = fastrand::u16(below.clone());
+        // Bound (and released) once, so it is free at least now.
+        if !chosen.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            chosen.push(port);
+        }
+    }
+    anyhow::ensure!(
+        chosen.len() == n,
+        "no {n} free ports below {ephemeral_from}"
+    );
+    Ok(chosen)
 }
