@@ -72,9 +72,10 @@ SERVICE_METRICS = {
     "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
     "tokio_workers", "tokio_alive_tasks", "tokio_global_queue_depth",
     *hist("saga_duration_seconds"), "saga_compensations_total", "orders_by_status",
+    "payments_processed_total", *hist("payment_step_duration_seconds"),
 }
 # Only order-service and order-api export these.
-ORDER_ONLY = re.compile(r"^(saga_|orders_)")
+ORDER_ONLY = re.compile(r"^(saga_|orders_|payments?_)")
 
 # PromQL words that are neither functions (those are followed by "(") nor metrics.
 KEYWORDS = {"and", "or", "unless", "bool", "by", "without", "on", "ignoring",
