@@ -3,7 +3,8 @@
 //! again), or a request that could never succeed (a bug to fix, not to retry).
 
 /// Why a payment call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PaymentError {
     /// The card (or its issuer) refused: nothing is held or taken. The saga compensates
     /// (releases the stock); retrying with the same key gives the same refusal.

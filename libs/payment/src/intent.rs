@@ -71,7 +71,18 @@ impl fmt::Display for IntentId {
 }
 
 /// Where an intent stands: Stripe's statuses, which other providers' map onto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum IntentStatus {
@@ -109,7 +120,7 @@ impl fmt::Display for IntentStatus {
 
 /// The answer to an authorization: the intent it made, and its status. Only
 /// [`IntentStatus::RequiresCapture`] means the money is held.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authorization {
     pub intent_id: IntentId,
     pub status: IntentStatus,
@@ -122,7 +133,7 @@ impl Authorization {
 }
 
 /// An intent as the provider holds it now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intent {
     pub id: IntentId,
     pub status: IntentStatus,

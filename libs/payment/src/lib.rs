@@ -19,7 +19,7 @@
 //!
 //! # Adapters
 //!
-//! - [`Sandbox`]: in memory, answering like Stripe's test mode from the payment method's
+//! - [`Sandbox`]: kept in memory or in the service's database ([`SandboxBook`]), answering like Stripe's test mode from the payment method's
 //!   name (`tok_visa`, `tok_chargeDeclined`, ...), with `tok_slow` and `tok_unavailable`
 //!   for demos and fault tests. The default.
 //! - [`Stripe`]: the Payment Intents API over reqwest, with typed form bodies and
@@ -61,6 +61,7 @@ pub use provider::Provider;
 pub use refund::{Refund, RefundStatus};
 pub use sandbox::Sandbox;
 pub use settings::{
-    PaymentSettings, ProviderKind, SandboxSettings, SecretKey, StripeSettings, UnknownProvider,
+    PaymentSettings, ProviderKind, SandboxBook, SandboxSettings, SecretKey, StripeSettings,
+    UnknownProvider,
 };
 pub use stripe::Stripe;

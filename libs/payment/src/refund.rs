@@ -1,11 +1,11 @@
 //! [`Refund`]: money given back from a captured intent.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Money;
 
 /// Where a refund stands: Stripe's statuses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum RefundStatus {
@@ -24,7 +24,7 @@ impl RefundStatus {
 }
 
 /// A refund the provider accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
     /// The provider's id of the refund (`re_…` at Stripe).
     pub id: String,

@@ -7,6 +7,7 @@
 //! | `PAYMENT_TIMEOUT_MS` | 10000 | each call to the provider; past it, the outcome is unknown ([`PaymentError::Timeout`](crate::PaymentError::Timeout)) |
 //! | `PAYMENT_CONNECT_TIMEOUT_MS` | 2000 | connecting to Stripe |
 //! | `PAYMENT_SANDBOX_SLOW_MS` | 2000 | how long the sandbox's `tok_slow` takes |
+//! | `PAYMENT_SANDBOX_BOOK` | `database` | where the sandbox keeps its intents ([`SandboxBook`]): `database` (the service's own, shared by its instances and kept across restarts) or `memory` (one process, gone with it) |
 //! | `STRIPE_SECRET_KEY` | unset | the secret (or restricted) key, sent as a Bearer token; required by `stripe` |
 //! | `STRIPE_API_BASE` | `https://api.stripe.com` | where Stripe is reached: a stand-in for tests |
 //!
@@ -38,6 +39,34 @@ impl FromStr for ProviderKind {
             "sandbox" => Ok(Self::Sandbox),
             "stripe" => Ok(Self::Stripe),
             other => Err(UnknownProvider(other.to_owned())),
+        }
+    }
+}
+
+/// Where the sandbox keeps its intents and answers (`PAYMENT_SANDBOX_BOOK`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum SandboxBook {
+    /// In the database of the service that pays ([`Sandbox::kept_in`]): what was
+    /// authorized before a restart can be captured after it, by any instance.
+    #[default]
+    Database,
+    /// In the process ([`Sandbox::new`]): for tests and throwaway demos.
+    Memory,
+}
+
+impl SandboxBook {
+    /// `PAYMENT_SANDBOX_BOOK` from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        match lookup("PAYMENT_SANDBOX_BOOK").filter(|raw| !raw.trim().is_empty()) {
+            None => Ok(Self::default()),
+            Some(raw) => raw.trim().parse().map_err(|_| {
+                anyhow::anyhow!("PAYMENT_SANDBOX_BOOK={raw:?}: expected database or memory")
+            }),
         }
     }
 }
@@ -115,11 +144,12 @@ impl fmt::Debug for SecretKey {
 
 impl PaymentSettings {
     /// Every variable read.
-    pub const VARIABLES: [&'static str; 6] = [
+    pub const VARIABLES: [&'static str; 7] = [
         "PAYMENT_PROVIDER",
         "PAYMENT_TIMEOUT_MS",
         "PAYMENT_CONNECT_TIMEOUT_MS",
         "PAYMENT_SANDBOX_SLOW_MS",
+        "PAYMENT_SANDBOX_BOOK",
         "STRIPE_SECRET_KEY",
         "STRIPE_API_BASE",
     ];

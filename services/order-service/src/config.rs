@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use access::ServiceKey;
 use anyhow::Context;
-use payment::{PaymentSettings, Provider, Sandbox};
+use payment::{PaymentSettings, Provider, Sandbox, SandboxBook};
 use service::{Backbone, settings::Http};
 use settings::{millis, secret, var};
 
@@ -35,6 +35,14 @@ pub struct Settings {
     /// authorizes and captures paid checkouts. order-service is the only process that
     /// talks to it. Clones share its state (the sandbox's intents).
     pub payment: Provider,
+    /// `PAYMENT_SANDBOX_BOOK` [database]: where the sandbox keeps its intents, when it
+    /// is the provider. In the orders database, they outlive a restart and every
+    /// instance sees them, as a real provider's would.
+    pub sandbox_book: SandboxBook,
+    /// `PAYMENT_RELEASE_RETRY_MS` [5000]: a cancelled order's payment that could not be
+    /// voided or refunded (the provider unheard) is tried again this long after, by the
+    /// saga timers, with the same idempotency key.
+    pub release_retry: Duration,
 }
 
 impl Settings {
@@ -53,6 +61,8 @@ impl Settings {
             payment: PaymentSettings::from_env()
                 .and_then(|settings| settings.provider())
                 .context("payment provider")?,
+            sandbox_book: SandboxBook::from_env()?,
+            release_retry: millis("PAYMENT_RELEASE_RETRY_MS", 5000)?,
         };
         anyhow::ensure!(
             !settings.saga_timeout.is_zero(),
@@ -78,6 +88,8 @@ impl Settings {
             timer_batch: 100,
             api_key: None,
             payment: Provider::Sandbox(Sandbox::new()),
+            sandbox_book: SandboxBook::Memory,
+            release_retry: Duration::from_millis(300),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use contracts::events::subscriptions::ORDER_SERVICE_INVENTORY_EVENTS;
+use payment::{Provider, SandboxBook};
 use service::Service;
 
 use crate::adapters::{
@@ -27,13 +28,28 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         ..
     } = &settings;
     let db = backbone.connect(&postgres::migrator()).await?;
-    tracing::info!(provider = settings.payment.name(), "payments");
-    let orders = Arc::new(Orders::new(
-        PgOrderStore::new(db.clone()),
-        MeasuredProvider::new(settings.payment.clone()),
-        chrono::Duration::from_std(settings.handover_grace).context("grace")?,
-        chrono::Duration::from_std(settings.saga_timeout).context("timeout")?,
-    ));
+    let provider = match (&settings.payment, settings.sandbox_book) {
+        (Provider::Sandbox(sandbox), SandboxBook::Database) => Provider::Sandbox(
+            sandbox
+                .clone()
+                .kept_in(db.pool().clone())
+                .await
+                .context("the sandbox's book")?,
+        ),
+        (provider, _) => provider.clone(),
+    };
+    tracing::info!(provider = provider.name(), "payments");
+    let orders = Arc::new(
+        Orders::new(
+            PgOrderStore::new(db.clone()),
+            MeasuredProvider::new(provider),
+            chrono::Duration::from_std(settings.handover_grace).context("grace")?,
+            chrono::Duration::from_std(settings.saga_timeout).context("timeout")?,
+        )
+        .with_release_retry(
+            chrono::Duration::from_std(settings.release_retry).context("release retry")?,
+        ),
+    );
     let messaging = backbone.messaging(
         &db,
         &amqp::OWNED_EXCHANGES,

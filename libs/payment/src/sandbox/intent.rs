@@ -43,6 +43,17 @@ impl SandboxIntent {
         }
     }
 
+    /// An intent as a view of it was kept.
+    pub(crate) fn restore(kept: Intent) -> Self {
+        Self {
+            id: kept.id,
+            status: kept.status,
+            amount: kept.amount,
+            captured: kept.captured,
+            refunded: kept.refunded,
+        }
+    }
+
     pub(crate) fn view(&self) -> Intent {
         Intent {
             id: self.id.clone(),

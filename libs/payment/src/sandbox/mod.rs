@@ -22,8 +22,19 @@
 //!
 //! Each intent follows the state machine of `sandbox/intent.rs` (capture once, void only what is
 //! not captured, refunds up to what was captured).
+//!
+//! # Where the book is kept
+//!
+//! [`Sandbox::new`] keeps its intents and answers in memory: they are gone with the
+//! process, and each process has its own. [`Sandbox::kept_in`] keeps them in PostgreSQL
+//! (tables `payment_sandbox_*`, see `sql/sandbox.sql`), as a real provider keeps them on
+//! its side: an order authorized before a restart is captured after it, by any instance,
+//! exactly once. Each call is one transaction that holds its key (an advisory lock) and
+//! its intent (a row lock), so concurrent calls with one key, or on one intent, from
+//! any process, take turns.
 
 mod intent;
+mod ledger;
 mod test_card;
 
 use std::{
@@ -33,6 +44,7 @@ use std::{
 };
 
 use intent::SandboxIntent;
+use serde::{Deserialize, Serialize};
 use test_card::TestCard;
 
 use crate::{
@@ -40,12 +52,19 @@ use crate::{
     PaymentError, PaymentProvider, Refund, RefundStatus,
 };
 
-/// The in-memory provider. Clones share their intents.
+/// The sandbox provider. Clones share their book.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
-    book: Arc<Mutex<Book>>,
+    book: Keeper,
     slow_delay: Duration,
     timeout: Option<Duration>,
+}
+
+/// Where the book is kept.
+#[derive(Debug, Clone)]
+enum Keeper {
+    Memory(Arc<Mutex<Book>>),
+    Postgres(sqlx::PgPool),
 }
 
 impl Default for Sandbox {
@@ -58,13 +77,25 @@ impl Sandbox {
     /// How long `tok_slow` takes by default.
     pub const SLOW_DELAY: Duration = Duration::from_secs(2);
 
-    /// No intents, a slow delay of [`Sandbox::SLOW_DELAY`] and no timeout.
+    /// No intents, kept in memory, a slow delay of [`Sandbox::SLOW_DELAY`] and no
+    /// timeout.
     pub fn new() -> Self {
         Self {
-            book: Arc::default(),
+            book: Keeper::Memory(Arc::default()),
             slow_delay: Self::SLOW_DELAY,
             timeout: None,
         }
+    }
+
+    /// The same sandbox with its book kept in the database of `pool` instead: shared by
+    /// every process that uses that database, and kept across restarts. Creates its
+    /// tables if they are missing.
+    pub async fn kept_in(self, pool: sqlx::PgPool) -> anyhow::Result<Self> {
+        ledger::create_tables(&pool).await?;
+        Ok(Self {
+            book: Keeper::Postgres(pool),
+            ..self
+        })
     }
 
     /// How long `tok_slow` takes to answer.
@@ -83,46 +114,39 @@ impl Sandbox {
 
     /// Every intent, in the order they were made: what a test asserts "one intent, one
     /// capture" on.
-    pub fn intents(&self) -> Vec<Intent> {
-        let book = self.book();
-        let mut intents: Vec<_> = book.intents.values().map(SandboxIntent::view).collect();
+    pub async fn intents(&self) -> Result<Vec<Intent>, PaymentError> {
+        let mut intents = match &self.book {
+            Keeper::Memory(book) => lock(book)
+                .intents
+                .values()
+                .map(SandboxIntent::view)
+                .collect(),
+            Keeper::Postgres(pool) => ledger::intents(pool).await?,
+        };
         intents.sort_by(|a, b| a.id.cmp(&b.id));
-        intents
-    }
-
-    fn book(&self) -> MutexGuard<'_, Book> {
-        // The book is changed only by whole moves that cannot panic halfway.
-        self.book.lock().unwrap_or_else(PoisonError::into_inner)
+        Ok(intents)
     }
 
     /// `first` once for `key`; the answer it gave for every later call with the same
-    /// request. The flag says whether `first` ran now.
-    fn once<T: Kept>(
+    /// request. `first` sees the intent `on` (when the call is about one) and may make
+    /// new ones. The flag says whether `first` ran now.
+    async fn once<T: Kept>(
         &self,
         key: &IdempotencyKey,
         request: String,
+        on: Option<&IntentId>,
         first: impl FnOnce(&mut Book) -> Result<T, PaymentError>,
     ) -> (Result<T, PaymentError>, bool) {
-        let mut book = self.book();
-        if let Some(kept) = book.kept.get(key) {
-            if kept.request != request {
-                return (Err(key_reused(key)), false);
-            }
-            let replay = T::load(&kept.answer).unwrap_or_else(|| Err(key_reused(key)));
-            tracing::debug!(%key, "replayed the first answer for this key");
-            return (replay, false);
+        match &self.book {
+            Keeper::Memory(book) => lock(book).once(key, request, first),
+            Keeper::Postgres(pool) => match ledger::once(pool, key, request, on, first).await {
+                Ok(answered) => answered,
+                Err(e) => {
+                    tracing::warn!(error = %e, %key, "the sandbox's book could not be read or written");
+                    (Err(PaymentError::Unavailable(e.to_string())), false)
+                }
+            },
         }
-        let answer = first(&mut book);
-        if !matches!(&answer, Err(e) if e.is_outcome_unknown()) {
-            book.kept.insert(
-                key.clone(),
-                KeptAnswer {
-                    request,
-                    answer: T::keep(answer.clone()),
-                },
-            );
-        }
-        (answer, true)
     }
 
     /// The wait of `tok_slow`: the slow delay, or the timeout when it is shorter.
@@ -149,7 +173,13 @@ fn key_reused(key: &IdempotencyKey) -> PaymentError {
     )
 }
 
-/// The sandbox's state: intents, the authorization key of each, the answers kept.
+fn lock(book: &Mutex<Book>) -> MutexGuard<'_, Book> {
+    // The book is changed only by whole moves that cannot panic halfway.
+    book.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The sandbox's state: intents, the authorization key of each, the answers kept. In
+/// PostgreSQL, a call's book holds only what the call reads and writes.
 #[derive(Debug, Default)]
 struct Book {
     intents: HashMap<IntentId, SandboxIntent>,
@@ -159,6 +189,34 @@ struct Book {
 }
 
 impl Book {
+    /// [`Sandbox::once`] on this book.
+    fn once<T: Kept>(
+        &mut self,
+        key: &IdempotencyKey,
+        request: String,
+        first: impl FnOnce(&mut Book) -> Result<T, PaymentError>,
+    ) -> (Result<T, PaymentError>, bool) {
+        if let Some(kept) = self.kept.get(key) {
+            if kept.request != request {
+                return (Err(key_reused(key)), false);
+            }
+            let replay = T::load(&kept.answer).unwrap_or_else(|| Err(key_reused(key)));
+            tracing::debug!(%key, "replayed the first answer for this key");
+            return (replay, false);
+        }
+        let answer = first(self);
+        if !matches!(&answer, Err(e) if e.is_outcome_unknown()) {
+            self.kept.insert(
+                key.clone(),
+                KeptAnswer {
+                    request,
+                    answer: T::keep(answer.clone()),
+                },
+            );
+        }
+        (answer, true)
+    }
+
     fn next_id(&mut self, prefix: &str) -> String {
         self.issued += 1;
         format!("{prefix}_sandbox_{:06}", self.issued)
@@ -231,13 +289,14 @@ impl Book {
 }
 
 /// The first answer for a key, and the request it answered.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct KeptAnswer {
     request: String,
     answer: Answer,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Answer {
     Authorization(Result<Authorization, PaymentError>),
     Intent(Result<Intent, PaymentError>),
@@ -285,9 +344,11 @@ impl PaymentProvider for Sandbox {
             request.amount,
             request.method.as_str()
         );
-        let (answer, now) = self.once(&request.idempotency_key, fingerprint, |book| {
-            book.authorize(request, card)
-        });
+        let (answer, now) = self
+            .once(&request.idempotency_key, fingerprint, None, |book| {
+                book.authorize(request, card)
+            })
+            .await;
         if now && card == Some(TestCard::Slow) {
             self.answer_late().await?;
         }
@@ -302,22 +363,24 @@ impl PaymentProvider for Sandbox {
         key: &IdempotencyKey,
     ) -> Result<Intent, PaymentError> {
         let request = format!("capture {intent} {amount}");
-        self.once(key, request, |book| {
+        self.once(key, request, Some(intent), |book| {
             let held = book.intent(intent)?;
             held.capture(amount)?;
             Ok(held.view())
         })
+        .await
         .0
     }
 
     #[tracing::instrument(skip_all, fields(provider = "sandbox", intent_id = %intent, key = %key))]
     async fn void(&self, intent: &IntentId, key: &IdempotencyKey) -> Result<Intent, PaymentError> {
         let request = format!("void {intent}");
-        self.once(key, request, |book| {
+        self.once(key, request, Some(intent), |book| {
             let held = book.intent(intent)?;
             held.void()?;
             Ok(held.view())
         })
+        .await
         .0
     }
 
@@ -329,13 +392,22 @@ impl PaymentProvider for Sandbox {
         key: &IdempotencyKey,
     ) -> Result<Refund, PaymentError> {
         let request = format!("refund {intent} {amount}");
-        self.once(key, request, |book| book.refund(intent, amount))
-            .0
+        self.once(key, request, Some(intent), |book| {
+            book.refund(intent, amount)
+        })
+        .await
+        .0
     }
 
     #[tracing::instrument(skip_all, fields(provider = "sandbox", lookup = %lookup))]
     async fn find(&self, lookup: &IntentLookup) -> Result<Option<Intent>, PaymentError> {
-        Ok(self.book().find(lookup))
+        match &self.book {
+            Keeper::Memory(book) => Ok(lock(book).find(lookup)),
+            Keeper::Postgres(pool) => ledger::find(pool, lookup).await.map_err(|e| {
+                tracing::warn!(error = %e, "the sandbox's book could not be read");
+                PaymentError::Unavailable(e.to_string())
+            }),
+        }
     }
 }
 

@@ -75,7 +75,7 @@ async fn a_replay_with_the_same_key_answers_the_first_intent_and_makes_no_second
     let first = sandbox.authorize(&request("tok_visa", 1999)).await.unwrap();
     let replay = sandbox.authorize(&request("tok_visa", 1999)).await.unwrap();
     assert_eq!(replay, first);
-    assert_eq!(sandbox.intents().len(), 1);
+    assert_eq!(sandbox.intents().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -84,7 +84,7 @@ async fn the_same_key_with_another_request_is_refused_and_changes_nothing() {
     sandbox.authorize(&request("tok_visa", 1999)).await.unwrap();
     let other_amount = sandbox.authorize(&request("tok_visa", 2999)).await;
     assert_eq!(invalid_code(other_amount), "idempotency_error");
-    let intent_id = sandbox.intents()[0].id.clone();
+    let intent_id = sandbox.intents().await.unwrap()[0].id.clone();
     let capture_key = key(PaymentStep::Capture);
     sandbox
         .capture(&intent_id, eur(1999), &capture_key)
@@ -94,8 +94,11 @@ async fn the_same_key_with_another_request_is_refused_and_changes_nothing() {
         invalid_code(sandbox.void(&intent_id, &capture_key).await),
         "idempotency_error"
     );
-    assert_eq!(sandbox.intents().len(), 1);
-    assert_eq!(sandbox.intents()[0].status, IntentStatus::Succeeded);
+    assert_eq!(sandbox.intents().await.unwrap().len(), 1);
+    assert_eq!(
+        sandbox.intents().await.unwrap()[0].status,
+        IntentStatus::Succeeded
+    );
 }
 
 #[tokio::test]
@@ -130,7 +133,7 @@ async fn declining_tokens_decline_with_stripes_codes_and_hold_nothing() {
             .unwrap()
             .unwrap();
         assert_eq!(intent.status, IntentStatus::RequiresPaymentMethod);
-        assert_eq!(sandbox.intents().len(), 1);
+        assert_eq!(sandbox.intents().await.unwrap().len(), 1);
     }
 }
 
@@ -146,7 +149,7 @@ async fn an_unknown_method_or_no_amount_is_invalid() {
         invalid_code(sandbox.authorize(&request("tok_visa", 0)).await),
         "amount_too_small"
     );
-    assert!(sandbox.intents().is_empty());
+    assert!(sandbox.intents().await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -157,7 +160,7 @@ async fn the_unavailable_token_is_unavailable_and_leaves_nothing_behind() {
         matches!(answer, Err(PaymentError::Unavailable(_))),
         "{answer:?}"
     );
-    assert!(sandbox.intents().is_empty());
+    assert!(sandbox.intents().await.unwrap().is_empty());
     let found = sandbox
         .find(&IntentLookup::Key(key(PaymentStep::Authorize)))
         .await
@@ -202,7 +205,7 @@ async fn a_slow_token_past_the_timeout_is_an_unknown_outcome_resolved_by_key_wit
         Duration::ZERO,
         "a replay answers at once"
     );
-    assert_eq!(sandbox.intents().len(), 1);
+    assert_eq!(sandbox.intents().await.unwrap().len(), 1);
 }
 
 #[tokio::test]

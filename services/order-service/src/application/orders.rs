@@ -83,6 +83,11 @@ pub struct Orders<S, P> {
     payments: Payments<P>,
     grace: Duration,
     timeout: Duration,
+    /// How long after a failed release of a cancelled order's payment it is tried
+    /// again, and how often the timers look for such orders.
+    release_retry: Duration,
+    /// When the timers next look for them.
+    next_release_sweep: std::sync::Mutex<DateTime<Utc>>,
 }
 
 impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
@@ -92,6 +97,17 @@ impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
             payments: Payments::new(provider),
             grace,
             timeout,
+            release_retry: Duration::seconds(5),
+            next_release_sweep: std::sync::Mutex::new(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+
+    /// How long after a failed release of a cancelled order's payment (the provider
+    /// unheard) it is tried again; 5 s unless set.
+    pub fn with_release_retry(self, release_retry: Duration) -> Self {
+        Self {
+            release_retry,
+            ..self
         }
     }
 
@@ -457,7 +473,48 @@ impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
         for id in self.store.due_timeouts(now, batch).await? {
             moved += self.fire(&id, move |o| o.time_out_if_due(now)).await?;
         }
+        if self.release_sweep_due(now) {
+            moved += self.retry_releases(now, batch).await?;
+        }
         Ok(moved)
+    }
+
+    /// Gives back, again, what the cards of cancelled orders still hold because the
+    /// provider could not be heard when they were cancelled; the same keys as the first
+    /// try, so nothing is voided or refunded twice. Returns how many were given back.
+    pub async fn retry_releases(&self, now: DateTime<Utc>, batch: i64) -> Result<usize, Error> {
+        let mut released = 0;
+        let before = now - self.release_retry;
+        for id in self.store.unreleased_payments(before, batch).await? {
+            let Some(order) = self.store.find(&id).await? else {
+                continue;
+            };
+            let after = self.give_back(order, None, now).await?;
+            if after.payment().is_some_and(|p| {
+                !matches!(
+                    p.status(),
+                    PaymentStatus::Authorized | PaymentStatus::Captured
+                )
+            }) {
+                tracing::info!(order_id = %id, "the payment of a cancelled order was given back on a retry");
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
+
+    /// Whether the timers look for unreleased payments now: at most once per release
+    /// retry, since each is a call to a provider that was failing.
+    fn release_sweep_due(&self, now: DateTime<Utc>) -> bool {
+        let mut next = self
+            .next_release_sweep
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if now < *next {
+            return false;
+        }
+        *next = now + self.release_retry;
+        true
     }
 
     pub async fn ready(&self) -> Result<(), Error> {
@@ -492,7 +549,7 @@ impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
     /// cancelled), or `intent` authorized for an order cancelled meanwhile: voided, or
     /// refunded, and recorded. An open or confirmed order is answered as it is. When the
     /// provider cannot be heard, the order stays as it is (logged, counted by the
-    /// provider's metrics); the authorization lapses at the provider.
+    /// provider's metrics) and the saga timers try again ([`Self::retry_releases`]).
     async fn give_back(
         &self,
         order: Order,
@@ -509,14 +566,26 @@ impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
             )
         });
         if !holds {
-            if let Some(intent) = intent {
-                // Authorized after the cancellation was recorded: nothing of it is kept.
-                self.payments.void_unrecorded(order.id(), intent).await;
+            let Some(intent) = intent else {
+                return Ok(order);
+            };
+            // Authorized after the cancellation was recorded: nothing of it is kept.
+            if !self.payments.void_unrecorded(order.id(), intent).await {
+                return Ok(order);
             }
-            return Ok(order);
+            let recorded = self
+                .store
+                .change(order.id(), None, |o| {
+                    o.payment_voided_late(intent.to_string(), now)
+                })
+                .await?;
+            return Ok(match recorded {
+                Changed::Done(Ok(voided)) => voided,
+                _ => order,
+            });
         }
         let Some(released) = self.payments.release(&order).await else {
-            tracing::error!(order_id = %order.id(), "the payment of a cancelled order could not be given back");
+            tracing::error!(order_id = %order.id(), "the payment of a cancelled order could not be given back; the saga timers try again");
             return Ok(order);
         };
         Ok(

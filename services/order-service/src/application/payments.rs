@@ -150,14 +150,22 @@ impl<P: PaymentProvider> Payments<P> {
     }
 
     /// Voids `intent`, an authorization the order does not record (it was cancelled
-    /// while the card was asked). Logged when it cannot be done.
-    pub async fn void_unrecorded(&self, order: &OrderId, intent: &IntentId) {
+    /// while the card was asked); whether it is voided. Logged when it cannot be done.
+    pub async fn void_unrecorded(&self, order: &OrderId, intent: &IntentId) -> bool {
         let key = IdempotencyKey::for_order(order, PaymentStep::Void);
         let voided = self
             .repeat(|| async { self.provider.void(intent, &key).await })
             .await;
-        if let Err(e) = voided {
-            tracing::error!(order_id = %order, error = %e, "an authorization of a cancelled order could not be voided");
+        match voided {
+            Ok(_) => true,
+            // Voided already (a repeat): the provider says so.
+            Err(e) => match self.find(IntentLookup::Id(intent.clone())).await {
+                Some(held) if held.status == IntentStatus::Canceled => true,
+                _ => {
+                    tracing::error!(order_id = %order, error = %e, "an authorization of a cancelled order could not be voided");
+                    false
+                }
+            },
         }
     }
 

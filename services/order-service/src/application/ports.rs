@@ -70,5 +70,13 @@ pub trait OrderStore: Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<OrderId>, StoreError>> + Send;
 
+    /// Cancelled orders whose payment still holds money (authorized, or captured), last
+    /// changed at or before `before`: their release failed and is due again.
+    fn unreleased_payments(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<OrderId>, StoreError>> + Send;
+
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -562,6 +562,31 @@ impl Order {
         Ok(vec![event])
     }
 
+    /// The card was authorized (`intent`) only after the order was cancelled, and the
+    /// authorization was voided at once: recorded as a voided payment, so a cancelled
+    /// order never shows a payment still waiting. Only for a cancelled order whose
+    /// payment was still pending; otherwise nothing changes.
+    pub fn payment_voided_late(
+        &mut self,
+        intent: String,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, OrderError> {
+        let cause = Cause::PaymentReleased(Release::Voided);
+        let pending = self
+            .payment
+            .as_ref()
+            .is_some_and(|p| p.status() == PaymentStatus::Pending);
+        if !pending || !self.moves(&cause)? {
+            return Ok(Vec::new());
+        }
+        if let Some(payment) = self.payment.as_mut() {
+            payment.voided_late(intent);
+        }
+        let path = self.history.last().map_or(SagaPath::Http, |t| t.path);
+        self.apply(cause, path, now)?;
+        Ok(vec![OrderEvent::PaymentVoided])
+    }
+
     /// Whether `cause` moves the order; an error when the state machine forbids it.
     fn moves(&self, cause: &Cause) -> Result<bool, OrderError> {
         match next(self.status, cause) {
@@ -1081,6 +1106,45 @@ mod tests {
                 "stock_lost",
                 "payment voided"
             ]
+        );
+    }
+
+    #[test]
+    fn an_authorization_voided_after_the_cancellation_is_recorded_on_a_pending_payment_only() {
+        let mut open = paid();
+        assert!(
+            open.payment_voided_late("pi_1".into(), now()).is_err(),
+            "an open order is not cancelled"
+        );
+        let mut o = paid();
+        o.commit_failed(CommitFailureReason::StockLost, SagaPath::Http, now())
+            .unwrap();
+        assert_eq!(
+            o.payment_voided_late("pi_1".into(), now()).unwrap(),
+            vec![OrderEvent::PaymentVoided]
+        );
+        let payment = o.payment().unwrap();
+        assert_eq!(
+            (payment.status(), payment.intent(), payment.token()),
+            (PaymentStatus::Voided, Some("pi_1"), None)
+        );
+        assert!(
+            o.payment_voided_late("pi_1".into(), now())
+                .unwrap()
+                .is_empty(),
+            "a repeat changes nothing"
+        );
+        let words: Vec<String> = o.history().iter().map(|t| t.cause.to_string()).collect();
+        assert_eq!(words, ["placed", "stock_lost", "payment voided"]);
+        let mut unpaid = order();
+        unpaid
+            .commit_failed(CommitFailureReason::StockLost, SagaPath::Http, now())
+            .unwrap();
+        assert!(
+            unpaid
+                .payment_voided_late("pi_1".into(), now())
+                .unwrap()
+                .is_empty()
         );
     }
 

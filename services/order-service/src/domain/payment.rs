@@ -140,6 +140,13 @@ impl Payment {
         self.token = None;
     }
 
+    /// An authorization that came back after the order was cancelled, voided at once:
+    /// the payment names its intent, and holds nothing.
+    pub(super) fn voided_late(&mut self, intent: String) {
+        self.intent = Some(intent);
+        self.settle(PaymentStatus::Voided);
+    }
+
     pub(super) fn settle(&mut self, status: PaymentStatus) {
         self.status = status;
         self.token = None;

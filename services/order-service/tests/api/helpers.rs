@@ -59,6 +59,17 @@ pub async fn spawn_saga(
 }
 
 impl Saga {
+    /// Kills order-service, then starts it again on the same database.
+    pub async fn restart_orders(&mut self) {
+        let placeholder = Running::start(|ready| async move {
+            let _ = ready.send(0);
+            std::future::pending::<()>().await;
+        })
+        .await;
+        std::mem::replace(&mut self.orders, placeholder).kill();
+        self.orders = start_orders(self.order_settings.clone()).await;
+    }
+
     /// Kills inventory-service: from now on only the inventory events a test publishes
     /// itself reach order-service.
     pub async fn stop_inventory(&mut self) {

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::broker::EventTap;
 
-use crate::helpers::{Running, Saga, spawn_saga, start_orders};
+use crate::helpers::{Saga, spawn_saga, start_orders};
 
 /// The orders table as it was before orders named a location.
 const SCHEMA_BEFORE_LOCATIONS: &str = include_str!("../../migrations/0100_orders.sql");
@@ -26,17 +26,6 @@ async fn post(saga: &Saga, body: Value, key: Option<&str>) -> reqwest::Response 
         request = request.header("Idempotency-Key", key);
     }
     request.send().await.unwrap()
-}
-
-/// Kills order-service, then starts it again on the same database.
-async fn restart_orders(saga: &mut Saga) {
-    let placeholder = Running::start(|ready| async move {
-        let _ = ready.send(0);
-        std::future::pending::<()>().await;
-    })
-    .await;
-    std::mem::replace(&mut saga.orders, placeholder).kill();
-    saga.orders = start_orders(saga.order_settings.clone()).await;
 }
 
 /// The `OrderCreated` of `order_id` the tap saw, once the order is handed over.
@@ -69,7 +58,7 @@ async fn an_order_keeps_its_location_across_reads_and_restarts_and_announces_it(
     let id = placed["orderId"].as_str().unwrap().to_owned();
     assert_eq!(saga.order(&id).await.location_id, "store-1");
 
-    restart_orders(&mut saga).await;
+    saga.restart_orders().await;
     assert_eq!(saga.order(&id).await.location_id, "store-1");
 
     assert_eq!(

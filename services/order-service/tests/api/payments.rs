@@ -1,10 +1,13 @@
 //! Paid orders against the sandbox provider, with a real inventory-service, PostgreSQL
 //! and RabbitMQ: one authorization and one capture of the total, a declined card that
 //! cancels and releases, a cancellation that voids, a failed capture that voids and
-//! returns the stock.
+//! returns the stock, a void the provider did not answer tried again by the timers, and
+//! a book kept in the database that outlives a restart.
 
 use futures::future::join_all;
-use payment::{IntentStatus, PaymentProvider, Provider, Sandbox};
+use payment::{
+    IntentStatus, PaymentProvider, Provider, Sandbox, SandboxBook, Stripe, StripeSettings,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -81,7 +84,7 @@ async fn a_paid_order_is_authorized_once_and_captured_once_for_its_total() {
         let order: Value = r.json().await.unwrap();
         assert_eq!(order["status"], "AUTHORIZED");
     }
-    let intents = sandbox(&saga).intents();
+    let intents = sandbox(&saga).intents().await.unwrap();
     assert_eq!(intents.len(), 1, "{intents:?}");
     assert_eq!(intents[0].amount.minor_units(), 3998);
 
@@ -103,7 +106,7 @@ async fn a_paid_order_is_authorized_once_and_captured_once_for_its_total() {
         reasons,
         ["placed", "payment authorized", "payment captured"]
     );
-    let intents = sandbox(&saga).intents();
+    let intents = sandbox(&saga).intents().await.unwrap();
     assert_eq!(intents.len(), 1);
     assert_eq!(
         (intents[0].status, intents[0].captured.minor_units()),
@@ -111,7 +114,12 @@ async fn a_paid_order_is_authorized_once_and_captured_once_for_its_total() {
     );
     // A repeated confirmation captures nothing more.
     assert_eq!(saga.confirm(&id, items()).await.status(), StatusCode::OK);
-    assert_eq!(sandbox(&saga).intents()[0].captured.minor_units(), 3998);
+    assert_eq!(
+        sandbox(&saga).intents().await.unwrap()[0]
+            .captured
+            .minor_units(),
+        3998
+    );
 
     let metrics = saga.metrics().await;
     // Each call is counted: the racing repeats were answered by the provider's replay.
@@ -147,7 +155,7 @@ async fn a_declined_card_cancels_the_order_releases_its_holds_and_takes_nothing(
     // The cancellation's OrderCancelled makes the inventory release the holds.
     saga.stock_until(SKU, |s| s.reserved == 0 && s.available == 10)
         .await;
-    let intents = sandbox(&saga).intents();
+    let intents = sandbox(&saga).intents().await.unwrap();
     assert_eq!(intents.len(), 1, "one attempt, never repeated");
     assert!(intents[0].captured.is_zero());
     assert!(
@@ -176,7 +184,7 @@ async fn cancelling_an_authorized_order_voids_its_authorization() {
         ),
         (Some("CANCELLED"), Some("CANCELLED"), Some("payment voided"))
     );
-    let intents = sandbox(&saga).intents();
+    let intents = sandbox(&saga).intents().await.unwrap();
     assert_eq!(intents[0].status, IntentStatus::Canceled);
     assert!(intents[0].captured.is_zero());
     saga.stock_until(SKU, |s| s.reserved == 0).await;
@@ -189,7 +197,7 @@ async fn a_failed_capture_cancels_the_order_voids_it_and_returns_the_stock() {
     assert_eq!(authorize(&saga, &id).await.status(), StatusCode::OK);
     // The provider gives the authorization up (it lapsed, say) before the capture.
     let sandbox = sandbox(&saga);
-    let intent = sandbox.intents()[0].id.clone();
+    let intent = sandbox.intents().await.unwrap()[0].id.clone();
     let key = payment::IdempotencyKey::parse("lapsed").unwrap();
     sandbox.void(&intent, &key).await.unwrap();
     assert_eq!(saga.commit(&id, items()).await, StatusCode::OK);
@@ -215,7 +223,7 @@ async fn a_failed_capture_cancels_the_order_voids_it_and_returns_the_stock() {
             "payment voided"
         ]
     );
-    assert!(sandbox.intents()[0].captured.is_zero());
+    assert!(sandbox.intents().await.unwrap()[0].captured.is_zero());
     // The cancellation returns what was committed.
     saga.stock_until(SKU, |s| s.on_hand == 10 && s.reserved == 0)
         .await;
@@ -260,7 +268,7 @@ async fn a_paid_order_handed_over_is_authorized_on_its_reservation_and_captured_
     );
     let steps: Vec<&str> = order.history.iter().map(|t| t.to.as_str()).collect();
     assert_eq!(steps, ["PENDING", "AUTHORIZED", "RESERVED", "CONFIRMED"]);
-    let intents = sandbox(&saga).intents();
+    let intents = sandbox(&saga).intents().await.unwrap();
     assert_eq!(intents.len(), 1);
     assert_eq!(intents[0].captured.minor_units(), 3998);
     saga.stock_until(SKU, |s| s.on_hand == 8 && s.reserved == 0)
@@ -318,7 +326,10 @@ async fn the_saga_timeout_voids_what_an_undecided_paid_order_holds() {
         ]
     );
     assert_eq!(order.history.last().unwrap().path, "timer");
-    assert_eq!(sandbox(&saga).intents()[0].status, IntentStatus::Canceled);
+    assert_eq!(
+        sandbox(&saga).intents().await.unwrap()[0].status,
+        IntentStatus::Canceled
+    );
 }
 
 #[tokio::test]
@@ -341,7 +352,7 @@ async fn an_authorization_answered_too_late_is_asked_again_with_its_key_and_held
     assert_eq!(r.status(), StatusCode::OK);
     let order: Value = r.json().await.unwrap();
     assert_eq!(order["status"], "AUTHORIZED");
-    assert_eq!(sandbox(&saga).intents().len(), 1);
+    assert_eq!(sandbox(&saga).intents().await.unwrap().len(), 1);
     assert!(
         saga.metrics()
             .await
@@ -360,5 +371,127 @@ async fn an_unreachable_provider_leaves_the_order_pending_with_its_card() {
     let order = saga.order(&id).await;
     assert_eq!(order.status, "PENDING");
     assert_eq!(order.payment.unwrap().status, "pending");
-    assert!(sandbox(&saga).intents().is_empty());
+    assert!(sandbox(&saga).intents().await.unwrap().is_empty());
+}
+
+/// A PaymentIntent of 39.98 EUR as Stripe answers it.
+fn stripe_intent(id: &str, status: &str) -> Value {
+    json!({
+        "id": id,
+        "object": "payment_intent",
+        "amount": 3998,
+        "amount_capturable": if status == "requires_capture" { 3998 } else { 0 },
+        "amount_received": 0,
+        "capture_method": "manual",
+        "currency": "eur",
+        "latest_charge": null,
+        "metadata": {},
+        "status": status
+    })
+}
+
+#[tokio::test]
+async fn a_void_the_provider_did_not_answer_is_tried_again_by_the_timers_with_its_key() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+    const INTENT: &str = "pi_3RetryVoid";
+    let stripe = MockServer::start().await;
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path("/v1/payment_intents"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(stripe_intent(INTENT, "requires_capture")),
+        )
+        .mount(&stripe)
+        .await;
+    // The first cancellation's three calls find Stripe down; later ones succeed.
+    let cancel = format!("/v1/payment_intents/{INTENT}/cancel");
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path(cancel.as_str()))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(3)
+        .with_priority(1)
+        .mount(&stripe)
+        .await;
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path(cancel.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(stripe_intent(INTENT, "canceled")))
+        .with_priority(5)
+        .mount(&stripe)
+        .await;
+    let settings = StripeSettings::for_tests(&stripe.uri(), "sk_test_retry");
+    let saga = spawn_saga(
+        |s| {
+            s.payment = Provider::Stripe(Stripe::new(&settings).unwrap());
+            s.release_retry = std::time::Duration::from_millis(300);
+        },
+        |_| {},
+    )
+    .await;
+    let id = place_paid(&saga, "tok_visa").await;
+    assert_eq!(authorize(&saga, &id).await.status(), StatusCode::OK);
+    let r = saga.act(&id, "cancel").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let order: Value = r.json().await.unwrap();
+    assert_eq!(order["status"], "CANCELLED");
+    assert_eq!(
+        order["payment"]["status"], "authorized",
+        "the void was not answered"
+    );
+
+    let order = payment_until(&saga, &id, "voided").await;
+    assert_eq!(reasons(&order).last(), Some(&"payment voided"));
+    let cancels: Vec<_> = stripe
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == cancel)
+        .collect();
+    assert!(
+        cancels.len() >= 4,
+        "three failed calls, then the retry: {}",
+        cancels.len()
+    );
+    for call in &cancels {
+        assert_eq!(
+            call.headers
+                .get("idempotency-key")
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            format!("order/{id}/void"),
+            "every try carries the same key"
+        );
+    }
+    // Once voided, the timers leave the order alone.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let after = stripe.received_requests().await.unwrap();
+    assert_eq!(
+        after.iter().filter(|r| r.url.path() == cancel).count(),
+        cancels.len()
+    );
+}
+
+#[tokio::test]
+async fn a_book_kept_in_the_database_lets_a_restarted_order_service_capture_what_it_authorized() {
+    let mut saga = spawn_saga(|s| s.sandbox_book = SandboxBook::Database, |_| {}).await;
+    let id = place_paid(&saga, "tok_visa").await;
+    assert_eq!(authorize(&saga, &id).await.status(), StatusCode::OK);
+    saga.restart_orders().await;
+
+    assert_eq!(saga.commit(&id, items()).await, StatusCode::OK);
+    let r = saga.confirm(&id, items()).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let order: Value = r.json().await.unwrap();
+    assert_eq!(order["status"], "CONFIRMED");
+    assert_eq!(order["payment"]["status"], "captured");
+    let pool = sqlx::PgPool::connect(&saga.order_settings.backbone.database_url)
+        .await
+        .unwrap();
+    let book = Sandbox::new().kept_in(pool).await.unwrap();
+    let intents = book.intents().await.unwrap();
+    assert_eq!(intents.len(), 1);
+    assert_eq!(
+        (intents[0].status, intents[0].captured.minor_units()),
+        (IntentStatus::Succeeded, 3998)
+    );
 }

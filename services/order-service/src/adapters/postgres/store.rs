@@ -221,6 +221,25 @@ impl OrderStore for PgOrderStore {
         Ok(order_ids(keys)?)
     }
 
+    async fn unreleased_payments(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OrderId>, StoreError> {
+        let keys: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM orders
+              WHERE status = 'CANCELLED' AND payment_status IN ('authorized', 'captured')
+                AND updated_at <= $1
+              ORDER BY updated_at LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(self.db.pool())
+        .await
+        .context("unreleased payments")?;
+        Ok(order_ids(keys)?)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(self.db.pool())
