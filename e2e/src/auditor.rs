@@ -16,6 +16,11 @@
 //!   cancelled order holds and consumed nothing at any location (what was committed for
 //!   it was returned); at each location, the units committed are the units its
 //!   confirmed orders ordered;
+//! - payments, against the provider's own book (the sandbox's, in the orders
+//!   database): a confirmed paid order has exactly one intent, captured for exactly its
+//!   total and not refunded; a cancelled order holds nothing on the card and keeps
+//!   nothing (what was captured was refunded in full); money is captured only for
+//!   confirmed orders, whose stock the order checks find committed;
 //! - messaging: both outboxes empty; no event handled twice by one consumer.
 //!
 //! Some of these hold at every instant, others only once messages in flight have
@@ -52,6 +57,9 @@ pub struct Report {
     /// Holds of orders order-service never created (reservations made directly on the
     /// inventory), by status.
     pub foreign_holds: BTreeMap<String, usize>,
+    /// Orders paid by card, and the intents the provider captured.
+    pub paid: usize,
+    pub captured: usize,
     pub violations: Vec<String>,
 }
 
@@ -94,6 +102,9 @@ impl fmt::Display for Report {
                 .map(|(location, u)| format!("{location} {}/{}", u.confirmed, u.committed))
                 .collect();
             write!(f, " (confirmed/committed at {})", each.join(", "))?;
+        }
+        if self.paid > 0 {
+            write!(f, "; paid {} (captured {})", self.paid, self.captured)?;
         }
         let locations = self.by_location.len();
         write!(
@@ -146,6 +157,8 @@ pub async fn audit(inventory: &PgPool, orders: &PgPool) -> anyhow::Result<Report
     check_stock(&stock, &mut report.violations);
     check_trail(&stock, &mut report.violations);
     check_orders(&stock, &placed, &mut report);
+    let payments = load_payments(orders).await?;
+    check_payments(&payments, &mut report);
     check_messaging(inventory, orders, &mut report.violations).await?;
     Ok(report)
 }
@@ -569,6 +582,153 @@ fn check_orders(stock: &Stock, orders: &[Order], report: &mut Report) {
 }
 
 /// Nothing left to publish; no event handled twice.
+/// A paid order as order-service records it, and its intent as the provider holds it.
+#[derive(Debug, Default)]
+struct Paid {
+    order: String,
+    /// `None` for an intent whose order order-service does not have.
+    status: Option<String>,
+    /// The order's total in minor units, as its payment records it.
+    total: Option<i64>,
+    intents: Vec<Held>,
+}
+
+#[derive(Debug, Clone)]
+struct Held {
+    id: String,
+    status: String,
+    amount: i64,
+    captured: i64,
+    refunded: i64,
+}
+
+/// Every paid order and every intent of the provider's book, by order. Without the
+/// sandbox's book (another provider), the orders alone.
+async fn load_payments(pool: &PgPool) -> anyhow::Result<Vec<Paid>> {
+    let mut paid: BTreeMap<String, Paid> = BTreeMap::new();
+    let orders = sqlx::query(
+        "SELECT id::text AS id, status, payment_amount FROM orders WHERE payment_status IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    for r in orders {
+        let id: String = r.get("id");
+        paid.insert(
+            id.clone(),
+            Paid {
+                order: id,
+                status: Some(r.get("status")),
+                total: r.get("payment_amount"),
+                intents: Vec::new(),
+            },
+        );
+    }
+    let book: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('payment_sandbox_intents')::text")
+            .fetch_one(pool)
+            .await?;
+    if book.is_some() {
+        let intents = sqlx::query(
+            "SELECT id, authorized_by, status, amount, captured, refunded FROM payment_sandbox_intents",
+        )
+        .fetch_all(pool)
+        .await?;
+        for r in intents {
+            let key: String = r.get("authorized_by");
+            // Keys are `order/{id}/authorize`; any other is not a checkout's.
+            let Some(order) = key
+                .strip_prefix("order/")
+                .and_then(|rest| rest.strip_suffix("/authorize"))
+            else {
+                continue;
+            };
+            paid.entry(order.to_owned())
+                .or_insert_with(|| Paid {
+                    order: order.to_owned(),
+                    ..Paid::default()
+                })
+                .intents
+                .push(Held {
+                    id: r.get("id"),
+                    status: r.get("status"),
+                    amount: r.get("amount"),
+                    captured: r.get("captured"),
+                    refunded: r.get("refunded"),
+                });
+        }
+    }
+    Ok(paid.into_values().collect())
+}
+
+/// The payment invariants, order by order.
+fn check_payments(payments: &[Paid], report: &mut Report) {
+    let violations = &mut report.violations;
+    for paid in payments {
+        let order = &paid.order;
+        let kept: i64 = paid.intents.iter().map(|i| i.captured - i.refunded).sum();
+        let captures = paid.intents.iter().filter(|i| i.captured > 0).count();
+        let held = paid
+            .intents
+            .iter()
+            .filter(|i| i.status == "requires_capture")
+            .count();
+        report.captured += captures;
+        let Some(status) = &paid.status else {
+            if captures > 0 || held > 0 {
+                violations.push(format!(
+                    "payment of unknown order {order}: {captures} capture(s), {held} authorization(s) still held"
+                ));
+            }
+            continue;
+        };
+        report.paid += 1;
+        match status.as_str() {
+            "CONFIRMED" => {
+                let ok = paid.intents.len() == 1
+                    && paid.intents[0].status == "succeeded"
+                    && Some(paid.intents[0].captured) == paid.total
+                    && paid.intents[0].refunded == 0;
+                if !ok {
+                    violations.push(format!(
+                        "confirmed order {order} (total {:?}) does not have exactly one capture of its total: {:?}",
+                        paid.total, paid.intents
+                    ));
+                }
+            }
+            "CANCELLED" => {
+                if kept != 0 || held > 0 {
+                    violations.push(format!(
+                        "cancelled order {order} still has money on the card: {kept} captured and not refunded, {held} authorization(s) held: {:?}",
+                        paid.intents
+                    ));
+                }
+            }
+            _ => {
+                if captures > 0 {
+                    violations.push(format!(
+                        "order {order} is {status}, not confirmed, yet money was captured: {:?}",
+                        paid.intents
+                    ));
+                }
+            }
+        }
+        if paid.intents.len() > 1 {
+            violations.push(format!(
+                "order {order} has {} intents: one authorization per order",
+                paid.intents.len()
+            ));
+        }
+        for intent in &paid.intents {
+            if intent.captured > intent.amount {
+                violations.push(format!(
+                    "intent {} of order {order} captured {} of {} authorized",
+                    intent.id, intent.captured, intent.amount
+                ));
+            }
+        }
+    }
+}
+
 async fn check_messaging(
     inventory: &PgPool,
     orders: &PgPool,
@@ -1039,5 +1199,69 @@ mod tests {
                 .any(|v| v.contains("AAA-0001-AA at store-1: a reserved of 2 after (0, 0)")),
             "{v:?}"
         );
+    }
+
+    fn paid(order: &str, status: Option<&str>, total: i64, intents: &[(&str, i64, i64)]) -> Paid {
+        Paid {
+            order: order.into(),
+            status: status.map(Into::into),
+            total: Some(total),
+            intents: intents
+                .iter()
+                .enumerate()
+                .map(|(i, (status, captured, refunded))| Held {
+                    id: format!("pi_{i}"),
+                    status: (*status).into(),
+                    amount: total,
+                    captured: *captured,
+                    refunded: *refunded,
+                })
+                .collect(),
+        }
+    }
+
+    fn payment_violations(payments: &[Paid]) -> Vec<String> {
+        let mut report = Report::default();
+        check_payments(payments, &mut report);
+        report.violations
+    }
+
+    #[test]
+    fn paid_orders_that_keep_their_promises_are_clean() {
+        let clean = [
+            paid("o1", Some("CONFIRMED"), 1999, &[("succeeded", 1999, 0)]),
+            paid("o2", Some("CANCELLED"), 1999, &[("canceled", 0, 0)]),
+            paid("o3", Some("CANCELLED"), 1999, &[("succeeded", 1999, 1999)]),
+            paid(
+                "o4",
+                Some("CANCELLED"),
+                1999,
+                &[("requires_payment_method", 0, 0)],
+            ),
+            paid("o5", Some("CANCELLED"), 1999, &[]),
+        ];
+        assert_eq!(payment_violations(&clean), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_broken_payment_promise_is_named() {
+        let cases = [
+            paid("o1", Some("CONFIRMED"), 1999, &[]),
+            paid("o2", Some("CONFIRMED"), 1999, &[("requires_capture", 0, 0)]),
+            paid("o3", Some("CONFIRMED"), 1999, &[("succeeded", 1000, 0)]),
+            paid("o4", Some("CONFIRMED"), 1999, &[("succeeded", 1999, 1999)]),
+            paid("o5", Some("CANCELLED"), 1999, &[("requires_capture", 0, 0)]),
+            paid("o6", Some("CANCELLED"), 1999, &[("succeeded", 1999, 0)]),
+            paid("o7", Some("PENDING"), 1999, &[("succeeded", 1999, 0)]),
+            paid("o8", None, 1999, &[("succeeded", 1999, 0)]),
+        ];
+        for case in cases {
+            let found = payment_violations(std::slice::from_ref(&case));
+            assert!(
+                found.iter().any(|v| v.contains(&case.order)),
+                "{}: {found:?}",
+                case.order
+            );
+        }
     }
 }

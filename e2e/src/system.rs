@@ -114,6 +114,9 @@ impl System {
                 ("HANDOVER_GRACE_MS", options.handover_grace_ms.to_string()),
                 ("SAGA_TIMEOUT_SECS", options.saga_timeout_secs.to_string()),
                 ("SAGA_TIMER_INTERVAL_MS", "100".to_owned()),
+                // The sandbox's `tok_slow`: slow enough to kill order-service while it
+                // waits, or to outlive a short hold; quicker than order-api's timeout.
+                ("PAYMENT_SANDBOX_SLOW_MS", "1500".to_owned()),
                 ("OUTBOX_POLL_INTERVAL_MS", "200".to_owned()),
                 ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
                 ("DATABASE_MAX_CONNECTIONS", "8".to_owned()),

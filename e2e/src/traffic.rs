@@ -18,6 +18,8 @@ pub struct Checkout {
     /// The final HTTP status: 201, 202, 409, ... or `None` if no answer ever came.
     pub status: Option<u16>,
     pub order_id: Option<String>,
+    /// The body of the final answer (`null` when none came or it was not JSON).
+    pub answer: Value,
     /// Attempts it took (1 when the first answer was final).
     pub attempts: u32,
 }
@@ -33,6 +35,26 @@ pub async fn create_stock(
         http.post(format!("{inventory_api}/inventory"))
             .json(&json!({"sku": sku, "qty": qty})),
         &format!("creating {sku}"),
+    )
+    .await
+}
+
+/// Creates a SKU with `qty` units on hand at a unit price of `minor` euro cents.
+pub async fn create_priced_stock(
+    http: &reqwest::Client,
+    inventory_api: &str,
+    sku: &str,
+    qty: i64,
+    minor: i64,
+) -> anyhow::Result<()> {
+    created(
+        http.post(format!("{inventory_api}/inventory"))
+            .json(&json!({
+                "sku": sku,
+                "qty": qty,
+                "unitPrice": {"amount": minor, "currency": "EUR"},
+            })),
+        &format!("creating {sku} priced"),
     )
     .await
 }
@@ -163,12 +185,40 @@ pub async fn checkout_at(
     items: &[(String, i64)],
     give_up: Duration,
 ) -> Checkout {
+    send_checkout(http, order_api, key, location, items, None, give_up).await
+}
+
+/// [`checkout`] paid by card: `token` is one of the sandbox's test tokens (`tok_visa`,
+/// `tok_chargeDeclined`, `tok_slow`, ...).
+pub async fn paid_checkout(
+    http: &reqwest::Client,
+    order_api: &str,
+    key: &str,
+    items: &[(String, i64)],
+    token: &str,
+    give_up: Duration,
+) -> Checkout {
+    send_checkout(http, order_api, key, None, items, Some(token), give_up).await
+}
+
+async fn send_checkout(
+    http: &reqwest::Client,
+    order_api: &str,
+    key: &str,
+    location: Option<&str>,
+    items: &[(String, i64)],
+    card: Option<&str>,
+    give_up: Duration,
+) -> Checkout {
     let mut body = json!({
         "customerId": "e2e",
         "items": items.iter().map(|(sku, qty)| json!({"sku": sku, "qty": qty})).collect::<Vec<_>>(),
     });
     if let Some(location) = location {
         body["locationId"] = json!(location);
+    }
+    if let Some(token) = card {
+        body["payment"] = json!({"method": "card", "token": token});
     }
     let deadline = tokio::time::Instant::now() + give_up;
     let mut result = Checkout {
@@ -177,6 +227,7 @@ pub async fn checkout_at(
         items: items.to_vec(),
         status: None,
         order_id: None,
+        answer: Value::Null,
         attempts: 0,
     };
     loop {
@@ -192,6 +243,7 @@ pub async fn checkout_at(
             let body: Value = response.json().await.unwrap_or(Value::Null);
             result.status = Some(status);
             result.order_id = body["orderId"].as_str().map(str::to_owned);
+            result.answer = body;
             if status < 500 {
                 return result;
             }
