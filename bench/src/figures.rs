@@ -29,6 +29,9 @@ pub enum Scenario {
     EventSaga,
     /// `POST /checkout` on order-api with two lines: the HTTP-first saga.
     Checkout,
+    /// The same checkout paid by card (`tok_visa`, the sandbox provider): authorize
+    /// between reserve and commit, capture on confirm.
+    PaidCheckout,
 }
 
 impl Scenario {
@@ -53,6 +56,7 @@ impl fmt::Display for Scenario {
             Scenario::EventHop => "event_hop",
             Scenario::EventSaga => "event_saga",
             Scenario::Checkout => "checkout_http_first",
+            Scenario::PaidCheckout => "checkout_paid_http_first",
         })
     }
 }

@@ -3,6 +3,8 @@
 //! - reservations (closed loop) reach at least 60 % of pgbench's throughput for the same
 //!   statement at the same concurrency;
 //! - HTTP-first checkout: p99 ≤ 20 ms at 300/s;
+//! - the same checkout paid by card with the sandbox provider: its p99 at most 2 ms
+//!   above the unpaid checkout's, at the same rate;
 //! - event hop (commit → consumer): p99 ≤ 5 ms at 1,000/s;
 //! - event-driven saga: p99 ≤ 50 ms at 200/s;
 //! - stock reads (closed loop), answered from inventory-api's stock view: at least
@@ -31,6 +33,8 @@ const RESERVATION_SHARE: f64 = 0.60;
 /// Stock reads a closed loop must get from the stock view, per second, and their p99.
 const VIEW_READS_PER_SEC: f64 = 30_000.0;
 const VIEW_READS_P99_MS: f64 = 5.0;
+/// What paying by card (the sandbox) may add to a checkout's p99, in milliseconds.
+const PAYMENT_COST_MS: f64 = 2.0;
 /// The stock view's lag goal, as the report words it.
 const VIEW_LAG: &str = "view delay p99 ≤ event hop p99";
 
@@ -150,6 +154,31 @@ pub fn judge_view_lag(view: &ViewFigures, event_hop: Option<&RunFigures>) -> Goa
     }
 }
 
+/// Judges a paid checkout run against the unpaid checkout run at the same rate: the
+/// payment step (authorize, capture, with the sandbox) adds at most
+/// [`PAYMENT_COST_MS`] to the p99.
+pub fn judge_payment_cost(paid: &RunFigures, unpaid: Option<&RunFigures>) -> GoalCheck {
+    let (met, reason) = match (unpaid, clean_p99(paid)) {
+        (None, _) => (None, Some("no unpaid checkout at this rate".to_owned())),
+        (_, Err(why)) => (Some(false), Some(why)),
+        (Some(unpaid), Ok(paid_p99)) => match clean_p99(unpaid) {
+            Err(why) => (None, Some(format!("unpaid run: {why}"))),
+            Ok(unpaid_p99) => {
+                let added = paid_p99 - unpaid_p99;
+                (
+                    Some(added <= PAYMENT_COST_MS),
+                    Some(format!("adds {added:.2} ms to {unpaid_p99:.2} ms")),
+                )
+            }
+        },
+    };
+    GoalCheck {
+        goal: format!("payment adds ≤ {PAYMENT_COST_MS} ms to the checkout p99"),
+        met,
+        reason,
+    }
+}
+
 /// A service level: the p99 of a path stays under a bound.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ServiceLevel {
@@ -182,7 +211,7 @@ pub const SERVICE_LEVELS: [ServiceLevel; 3] = [
     ServiceLevel {
         work: "order (checkout)",
         p99_below_ms: 80.0,
-        scenarios: &[Scenario::Checkout],
+        scenarios: &[Scenario::Checkout, Scenario::PaidCheckout],
     },
     ServiceLevel {
         work: "event hop",
@@ -391,5 +420,17 @@ mod tests {
             checks[0].run.as_deref(),
             Some("spread_reservations, open loop, 2000/s")
         );
+    }
+
+    #[test]
+    fn paying_may_add_two_milliseconds_to_the_checkout_p99_at_the_same_rate() {
+        let unpaid = sample_run(Scenario::Checkout, open(300.0), 300, 8_000, 0);
+        let cheap = sample_run(Scenario::PaidCheckout, open(300.0), 300, 9_500, 0);
+        let dear = sample_run(Scenario::PaidCheckout, open(300.0), 300, 10_500, 0);
+        let failing = sample_run(Scenario::PaidCheckout, open(300.0), 300, 8_000, 3);
+        assert_eq!(judge_payment_cost(&cheap, Some(&unpaid)).met, Some(true));
+        assert_eq!(judge_payment_cost(&dear, Some(&unpaid)).met, Some(false));
+        assert_eq!(judge_payment_cost(&failing, Some(&unpaid)).met, Some(false));
+        assert_eq!(judge_payment_cost(&cheap, None).met, None);
     }
 }

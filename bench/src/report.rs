@@ -56,10 +56,20 @@ impl Report {
             .iter()
             .find(|run| run.scenario == Scenario::EventHop)
             .cloned();
+        let unpaid: Vec<RunFigures> = self
+            .results
+            .iter()
+            .filter(|run| run.scenario == Scenario::Checkout)
+            .cloned()
+            .collect();
         for run in &mut self.results {
             run.vs_limit = comparison::compare(run, &self.limits);
             run.goal = goal::goal_for(run.scenario, run.mode)
                 .map(|goal| goal::judge(goal, run, run.vs_limit.as_ref()));
+            if run.scenario == Scenario::PaidCheckout {
+                let same_rate = unpaid.iter().find(|u| u.mode == run.mode);
+                run.goal = Some(goal::judge_payment_cost(run, same_rate));
+            }
             if let Some(view) = run.stock_view.as_mut().filter(|_| !run.scenario.is_read()) {
                 view.lag_goal = Some(goal::judge_view_lag(view, event_hop.as_ref()));
             }

@@ -2,8 +2,9 @@
 //! call to the services, with the request bodies of `contracts`.
 
 use contracts::{
+    Price,
     inventory::ReserveRequest,
-    orders::{CreateOrderRequest, OrderLineRequest},
+    orders::{CreateOrderRequest, OrderLineRequest, PaymentRequest},
 };
 use reqwest::{Client, RequestBuilder};
 
@@ -17,6 +18,13 @@ pub const HOT_SKU: &str = "HOT-0000-AA";
 /// expires while figures are taken (expiring holds is work of its own, which would
 /// load the machine mid-measurement).
 pub const HOLD_TTL_SECONDS: i64 = 3600;
+
+/// The unit price of every bench SKU, so that a paid checkout can be charged.
+pub fn unit_price() -> Price {
+    Price::parse(1999, "EUR").expect("a valid price")
+}
+/// The card of the paid checkouts: the sandbox authorizes it at once.
+pub const PAID_WITH: &str = "tok_visa";
 
 pub fn spread_sku(index: u64) -> String {
     format!("BEN-{:04}-AA", index % SPREAD_SKUS)
@@ -35,6 +43,14 @@ pub async fn send(scenario: Scenario, client: &Client, target: &str, n: u64) -> 
         Scenario::Checkout => client
             .post(format!("{target}/checkout"))
             .json(&order([sku, spread_sku(scatter(n) + SPREAD_SKUS / 2)])),
+        Scenario::PaidCheckout => {
+            let mut paid = order([sku, spread_sku(scatter(n) + SPREAD_SKUS / 2)]);
+            paid.payment = Some(PaymentRequest {
+                method: "card".to_owned(),
+                token: PAID_WITH.to_owned(),
+            });
+            client.post(format!("{target}/checkout")).json(&paid)
+        }
     };
     outcome(request.send().await).await
 }

@@ -6,7 +6,7 @@ use contracts::inventory::CreateInventoryRequest;
 use futures::{StreamExt, stream};
 use reqwest::{Client, StatusCode};
 
-use crate::scenario::{HOT_SKU, SPREAD_SKUS, spread_sku};
+use crate::scenario::{HOT_SKU, SPREAD_SKUS, spread_sku, unit_price};
 
 /// The largest stock level a SKU may have: the bench must never run out.
 const INITIAL_QTY: i64 = 1_000_000_000;
@@ -26,7 +26,9 @@ pub async fn check_reachable(client: &Client, target: &str) -> anyhow::Result<()
     Ok(())
 }
 
-/// Creates `HOT-0000-AA` and `BEN-0000-AA` ..= `BEN-9999-AA` with the maximum stock.
+/// Creates `HOT-0000-AA` and `BEN-0000-AA` ..= `BEN-9999-AA` with the maximum stock,
+/// each priced ([`unit_price`]); a SKU left by an earlier run is given its price (a
+/// price it has already changes nothing).
 pub async fn create_skus(client: &Client, target: &str) -> anyhow::Result<()> {
     let skus = std::iter::once(HOT_SKU.to_owned()).chain((0..SPREAD_SKUS).map(spread_sku));
     let mut created = 0_u64;
@@ -56,7 +58,7 @@ async fn create(client: &Client, target: &str, sku: String) -> anyhow::Result<Cr
             sku: sku.clone(),
             qty: INITIAL_QTY,
             safety_stock: None,
-            unit_price: None,
+            unit_price: Some(unit_price().into()),
         })
         .send()
         .await
@@ -65,7 +67,27 @@ async fn create(client: &Client, target: &str, sku: String) -> anyhow::Result<Cr
     let body = response.text().await.unwrap_or_default();
     match status {
         StatusCode::CREATED => Ok(Created::New),
-        StatusCode::CONFLICT if body.contains("sku_exists") => Ok(Created::AlreadyThere),
+        StatusCode::CONFLICT if body.contains("sku_exists") => {
+            price(client, target, &sku).await?;
+            Ok(Created::AlreadyThere)
+        }
         _ => bail!("creating {sku} answered {status}: {body}"),
     }
+}
+
+async fn price(client: &Client, target: &str, sku: &str) -> anyhow::Result<()> {
+    let response = client
+        .put(format!("{target}/inventory/{sku}/price"))
+        .json(&unit_price().to_money())
+        .send()
+        .await
+        .with_context(|| format!("pricing {sku}"))?;
+    let status = response.status();
+    if !status.is_success() {
+        bail!(
+            "pricing {sku} answered {status}: {}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+    Ok(())
 }
