@@ -46,6 +46,10 @@ pub struct Options {
     /// Checkouts per second, HTTP-first
     #[arg(long, value_name = "PER_SEC", env = "BENCH_CHECKOUT_RATE", default_value = "300", value_parser = positive)]
     pub checkout_rate: f64,
+    /// Checkouts per second of the second unpaid/paid pair: a rate both sustain, so
+    /// that what paying adds is read on runs without refusals
+    #[arg(long, value_name = "PER_SEC", env = "BENCH_PAYMENT_RATE", default_value = "100", value_parser = positive)]
+    pub payment_rate: f64,
     /// Orders per second placed for the event-driven saga
     #[arg(long, value_name = "PER_SEC", env = "BENCH_SAGA_RATE", default_value = "200", value_parser = positive)]
     pub saga_rate: f64,

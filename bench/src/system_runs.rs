@@ -2,8 +2,8 @@
 //! concurrencies, then open loop), hot-SKU and spread reservations (closed loop at each
 //! of the reservation concurrencies, then open loop), the facade hop (reads and
 //! reservations at one rate, through inventory-api and straight to inventory-service),
-//! the event hop, HTTP-first checkouts (unpaid, then paid by card at the same rate) and
-//! the event-driven saga.
+//! the event hop, HTTP-first checkouts (unpaid, then paid by card at the same rate; at
+//! the checkout rate, then at the payment rate) and the event-driven saga.
 //!
 //! Before each run it waits for the system to be quiet (`settle`); over each measured
 //! window it follows the processes' CPU and memory (`process_use`) and, on the runs
@@ -63,11 +63,25 @@ pub async fn run(
     run.stock_view = view_or_note(view, report);
     report.results.push(run);
 
-    let checkout = open(options.checkout_rate);
     let target = &options.checkout_target;
-    for scenario in [Scenario::Checkout, Scenario::PaidCheckout] {
-        let run = http_run(client, options, settler, report, target, scenario, checkout).await?;
-        report.results.push(run);
+    let mut rates = vec![options.checkout_rate];
+    if options.payment_rate != options.checkout_rate {
+        rates.push(options.payment_rate);
+    }
+    for rate in rates {
+        for scenario in [Scenario::Checkout, Scenario::PaidCheckout] {
+            let run = http_run(
+                client,
+                options,
+                settler,
+                report,
+                target,
+                scenario,
+                open(rate),
+            )
+            .await?;
+            report.results.push(run);
+        }
     }
 
     let placing = open(options.saga_rate);
