@@ -222,6 +222,36 @@ impl System {
     }
 
     /// The last `lines` lines of every service's log, headed by its name and path.
+    /// The order `id` as order-api answers it.
+    pub async fn order(&self, id: &str) -> serde_json::Value {
+        crate::traffic::order(&self.http, &self.url(Service::OrderApi), id)
+            .await
+            .unwrap_or_else(|e| panic!("reading order {id}: {e:#}"))
+    }
+
+    /// Reads the order `id` until its status is `wanted`, and answers it; panics with
+    /// the last answer and the services' logs when `within` passes first.
+    pub async fn wait_for_status(
+        &self,
+        id: &str,
+        wanted: &str,
+        within: Duration,
+    ) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let current = self.order(id).await;
+            if current["status"] == wanted {
+                return current;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "order {id} never became {wanted}: {current}\n{}",
+                self.log_tails(30)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn log_tails(&self, lines: usize) -> String {
         self.services
             .iter()

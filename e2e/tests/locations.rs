@@ -62,27 +62,6 @@ async fn checkout_at(
     .await
 }
 
-async fn order(system: &System, id: &str) -> Value {
-    traffic::order(&system.http, &system.url(Service::OrderApi), id)
-        .await
-        .unwrap()
-}
-
-async fn wait_for_status(system: &System, id: &str, wanted: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    loop {
-        let current = order(system, id).await;
-        if current["status"] == wanted {
-            return current;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "order {id} never became {wanted}: {current}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// (on hand, reserved) of `sku` at `location`, as the inventory's database has it.
 async fn level(system: &System, location: &str, sku: &str) -> (i64, i64) {
     sqlx::query_as(
@@ -183,7 +162,7 @@ async fn a_checkout_at_a_store_takes_its_units_there_by_the_http_path() {
     .await;
     assert_eq!(sold.status, Some(201), "{sold:?}");
     let id = sold.order_id.unwrap();
-    let placed = order(&system, &id).await;
+    let placed = system.order(&id).await;
     assert_eq!(
         (&placed["status"], &placed["locationId"]),
         (&Value::from("CONFIRMED"), &Value::from(STORE)),
@@ -220,7 +199,7 @@ async fn a_checkout_at_a_store_takes_its_units_there_by_the_event_path() {
     .await;
     assert_eq!(sold.status, Some(202), "{sold:?}");
     let id = sold.order_id.unwrap();
-    let decided = wait_for_status(&system, &id, "CONFIRMED").await;
+    let decided = system.wait_for_status(&id, "CONFIRMED", SETTLE).await;
     assert_eq!(decided["locationId"], STORE, "{decided}");
     assert!(
         decided["history"].to_string().contains(r#""path":"event""#),
@@ -228,8 +207,9 @@ async fn a_checkout_at_a_store_takes_its_units_there_by_the_event_path() {
     );
     let refused = checkout_at(&system, "k-store-short", STORE, &[("AAA-0001-AA", 3)]).await;
     assert_eq!(refused.status, Some(202), "{refused:?}");
-    let cancelled =
-        wait_for_status(&system, refused.order_id.as_deref().unwrap(), "CANCELLED").await;
+    let cancelled = system
+        .wait_for_status(refused.order_id.as_deref().unwrap(), "CANCELLED", SETTLE)
+        .await;
     assert!(
         cancelled["history"]
             .to_string()

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use e2e::{Options, Service, System, traffic};
 use futures::future::join_all;
-use serde_json::Value;
 
 const SETTLE: Duration = Duration::from_secs(60);
 const GIVE_UP: Duration = Duration::from_secs(30);
@@ -39,28 +38,6 @@ async fn pay(system: &System, key: &str, items: &[(&str, i64)], token: &str) -> 
         GIVE_UP,
     )
     .await
-}
-
-async fn order(system: &System, id: &str) -> Value {
-    traffic::order(&system.http, &system.url(Service::OrderApi), id)
-        .await
-        .unwrap()
-}
-
-async fn wait_for_status(system: &System, id: &str, wanted: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    loop {
-        let current = order(system, id).await;
-        if current["status"] == wanted {
-            return current;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "order {id} never became {wanted}: {current}\n{}",
-            system.log_tails(30)
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The provider's book for `order_id`: (status, amount, captured, refunded) of each
@@ -120,7 +97,7 @@ async fn a_paid_checkout_is_captured_once_for_its_total_and_a_declined_one_gives
             "{declined:?}"
         );
         let id = declined.order_id.expect("the declined order's id");
-        let cancelled = wait_for_status(&system, &id, "CANCELLED").await;
+        let cancelled = system.wait_for_status(&id, "CANCELLED", SETTLE).await;
         assert_eq!(cancelled["payment"]["status"], "declined", "{cancelled}");
         for (status, _, captured, _) in intents(&system, &id).await {
             assert_eq!((status.as_str(), captured), ("requires_payment_method", 0));
@@ -149,7 +126,7 @@ async fn a_paid_checkout_finishes_by_events_while_inventory_service_is_down() {
         .unwrap();
 
     let paid_id = paid.order_id.unwrap();
-    let confirmed = wait_for_status(&system, &paid_id, "CONFIRMED").await;
+    let confirmed = system.wait_for_status(&paid_id, "CONFIRMED", SETTLE).await;
     assert_eq!(confirmed["payment"]["status"], "captured", "{confirmed}");
     assert!(
         confirmed["history"]
@@ -158,7 +135,9 @@ async fn a_paid_checkout_finishes_by_events_while_inventory_service_is_down() {
         "{confirmed}"
     );
     let declined_id = declined.order_id.unwrap();
-    let cancelled = wait_for_status(&system, &declined_id, "CANCELLED").await;
+    let cancelled = system
+        .wait_for_status(&declined_id, "CANCELLED", SETTLE)
+        .await;
     assert_eq!(cancelled["payment"]["status"], "declined", "{cancelled}");
 
     assert_clean(&system, 2, 1).await;
@@ -196,7 +175,7 @@ async fn stock_lost_after_the_authorization_voids_it() {
         .fetch_one(&system.orders_db)
         .await
         .unwrap_or_else(|e| panic!("one order: {e} ({late:?})"));
-    let cancelled = wait_for_status(&system, &id, "CANCELLED").await;
+    let cancelled = system.wait_for_status(&id, "CANCELLED", SETTLE).await;
     assert_eq!(cancelled["payment"]["status"], "voided", "{cancelled}");
     assert_eq!(
         intents(&system, &id).await,
@@ -271,7 +250,7 @@ async fn order_service_killed_between_authorize_and_capture_captures_exactly_onc
         );
         system.start_service(Service::OrderService).await.unwrap();
 
-        let confirmed = wait_for_status(&system, &order_id, "CONFIRMED").await;
+        let confirmed = system.wait_for_status(&order_id, "CONFIRMED", SETTLE).await;
         assert_eq!(confirmed["payment"]["status"], "captured", "{confirmed}");
         assert_eq!(
             intents(&system, &order_id).await,
@@ -297,7 +276,7 @@ async fn one_checkout_retried_with_one_key_authorizes_once() {
         "{answers:?}"
     );
     let id = ids[0].clone().unwrap();
-    wait_for_status(&system, &id, "CONFIRMED").await;
+    system.wait_for_status(&id, "CONFIRMED", SETTLE).await;
     // Retried again once it is done: the same order, nothing more paid.
     let again = pay(&system, "k-once", &[(SKU, 3)], "tok_visa").await;
     assert_eq!(again.order_id.as_deref(), Some(id.as_str()), "{again:?}");

@@ -53,27 +53,6 @@ async fn checkout(system: &System, key: &str, sku: &str, qty: i64) -> traffic::C
     .await
 }
 
-async fn order(system: &System, id: &str) -> Value {
-    traffic::order(&system.http, &system.url(Service::OrderApi), id)
-        .await
-        .unwrap()
-}
-
-async fn wait_for_status(system: &System, id: &str, wanted: &str, within: Duration) -> Value {
-    let deadline = tokio::time::Instant::now() + within;
-    loop {
-        let current = order(system, id).await;
-        if current["status"] == wanted {
-            return current;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "order {id} never became {wanted}: {current}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A public single-SKU route of inventory-api, as any client may call it.
 async fn public(system: &System, sku: &str, action: &str, body: Value) -> (u16, Value) {
     let response = system
@@ -184,7 +163,7 @@ async fn a_broker_outage_longer_than_the_hold_ttl_loses_no_confirmed_unit() {
         "{report}"
     );
     for id in &ids {
-        assert_eq!(order(&system, id).await["status"], "CONFIRMED");
+        assert_eq!(system.order(id).await["status"], "CONFIRMED");
     }
     let expired: i64 = sqlx::query_scalar("SELECT count(*) FROM movements WHERE kind = 'expired'")
         .fetch_one(&system.inventory_db)
@@ -222,7 +201,7 @@ async fn a_hold_made_for_an_orders_id_outside_the_saga_never_confirms_it() {
     assert_eq!(status, 204, "{body}");
     system.vhost.restore().await.unwrap();
 
-    let decided = wait_for_status(&system, &id, "CANCELLED", SETTLE).await;
+    let decided = system.wait_for_status(&id, "CANCELLED", SETTLE).await;
     assert!(
         decided["history"]
             .to_string()
@@ -270,7 +249,7 @@ async fn an_event_published_before_its_queue_exists_waits_in_the_outbox_and_arri
         .await
         .unwrap();
     assert!(waiting >= 1, "the event left the outbox without a queue");
-    assert_eq!(order(&system, &id).await["status"], "PENDING");
+    assert_eq!(system.order(&id).await["status"], "PENDING");
 
     // The inventory comes up, declares its queue, and the event arrives.
     system
@@ -278,7 +257,7 @@ async fn an_event_published_before_its_queue_exists_waits_in_the_outbox_and_arri
         .await
         .unwrap();
     seed(&system, "AAA-0001-AA", 5).await;
-    wait_for_status(&system, &id, "CONFIRMED", SETTLE).await;
+    system.wait_for_status(&id, "CONFIRMED", SETTLE).await;
     let report = system.settle(SETTLE).await;
     assert!(report.is_clean(), "{report}");
     assert_eq!(

@@ -66,16 +66,6 @@ async fn checkout(system: &System, key: &str, items: &[(&str, i64)]) -> traffic:
     .await
 }
 
-async fn wait_for_status(system: &System, order_id: &str, wanted: &str) {
-    for _ in 0..300 {
-        if status_of(system, order_id).await == wanted {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("order {order_id} never became {wanted}");
-}
-
 #[tokio::test]
 async fn http_first_checkouts_confirm_refuse_and_mix_skus() {
     let system = System::start("http_first", Options::default())
@@ -141,8 +131,10 @@ async fn checkouts_while_inventory_service_is_down_finish_by_events() {
         .start_service(Service::InventoryService)
         .await
         .unwrap();
-    wait_for_status(&system, &fits_id, "CONFIRMED").await;
-    wait_for_status(&system, refused.order_id.as_deref().unwrap(), "CANCELLED").await;
+    system.wait_for_status(&fits_id, "CONFIRMED", SETTLE).await;
+    system
+        .wait_for_status(refused.order_id.as_deref().unwrap(), "CANCELLED", SETTLE)
+        .await;
     let report = system.settle(SETTLE).await;
     assert!(report.is_clean(), "{report}");
     assert_eq!(
@@ -353,7 +345,7 @@ async fn a_poison_message_is_dead_lettered_and_a_failed_one_replayed_once_fixed(
         .await
         .unwrap();
     assert_eq!(replay.status().as_u16(), 202);
-    wait_for_status(&system, &order_id, "CONFIRMED").await;
+    system.wait_for_status(&order_id, "CONFIRMED", SETTLE).await;
     let report = system.settle(SETTLE).await;
     assert!(report.is_clean(), "{report}");
     assert_eq!((report.confirmed, report.units_committed), (1, 2));
@@ -410,7 +402,7 @@ async fn holds_expire_and_a_saga_that_hears_nothing_times_out() {
     let silent = checkout(&system, "k-silent", &[("AAA-0001-AA", 4)]).await;
     assert_eq!(silent.status, Some(202), "{silent:?}");
     let order_id = silent.order_id.unwrap();
-    wait_for_status(&system, &order_id, "CANCELLED").await;
+    system.wait_for_status(&order_id, "CANCELLED", SETTLE).await;
     let order = traffic::order(&system.http, &system.url(Service::OrderApi), &order_id)
         .await
         .unwrap();
