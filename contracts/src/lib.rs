@@ -20,7 +20,7 @@ mod validation;
 
 pub use actor::{Actor, Denied};
 pub use location::{LocationId, central_store_id};
-pub use money::{Money, Price};
+pub use money::{Currency, Money, Price};
 pub use order_id::OrderId;
 pub use quantity::{Quantity, StockLevel};
 pub use sku::Sku;

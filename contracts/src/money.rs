@@ -1,4 +1,5 @@
-//! Money on the wire (`Money`) and the unit price a stock row may carry (`Price`).
+//! Money on the wire (`Money`), the currency of an amount (`Currency`) and the unit price a
+//! stock row may carry (`Price`).
 //!
 //! The rules: an amount is an integer count of the currency's minor units (cents for
 //! `EUR`, yen for `JPY`), never a float, so `19.99 EUR` is `1999` of `EUR` and no price is
@@ -35,11 +36,57 @@ impl Money {
     }
 }
 
+/// An ISO 4217 alphabetic currency code. Once built it is three capital ASCII letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub const EUR: Self = Self(*b"EUR");
+    pub const USD: Self = Self(*b"USD");
+
+    /// Refused as `invalid_currency` unless three capital letters: lowercase is not
+    /// folded, so one currency never has two spellings.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        match raw.as_bytes() {
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(Self([a, b, c])),
+            _ => Err(ValidationError::new(
+                "invalid_currency",
+                format!("currency {raw:?} is not an ISO 4217 code (three capital letters)"),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Three ASCII capitals, checked by `parse`.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = ValidationError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(currency: Currency) -> Self {
+        currency.as_str().to_owned()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A unit price that follows the rules above. Once built it is valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Price {
     amount: i64,
-    currency: [u8; 3],
+    currency: Currency,
 }
 
 impl Price {
@@ -50,15 +97,8 @@ impl Price {
                 "a price's amount is never negative, got {amount}"
             )));
         }
-        match currency.as_bytes() {
-            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_uppercase) => Ok(Self {
-                amount,
-                currency: [a, b, c],
-            }),
-            _ => Err(invalid(format!(
-                "currency {currency:?} is not an ISO 4217 code (three capital letters)"
-            ))),
-        }
+        let currency = Currency::parse(currency).map_err(|e| invalid(e.detail))?;
+        Ok(Self { amount, currency })
     }
 
     /// Minor units of the currency.
@@ -67,8 +107,11 @@ impl Price {
     }
 
     pub fn currency(&self) -> &str {
-        // Three ASCII capitals, checked by `parse`.
-        std::str::from_utf8(&self.currency).unwrap_or("???")
+        self.currency.as_str()
+    }
+
+    pub fn currency_code(&self) -> Currency {
+        self.currency
     }
 
     /// The price as it travels.
@@ -125,6 +168,24 @@ mod tests {
     }
 
     #[test]
+    fn iso_codes_parse_and_near_misses_are_refused_with_invalid_currency() {
+        assert_eq!(Currency::parse("EUR").unwrap(), Currency::EUR);
+        assert_eq!(Currency::parse("JPY").unwrap().as_str(), "JPY");
+        for raw in ["", "eur", "Eur", "EU", "EURO", " EUR", "E1R", "ÉUR", "€"] {
+            assert_eq!(
+                Currency::parse(raw).unwrap_err().code,
+                "invalid_currency",
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            serde_json::from_str::<Currency>("\"USD\"").unwrap(),
+            Currency::USD
+        );
+        assert!(serde_json::from_str::<Currency>("\"usd\"").is_err());
+    }
+
+    #[test]
     fn money_travels_as_an_amount_and_a_code() {
         let money = Price::parse(1999, "EUR").unwrap().to_money();
         assert_eq!(
@@ -144,6 +205,11 @@ mod tests {
         fn every_valid_price_round_trips_through_the_wire(amount in 0..=i64::MAX, currency in "[A-Z]{3}") {
             let price = Price::parse(amount, &currency).unwrap();
             prop_assert_eq!(price.to_money().validate(), Ok(price));
+        }
+
+        #[test]
+        fn no_string_of_another_length_is_a_currency(s in "\\PC{0,2}|\\PC{4,12}") {
+            prop_assert!(Currency::parse(&s).is_err());
         }
     }
 }

@@ -12,8 +12,8 @@
 use std::time::Duration;
 
 use payment::{
-    AuthorizeRequest, Currency, IdempotencyKey, Intent, IntentId, IntentLookup, IntentStatus,
-    Money, PaymentError, PaymentMethod, PaymentProvider, PaymentStep,
+    AuthorizeRequest, IdempotencyKey, Intent, IntentId, IntentLookup, IntentStatus, Money,
+    PaymentError, PaymentMethod, PaymentProvider, PaymentStep,
 };
 
 use crate::domain::{Order, OrderId, PaymentStatus, Price, Release};
@@ -61,9 +61,10 @@ impl<P: PaymentProvider> Payments<P> {
     /// Holds `total` on the card of the order (`token`).
     pub async fn authorize(&self, order: &OrderId, token: &str, total: Price) -> Authorized {
         let key = IdempotencyKey::for_order(order, PaymentStep::Authorize);
-        let (Ok(method), Some(amount)) = (PaymentMethod::parse(token), money(total)) else {
-            return Authorized::Declined("the payment method or the amount is not valid".into());
+        let Ok(method) = PaymentMethod::parse(token) else {
+            return Authorized::Declined("the payment method is not valid".into());
         };
+        let amount = Money::from(total);
         let request = AuthorizeRequest {
             order_id: order.clone(),
             amount,
@@ -98,9 +99,7 @@ impl<P: PaymentProvider> Payments<P> {
     /// call whose answer was lost) is taken.
     pub async fn capture(&self, order: &OrderId, intent: &IntentId, total: Price) -> Captured {
         let key = IdempotencyKey::for_order(order, PaymentStep::Capture);
-        let Some(amount) = money(total) else {
-            return Captured::Refused("the amount is not valid".into());
-        };
+        let amount = Money::from(total);
         let answer = self
             .repeat(|| async { self.provider.capture(intent, amount, &key).await })
             .await;
@@ -124,7 +123,7 @@ impl<P: PaymentProvider> Payments<P> {
     pub async fn release(&self, order: &Order) -> Option<Release> {
         let payment = order.payment()?;
         let intent = IntentId::parse(payment.intent()?).ok()?;
-        let amount = money(payment.amount()?)?;
+        let amount = Money::from(payment.amount()?);
         if payment.status() == PaymentStatus::Authorized {
             let key = IdempotencyKey::for_order(order.id(), PaymentStep::Void);
             let voided = self
@@ -207,9 +206,4 @@ fn is_final_refusal(status: IntentStatus) -> bool {
         status,
         IntentStatus::Canceled | IntentStatus::RequiresPaymentMethod
     )
-}
-
-/// A price as the provider takes it.
-fn money(price: Price) -> Option<Money> {
-    Money::new(price.amount(), Currency::parse(price.currency()).ok()?).ok()
 }
