@@ -24,4 +24,4 @@ pub use money::{Currency, Money, Price};
 pub use order_id::OrderId;
 pub use quantity::{Quantity, StockLevel};
 pub use sku::Sku;
-pub use validation::ValidationError;
+pub use validation::{ValidationError, is_visible_ascii};

@@ -138,9 +138,7 @@ impl PaymentRequest {
             ));
         }
         let token = &self.token;
-        if !(1..=MAX_PAYMENT_TOKEN_LEN).contains(&token.len())
-            || !token.bytes().all(|b| b.is_ascii_graphic())
-        {
+        if !crate::is_visible_ascii(token, MAX_PAYMENT_TOKEN_LEN) {
             return Err(ValidationError::new(
                 "invalid_payment",
                 format!("a payment token is 1 to {MAX_PAYMENT_TOKEN_LEN} visible ASCII characters"),

@@ -15,8 +15,7 @@ impl PaymentMethod {
     pub const MAX_LEN: usize = 4096;
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let visible = raw.bytes().all(|b| b.is_ascii_graphic());
-        if (1..=Self::MAX_LEN).contains(&raw.len()) && visible {
+        if contracts::is_visible_ascii(raw, Self::MAX_LEN) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ValidationError::new(
