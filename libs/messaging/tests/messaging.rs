@@ -203,3 +203,67 @@ async fn two_relays_on_one_outbox_publish_every_row_exactly_once() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+/// The outbox is a queue: every published row leaves a dead version behind. The relay
+/// vacuums it as it goes, so claims never walk a growing heap of dead rows, whether or
+/// not the server's autovacuum runs.
+#[tokio::test]
+async fn the_relay_vacuums_the_outbox_as_it_empties_it() {
+    let db = testkit::fresh_database("messaging_vacuum").await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    messaging::schema::migrator().run(&pool).await.unwrap();
+    // The server may vacuum on its own; only this relay's vacuums are counted.
+    sqlx::query("ALTER TABLE outbox SET (autovacuum_enabled = false)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let prefix = format!("{}.", db.name);
+    let mut tap = EventTap::start(&format!("{prefix}test_events")).await;
+    let rows = messaging::relay::VACUUM_AFTER as i64 + 500;
+    sqlx::query(
+        "INSERT INTO outbox (id, exchange, routing_key, event_type, payload)
+         SELECT gen_random_uuid(), 'test_events', 'test.row', 'Row', '{}'::jsonb
+           FROM generate_series(1, $1)",
+    )
+    .bind(rows)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let stop = CancellationToken::new();
+    let _stop_on_drop = stop.clone().drop_guard();
+    let relay = OutboxRelay {
+        pool: pool.clone(),
+        amqp_url: amqp_url(),
+        names: Names::new(prefix.clone()),
+        batch: 256,
+        poll_interval: Duration::from_millis(200),
+        wake: Default::default(),
+        exchanges: vec!["test_events"],
+        health: BrokerHealth::default(),
+    };
+    tokio::spawn(relay.run(stop.clone()));
+    let seen = tap
+        .collect(Duration::from_secs(2), Duration::from_secs(30))
+        .await;
+    assert_eq!(seen.len() as i64, rows);
+    let vacuums = async || -> i64 {
+        sqlx::query_scalar("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'outbox'")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    // Once on start, once after VACUUM_AFTER deleted rows.
+    eventually("the relay vacuumed the outbox twice", async || {
+        vacuums().await >= 2
+    })
+    .await;
+    let dead: i64 =
+        sqlx::query_scalar("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'outbox'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        dead < rows / 2,
+        "only the rows deleted since the last vacuum are dead, not all {rows}: {dead}"
+    );
+}
