@@ -490,12 +490,7 @@ impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
                 continue;
             };
             let after = self.give_back(order, None, now).await?;
-            if after.payment().is_some_and(|p| {
-                !matches!(
-                    p.status(),
-                    PaymentStatus::Authorized | PaymentStatus::Captured
-                )
-            }) {
+            if after.payment().is_some_and(|p| !p.holds_money()) {
                 tracing::info!(order_id = %id, "the payment of a cancelled order was given back on a retry");
                 released += 1;
             }
@@ -559,12 +554,7 @@ impl<S: OrderStore, P: PaymentProvider> Orders<S, P> {
         if order.status() != OrderStatus::Cancelled {
             return Ok(order);
         }
-        let holds = order.payment().is_some_and(|p| {
-            matches!(
-                p.status(),
-                PaymentStatus::Authorized | PaymentStatus::Captured
-            )
-        });
+        let holds = order.payment().is_some_and(Payment::holds_money);
         if !holds {
             let Some(intent) = intent else {
                 return Ok(order);

@@ -482,12 +482,7 @@ impl Order {
         let cause = Cause::Confirmed(ConfirmCause::PaymentCaptured);
         if !self.status.is_terminal() {
             self.check_lines(committed)?;
-            let held = self.payment.as_ref().is_some_and(|p| {
-                matches!(
-                    p.status(),
-                    PaymentStatus::Authorized | PaymentStatus::Captured
-                )
-            });
+            let held = self.payment.as_ref().is_some_and(|p| p.holds_money());
             if !held {
                 return Err(OrderError::NotCaptured {
                     order_id: self.id.clone(),
@@ -541,12 +536,7 @@ impl Order {
         now: DateTime<Utc>,
     ) -> Result<Vec<OrderEvent>, OrderError> {
         let cause = Cause::PaymentReleased(released);
-        let held = self.payment.as_ref().is_some_and(|p| {
-            matches!(
-                p.status(),
-                PaymentStatus::Authorized | PaymentStatus::Captured
-            )
-        });
+        let held = self.payment.as_ref().is_some_and(|p| p.holds_money());
         if !self.moves(&cause)? || !held {
             return Ok(Vec::new());
         }

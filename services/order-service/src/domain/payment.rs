@@ -127,6 +127,15 @@ impl Payment {
         self.status == PaymentStatus::Authorized
     }
 
+    /// The card holds or gave money for this payment: authorized, or captured. What a
+    /// cancelled order must give back (void or refund).
+    pub fn holds_money(&self) -> bool {
+        matches!(
+            self.status,
+            PaymentStatus::Authorized | PaymentStatus::Captured
+        )
+    }
+
     pub(super) fn authorized(&mut self, amount: Price, intent: String) {
         self.status = PaymentStatus::Authorized;
         self.amount = Some(amount);
