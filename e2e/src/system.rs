@@ -237,15 +237,31 @@ impl System {
         wanted: &str,
         within: Duration,
     ) -> serde_json::Value {
+        self.wait_for_order(id, &format!("became {wanted}"), within, |order| {
+            order["status"] == wanted
+        })
+        .await
+    }
+
+    /// Reads the order `id` until `done` holds of it, and answers it; panics with the
+    /// last answer and the services' logs when `within` passes first (`what` says what
+    /// never happened).
+    pub async fn wait_for_order(
+        &self,
+        id: &str,
+        what: &str,
+        within: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let current = self.order(id).await;
-            if current["status"] == wanted {
+            if done(&current) {
                 return current;
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "order {id} never became {wanted}: {current}\n{}",
+                "order {id} never {what}: {current}\n{}",
                 self.log_tails(30)
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

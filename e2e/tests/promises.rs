@@ -259,19 +259,14 @@ async fn an_event_published_before_its_queue_exists_waits_in_the_outbox_and_arri
         .await
         .unwrap();
     seed(&system, "AAA-0001-AA", 5).await;
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    let decided = loop {
-        let order = system.order(&id).await;
-        if order["status"] != "PENDING" {
-            break order;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the event never arrived: {order}\n{}",
-            system.log_tails(30)
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let decided = system
+        .wait_for_order(
+            &id,
+            "was decided (the event never arrived)",
+            SETTLE,
+            |order| order["status"] == "CONFIRMED" || order["status"] == "CANCELLED",
+        )
+        .await;
     let last = decided["history"]
         .as_array()
         .unwrap()
