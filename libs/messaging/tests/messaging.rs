@@ -46,6 +46,20 @@ fn envelope(id: Uuid, event_type: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// A relay of `pool`'s outbox to the `test_events` exchange under `prefix`.
+fn test_relay(pool: &sqlx::PgPool, prefix: &str, batch: i64) -> OutboxRelay {
+    OutboxRelay {
+        pool: pool.clone(),
+        amqp_url: amqp_url(),
+        names: Names::new(prefix.to_owned()),
+        batch,
+        poll_interval: Duration::from_millis(200),
+        wake: Default::default(),
+        exchanges: vec!["test_events"],
+        health: BrokerHealth::default(),
+    }
+}
+
 async fn eventually(what: &str, check: impl AsyncFn() -> bool) {
     for _ in 0..150 {
         if check().await {
@@ -177,17 +191,7 @@ async fn two_relays_on_one_outbox_publish_every_row_exactly_once() {
     let stop = CancellationToken::new();
     let _stop_on_drop = stop.clone().drop_guard();
     for _ in 0..2 {
-        let relay = OutboxRelay {
-            pool: pool.clone(),
-            amqp_url: amqp_url(),
-            names: Names::new(prefix.clone()),
-            batch: 16,
-            poll_interval: Duration::from_millis(200),
-            wake: Default::default(),
-            exchanges: vec!["test_events"],
-            health: BrokerHealth::default(),
-        };
-        tokio::spawn(relay.run(stop.clone()));
+        tokio::spawn(test_relay(&pool, &prefix, 16).run(stop.clone()));
     }
     let seen = tap
         .collect(Duration::from_secs(2), Duration::from_secs(20))
@@ -231,17 +235,7 @@ async fn the_relay_vacuums_the_outbox_as_it_empties_it() {
     .unwrap();
     let stop = CancellationToken::new();
     let _stop_on_drop = stop.clone().drop_guard();
-    let relay = OutboxRelay {
-        pool: pool.clone(),
-        amqp_url: amqp_url(),
-        names: Names::new(prefix.clone()),
-        batch: 256,
-        poll_interval: Duration::from_millis(200),
-        wake: Default::default(),
-        exchanges: vec!["test_events"],
-        health: BrokerHealth::default(),
-    };
-    tokio::spawn(relay.run(stop.clone()));
+    tokio::spawn(test_relay(&pool, &prefix, 256).run(stop.clone()));
     let seen = tap
         .collect(Duration::from_secs(2), Duration::from_secs(30))
         .await;
