@@ -1,17 +1,22 @@
 //! The HTTP server span: one per request, named after the matched route template (never
 //! the raw path, so `/inventory/ABC-1234-AB` and `/inventory/XYZ-0000-AA` are one route),
 //! continuing the caller's trace when the request carries a `traceparent`, and marked
-//! as an error when the answer is a 5xx.
+//! as an error when the answer is a 5xx. A 5xx is logged at `ERROR`, except a 503: under
+//! overload every refused request is one, and a log line each would spend on logging
+//! the CPU the refusal saves (the request metrics count them).
 
 use std::time::Duration;
 
 use axum::{
     extract::MatchedPath,
-    http::{Request, Response},
+    http::{Request, Response, StatusCode},
 };
 use tower_http::{
-    classify::{ServerErrorsAsFailures, SharedClassifier},
-    trace::{DefaultOnRequest, DefaultOnResponse, MakeSpan, OnResponse, TraceLayer},
+    classify::{ServerErrorsAsFailures, ServerErrorsFailureClass, SharedClassifier},
+    trace::{
+        DefaultOnBodyChunk, DefaultOnEos, DefaultOnFailure, DefaultOnRequest, DefaultOnResponse,
+        MakeSpan, OnFailure, OnResponse, TraceLayer,
+    },
 };
 use tracing::{Level, Span, field::Empty};
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
@@ -25,6 +30,9 @@ pub type HttpTraceLayer = TraceLayer<
     RequestSpan,
     DefaultOnRequest,
     RecordResponse,
+    DefaultOnBodyChunk,
+    DefaultOnEos,
+    LogFailure,
 >;
 
 /// A server span per request, for `.layer(telemetry::http_trace_layer())` on a router.
@@ -39,6 +47,7 @@ pub fn http_trace_layer() -> HttpTraceLayer {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_response(RecordResponse)
+        .on_failure(LogFailure)
 }
 
 /// Makes the request's span; see [`http_trace_layer`].
@@ -87,5 +96,26 @@ impl<B> OnResponse<B> for RecordResponse {
         DefaultOnResponse::new()
             .level(Level::DEBUG)
             .on_response(response, latency, span);
+    }
+}
+
+/// Logs a failed request: at `ERROR`, or at `DEBUG` for a 503 (a refusal under load, or a
+/// peer that is away, which the request metrics count).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogFailure;
+
+impl OnFailure<ServerErrorsFailureClass> for LogFailure {
+    fn on_failure(&mut self, class: ServerErrorsFailureClass, latency: Duration, span: &Span) {
+        let level = match class {
+            ServerErrorsFailureClass::StatusCode(status)
+                if status == StatusCode::SERVICE_UNAVAILABLE =>
+            {
+                Level::DEBUG
+            }
+            _ => Level::ERROR,
+        };
+        DefaultOnFailure::new()
+            .level(level)
+            .on_failure(class, latency, span);
     }
 }
