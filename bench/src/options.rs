@@ -90,6 +90,15 @@ pub struct Options {
     /// Which half runs
     #[arg(long, env = "BENCH_ONLY", value_enum, default_value_t = Only::All)]
     pub only: Only,
+    /// Which of the services' runs are taken [default: every one]
+    #[arg(
+        long,
+        value_name = "LIST",
+        env = "BENCH_RUNS",
+        value_enum,
+        value_delimiter = ','
+    )]
+    pub runs: Vec<Run>,
     /// Where the figures are written
     #[arg(long, value_name = "PATH", env = "BENCH_OUT_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/results"))]
     pub out_dir: PathBuf,
@@ -108,6 +117,22 @@ pub enum Only {
     Limits,
 }
 
+/// One group of the services' runs, named as the tables name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Run {
+    StockReads,
+    HotSkuReservations,
+    SpreadReservations,
+    /// The same reads and reservations through inventory-api and straight to
+    /// inventory-service.
+    FacadeHop,
+    EventHop,
+    /// HTTP-first checkouts, unpaid and paid, at each rate.
+    Checkout,
+    EventSaga,
+}
+
 impl Only {
     pub fn runs_system(self) -> bool {
         self != Only::Limits
@@ -119,6 +144,11 @@ impl Only {
 }
 
 impl Options {
+    /// Whether `run` is among the selected runs (all are, when none is named).
+    pub fn takes(&self, run: Run) -> bool {
+        self.runs.is_empty() || self.runs.contains(&run)
+    }
+
     pub fn duration(&self) -> Duration {
         self.duration.unwrap_or(self.by_speed(2, 10))
     }

@@ -19,7 +19,7 @@ use crate::{
     facade_hop::{self, DIRECT, THROUGH_FACADE},
     figures::{Measurement, Mode, QuietStart, Report, RunFigures, Scenario, ViewFigures},
     open_loop,
-    options::Options,
+    options::{Options, Run},
     process_use, saga,
     settle::Settler,
     stock_setup, stock_view,
@@ -46,6 +46,9 @@ pub async fn run(
     stock_setup::create_skus(client, &options.target).await?;
 
     for scenario in Scenario::ALL {
+        if !options.takes(scenario_run(scenario)) {
+            continue;
+        }
         for mode in modes(scenario, options) {
             let target = &options.target;
             let run = http_run(client, options, settler, report, target, scenario, mode).await?;
@@ -53,8 +56,37 @@ pub async fn run(
         }
     }
 
-    facade_hop_runs(client, options, settler, report).await?;
+    if options.takes(Run::FacadeHop) {
+        facade_hop_runs(client, options, settler, report).await?;
+    }
+    if options.takes(Run::EventHop) {
+        event_hop_run(client, options, settler, report).await?;
+    }
+    if options.takes(Run::Checkout) {
+        checkout_runs(client, options, settler, report).await?;
+    }
+    if options.takes(Run::EventSaga) {
+        event_saga_run(client, options, settler, report).await;
+    }
+    Ok(())
+}
 
+/// The run group a closed/open-loop scenario belongs to.
+fn scenario_run(scenario: Scenario) -> Run {
+    match scenario {
+        Scenario::StockReads => Run::StockReads,
+        Scenario::HotReservations => Run::HotSkuReservations,
+        _ => Run::SpreadReservations,
+    }
+}
+
+/// The event hop at `--event-rate`, with the stock view's delay over it.
+async fn event_hop_run(
+    client: &Client,
+    options: &Options,
+    settler: &mut Settler,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let hop = open(options.event_rate);
     let quiet = announce(settler, options, Scenario::EventHop, hop).await;
     let timed = process_use::during(event_hop::run(client, options, options.event_rate));
@@ -62,7 +94,16 @@ pub async fn run(
     let mut run = RunFigures::new(Scenario::EventHop, hop, &measured?).under(quiet, used);
     run.stock_view = view_or_note(view, report);
     report.results.push(run);
+    Ok(())
+}
 
+/// HTTP-first checkouts, unpaid then paid, at the checkout rate and at the payment rate.
+async fn checkout_runs(
+    client: &Client,
+    options: &Options,
+    settler: &mut Settler,
+    report: &mut Report,
+) -> anyhow::Result<()> {
     let target = &options.checkout_target;
     let mut rates = vec![options.checkout_rate];
     if options.payment_rate != options.checkout_rate {
@@ -83,7 +124,16 @@ pub async fn run(
             report.results.push(run);
         }
     }
+    Ok(())
+}
 
+/// The event-driven saga at `--saga-rate`; a note instead when it cannot run.
+async fn event_saga_run(
+    client: &Client,
+    options: &Options,
+    settler: &mut Settler,
+    report: &mut Report,
+) {
     let placing = open(options.saga_rate);
     let quiet = announce(settler, options, Scenario::EventSaga, placing).await;
     match process_use::during(saga::run(client, options, options.saga_rate)).await {
@@ -95,7 +145,6 @@ pub async fn run(
             report.notes.push(format!("event saga not measured: {e:#}"));
         }
     }
-    Ok(())
 }
 
 /// The facade hop's runs: each of its scenarios at `--hop-rate`, through inventory-api,
