@@ -90,6 +90,9 @@ impl System {
         let ports = free_ports(4)?;
         let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
         let retry = ("RETRY_DELAYS_MS", "100,200,400".to_owned());
+        // Debug builds on a machine shared with other tests: the outbox's backpressure is
+        // on, with a bound wide enough that only a relay that is really stuck refuses.
+        let max_lag = ("OUTBOX_MAX_LAG_MS", "3000".to_owned());
         let common = |extra: Vec<(&str, String)>| -> Vec<(String, String)> {
             let mut env = vec![
                 ("RUST_LOG", "info".to_owned()),
@@ -106,6 +109,7 @@ impl System {
                 ("OUTBOX_POLL_INTERVAL_MS", "200".to_owned()),
                 ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
                 ("DATABASE_MAX_CONNECTIONS", "8".to_owned()),
+                max_lag.clone(),
                 retry.clone(),
             ]),
             common(vec![("INVENTORY_SERVICE_URL", url(0))]),
@@ -120,6 +124,7 @@ impl System {
                 ("OUTBOX_POLL_INTERVAL_MS", "200".to_owned()),
                 ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
                 ("DATABASE_MAX_CONNECTIONS", "8".to_owned()),
+                max_lag,
                 retry,
             ]),
             common(vec![

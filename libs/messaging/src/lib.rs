@@ -6,6 +6,8 @@
 //!   adaptively, claiming rows with `FOR UPDATE SKIP LOCKED`; every publish is
 //!   mandatory, and a row the broker cannot route stays in the outbox and is retried
 //!   with backoff, never dropped; every wait on the broker is bounded;
+//! - [`backpressure`]: new work refused (503) while the relay is behind, so the outbox
+//!   is a bounded queue;
 //! - [`inbox`]: the record of handled event ids that makes a consumer idempotent, and
 //!   [`retention`], which deletes them (and a service's other settled rows) once past
 //!   their retention;
@@ -26,6 +28,7 @@
 //!   service's store shares with it.
 
 pub mod admin;
+pub mod backpressure;
 pub mod broker;
 pub mod consumer;
 pub mod dead_letters;
@@ -37,6 +40,7 @@ pub mod retention;
 pub mod schema;
 pub mod topology;
 
+pub use backpressure::{Backpressure, RelayLag};
 pub use broker::BrokerHealth;
 pub use consumer::{Consumer, HandleError, Handler};
 pub use inbox::InboxEntry;

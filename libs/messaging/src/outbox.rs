@@ -6,15 +6,17 @@ use contracts::events::{Envelope, EventType};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::OutboxWake;
+use crate::{OutboxWake, RelayLag};
 
-/// A service's database as its store writes to it: the pool, and the wake-up of this
+/// A service's database as its store writes to it: the pool, the wake-up of this
 /// process's outbox relay, which every commit that wrote events must pull so they are
-/// published at once rather than at the relay's next poll.
+/// published at once rather than at the relay's next poll, and how far behind that relay
+/// is (see [`crate::backpressure`]).
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: PgPool,
     wake: OutboxWake,
+    lag: RelayLag,
 }
 
 impl Database {
@@ -22,6 +24,7 @@ impl Database {
         Self {
             pool,
             wake: OutboxWake::default(),
+            lag: RelayLag::default(),
         }
     }
 
@@ -32,6 +35,11 @@ impl Database {
     /// The wake-up the relay of this database listens to.
     pub fn wake(&self) -> &OutboxWake {
         &self.wake
+    }
+
+    /// How far behind the relay of this database is; the relay writes it.
+    pub fn relay_lag(&self) -> &RelayLag {
+        &self.lag
     }
 
     /// Tells the relay that a transaction which wrote outbox rows has committed.

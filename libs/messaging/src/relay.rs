@@ -44,6 +44,9 @@
 //!   vacuums the outbox itself ([`VACUUM_AFTER`] rows deleted, and once on start), in a
 //!   task of its own: a plain `VACUUM` blocks no writer, and a second one while the
 //!   first runs is skipped.
+//! - After each batch it says how far behind it is, the age of the batch's oldest row,
+//!   in its [`RelayLag`], which the routes that start new work read to refuse it while
+//!   the relay is too far behind (see [`crate::backpressure`]).
 //! - While it runs, it samples the outbox's backlog and the age of its oldest row, and
 //!   counts every event the broker confirms and every one it returns (see
 //!   [`crate::metrics`]).
@@ -62,6 +65,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use futures::future;
 use lapin::{
     BasicProperties, Channel, Confirmation, Connection, PublisherConfirm,
     message::BasicReturnMessage,
@@ -75,6 +79,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
+    RelayLag,
     broker::{self, BrokerHealth},
     metrics,
     topology::{Names, declare_exchange, declare_journals},
@@ -150,6 +155,8 @@ pub struct OutboxRelay {
     pub poll_interval: Duration,
     /// Woken by this process's store after each commit that wrote outbox rows.
     pub wake: OutboxWake,
+    /// Where the relay tells how far behind it is (see [`crate::backpressure`]).
+    pub lag: RelayLag,
     /// Logical names of the exchanges this service owns, declared with their journals
     /// on every connect.
     pub exchanges: Vec<&'static str>,
@@ -165,6 +172,9 @@ pub struct BatchOutcome {
     pub published: usize,
     /// Rows the broker returned: kept, to be tried again after their backoff.
     pub unroutable: usize,
+    /// How long the oldest row claimed for the first time had waited in the outbox (zero:
+    /// none).
+    pub oldest_age: Duration,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -176,6 +186,8 @@ struct PendingRow {
     payload: String,
     traceparent: Option<String>,
     attempts: i32,
+    /// Seconds since the row was written, at the claim.
+    age_secs: f64,
 }
 
 impl OutboxRelay {
@@ -213,6 +225,7 @@ impl OutboxRelay {
                 .publish_until_failure(&connection, stop, publish_timeout)
                 .await;
             self.health.set(false);
+            self.lag.disconnected();
             if let Err(e) = outcome {
                 tracing::warn!(error = ?e, "outbox relay interrupted; reconnecting");
                 tokio::select! {
@@ -247,6 +260,7 @@ impl OutboxRelay {
         })
         .await?;
         self.health.set(true);
+        let connected = Instant::now();
         let mut pause = MIN_POLL;
         let vacuum = Vacuum::default();
         // What an earlier run (or a crash) left dead is vacuumed first.
@@ -262,6 +276,8 @@ impl OutboxRelay {
                 outcome = self.publish_batch(&channel, publish_timeout) => outcome?,
             };
             deleted += outcome.published;
+            // What an outage left counts as written at the reconnect.
+            self.lag.record(outcome.oldest_age.min(connected.elapsed()));
             if outcome.claimed as i64 >= self.batch {
                 continue;
             }
@@ -290,7 +306,7 @@ impl OutboxRelay {
         let mut tx = database::begin(&self.pool).await.context("begin")?;
         let rows: Vec<PendingRow> = sqlx::query_as(
             "SELECT id, exchange, routing_key, event_type, payload::text AS payload, traceparent,
-                    attempts
+                    attempts, EXTRACT(EPOCH FROM now() - created_at)::float8 AS age_secs
                FROM outbox
               WHERE not_before IS NULL OR not_before <= now()
               ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
@@ -305,11 +321,11 @@ impl OutboxRelay {
         }
 
         let deadline = Instant::now() + publish_timeout;
-        let mut confirms = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let confirm = before(deadline, "publish", self.publish(channel, row)).await?;
-            confirms.push(confirm);
-        }
+        // All the batch's publishes at once: each hands its frames to the connection on
+        // its first poll, in the batch's order, and the connection writes them together.
+        // Awaiting them one by one waited for a write of the connection per message.
+        let publishes = rows.iter().map(|row| self.publish(channel, row));
+        let confirms = before(deadline, "publish", future::try_join_all(publishes)).await?;
         // A returned message comes with some confirm of the batch, not necessarily its
         // own (several confirms may arrive in one acknowledgement): the returned rows
         // are known by their message id once every confirm is in.
@@ -351,10 +367,18 @@ impl OutboxRelay {
             .await
             .context("delete published rows")?;
         tx.commit().await.context("commit")?;
+        // A row tried again after the broker returned it waits for its queue, not for
+        // the relay: it does not make the relay late.
+        let oldest = rows
+            .iter()
+            .filter(|row| row.attempts == 0)
+            .map(|row| row.age_secs)
+            .fold(0.0, f64::max);
         let outcome = BatchOutcome {
             claimed: rows.len(),
             published: routed.len(),
             unroutable: unroutable.len(),
+            oldest_age: Duration::try_from_secs_f64(oldest).unwrap_or_default(),
         };
         tracing::debug!(?outcome, "outbox batch published");
         Ok(outcome)

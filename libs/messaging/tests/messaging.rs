@@ -55,6 +55,7 @@ fn test_relay(pool: &sqlx::PgPool, prefix: &str, batch: i64) -> OutboxRelay {
         batch,
         poll_interval: Duration::from_millis(200),
         wake: Default::default(),
+        lag: Default::default(),
         exchanges: vec!["test_events"],
         health: BrokerHealth::default(),
     }

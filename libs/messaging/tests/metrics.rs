@@ -153,6 +153,7 @@ async fn confirmed_events_are_counted_and_the_outbox_backlog_is_sampled() {
             batch: 16,
             poll_interval: Duration::from_millis(200),
             wake: Default::default(),
+            lag: Default::default(),
             exchanges: vec!["test_events"],
             health: BrokerHealth::default(),
         }

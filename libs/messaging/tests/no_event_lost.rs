@@ -74,6 +74,7 @@ fn relay(pool: &PgPool, names: &Names, url: String, exchanges: Vec<&'static str>
         batch: 16,
         poll_interval: Duration::from_millis(100),
         wake: Default::default(),
+        lag: Default::default(),
         exchanges,
         health: BrokerHealth::default(),
     }

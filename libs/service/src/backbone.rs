@@ -17,8 +17,8 @@ use access::LoadLimits;
 use axum::Router;
 use contracts::events::subscriptions::Subscription;
 use messaging::{
-    BrokerHealth, Consumer, ConsumerQueue, Database, Handler, Names, OutboxRelay, admin::Admin,
-    retention::Retention, topology::definitions::DEFAULT_RETRY_DELAYS,
+    Backpressure, BrokerHealth, Consumer, ConsumerQueue, Database, Handler, Names, OutboxRelay,
+    admin::Admin, retention::Retention, topology::definitions::DEFAULT_RETRY_DELAYS,
 };
 use settings::{millis, millis_list, optional_millis, secret, var};
 use sqlx::migrate::Migrator;
@@ -34,7 +34,8 @@ pub struct Backbone {
     /// `DATABASE_URL` [postgres://postgres@127.0.0.1:5432/<the service's database>];
     /// created if missing.
     pub database_url: String,
-    /// `DATABASE_MAX_CONNECTIONS` [16]
+    /// `DATABASE_MAX_CONNECTIONS` [4 per core, at least 8]: sized to the cores, since
+    /// more connections than PostgreSQL has cores to run them only queue inside it.
     pub database_max_connections: u32,
     /// `AMQP_URL` [amqp://guest:guest@127.0.0.1:5672/%2f]
     pub amqp_url: String,
@@ -55,6 +56,14 @@ pub struct Backbone {
     pub outbox_poll_interval: Duration,
     /// `OUTBOX_BATCH` [256]: most events per relay transaction.
     pub outbox_batch: i64,
+    /// `OUTBOX_RELAYS` [2, at most 4]: relays publishing this process's outbox side by
+    /// side, each claiming its own rows (`SKIP LOCKED`), so that one relay's round trips
+    /// to the database and the broker do not leave the outbox waiting.
+    pub outbox_relays: usize,
+    /// `OUTBOX_MAX_LAG_MS` [250]: while the oldest event the relay publishes has waited
+    /// longer, the routes that start new work answer 503 until it catches up
+    /// (`messaging::backpressure`); 0 never refuses.
+    pub outbox_max_lag: Duration,
     /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
     pub admin_api_key: Option<String>,
     /// `RETENTION_DAYS` [7]: how long the ids of handled events (the inbox) and other
@@ -76,7 +85,7 @@ impl Backbone {
                 "DATABASE_URL",
                 format!("postgres://postgres@127.0.0.1:5432/{database}"),
             )?,
-            database_max_connections: var("DATABASE_MAX_CONNECTIONS", 16)?,
+            database_max_connections: var("DATABASE_MAX_CONNECTIONS", pool_size_for_cores())?,
             amqp_url: var("AMQP_URL", DEFAULT_AMQP_URL.to_owned())?,
             amqp_name_prefix: var("AMQP_NAME_PREFIX", String::new())?,
             amqp_queue_expires: optional_millis("AMQP_QUEUE_EXPIRES_MS")?,
@@ -84,6 +93,8 @@ impl Backbone {
             retry_delays: millis_list("RETRY_DELAYS_MS", &DEFAULT_RETRY_DELAYS)?,
             outbox_poll_interval: millis("OUTBOX_POLL_INTERVAL_MS", 250)?,
             outbox_batch: var("OUTBOX_BATCH", 256)?,
+            outbox_relays: var("OUTBOX_RELAYS", 2)?,
+            outbox_max_lag: millis("OUTBOX_MAX_LAG_MS", 250)?,
             admin_api_key: secret("ADMIN_API_KEY")?,
             retention: days("RETENTION_DAYS", 7)?,
             prune_interval: Duration::from_secs(var("PRUNE_INTERVAL_SECS", 3600)?),
@@ -107,6 +118,8 @@ impl Backbone {
             retry_delays: [100, 200, 400].map(Duration::from_millis).to_vec(),
             outbox_poll_interval: Duration::from_millis(500),
             outbox_batch: 256,
+            outbox_relays: 2,
+            outbox_max_lag: Duration::ZERO,
             admin_api_key: Some(TEST_ADMIN_KEY.to_owned()),
             retention: Duration::from_secs(7 * SECS_PER_DAY),
             prune_interval: Duration::from_secs(3600),
@@ -121,6 +134,11 @@ impl Backbone {
         );
         anyhow::ensure!(self.consumer_prefetch > 0, "CONSUMER_PREFETCH must be > 0");
         anyhow::ensure!(self.outbox_batch > 0, "OUTBOX_BATCH must be > 0");
+        anyhow::ensure!(
+            (1..=RELAY_NAMES.len()).contains(&self.outbox_relays),
+            "OUTBOX_RELAYS must be 1 to {}",
+            RELAY_NAMES.len()
+        );
         anyhow::ensure!(!self.retention.is_zero(), "RETENTION_DAYS must be > 0");
         anyhow::ensure!(
             !self.prune_interval.is_zero(),
@@ -159,6 +177,11 @@ impl Backbone {
         Ok(Database::new(pool))
     }
 
+    /// The bound on `db`'s relay lag for the routes that start new work.
+    pub fn backpressure(&self, db: &Database) -> Backpressure {
+        Backpressure::new(db.relay_lag().clone(), self.outbox_max_lag)
+    }
+
     /// The messaging side of the service: the relay publishes what the store writes to
     /// the outbox of `db` (woken by its commits) to the `exchanges` it owns; the consumer
     /// hands the deliveries of `queue` to `handler`.
@@ -178,9 +201,11 @@ impl Backbone {
                 batch: self.outbox_batch,
                 poll_interval: self.outbox_poll_interval,
                 wake: db.wake().clone(),
+                lag: db.relay_lag().clone(),
                 exchanges: exchanges.to_vec(),
                 health: broker.clone(),
             },
+            relays: self.outbox_relays,
             admin: Arc::new(Admin {
                 callers: Admin::callers_from_env(self.admin_api_key.as_deref()),
                 amqp_url: self.amqp_url.clone(),
@@ -199,10 +224,26 @@ impl Backbone {
     }
 }
 
+/// The workers' names of the relays, one per relay that may run.
+const RELAY_NAMES: [&str; 4] = [
+    "outbox relay",
+    "outbox relay 2",
+    "outbox relay 3",
+    "outbox relay 4",
+];
+
+/// The default pool: 4 connections per core the process may use, at least 8.
+fn pool_size_for_cores() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    u32::try_from(cores * 4).unwrap_or(u32::MAX).max(8)
+}
+
 /// A domain service's messaging, wired ([`Backbone::messaging`]).
 #[derive(Debug)]
 pub struct Messaging<H> {
     pub relay: OutboxRelay,
+    /// How many copies of `relay` run.
+    relays: usize,
     pub consumer: Consumer<H>,
     /// Prunes the inbox; add the service's own settled rows with [`Retention::also`].
     pub retention: Retention,
@@ -244,13 +285,17 @@ impl<H: Handler> Messaging<H> {
     pub fn workers(self, service: Builder) -> Builder {
         let Self {
             relay,
+            relays,
             consumer,
             retention,
             prune_interval,
             ..
         } = self;
+        let service = RELAY_NAMES[..relays].iter().fold(service, |service, name| {
+            let relay = relay.clone();
+            service.worker(name, move |stop| relay.run(stop))
+        });
         service
-            .worker("outbox relay", move |stop| relay.run(stop))
             .worker("consumer", move |stop| consumer.run(stop))
             .worker("retention", move |stop| async move {
                 Periodic::new("retention", prune_interval)

@@ -247,5 +247,10 @@ fn passed_through(
     if let Some(location) = location {
         headers.insert(header::LOCATION, location);
     }
+    // The service's 503s (its events behind, too busy) say "retry shortly", as this
+    // facade's own do.
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     response
 }

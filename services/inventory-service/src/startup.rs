@@ -55,7 +55,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
             "inventory-service",
             http_settings,
             backbone,
-            http::routes(state.admin.clone()),
+            http::routes(state.admin.clone(), backbone.backpressure(&db)),
             state,
         )
         .worker("expiry sweeper", move |stop| {

@@ -63,6 +63,7 @@ pub async fn build(settings: Settings) -> anyhow::Result<Service> {
         broker: messaging.broker.clone(),
         admin: messaging.admin.clone(),
         api_key: settings.api_key.clone(),
+        backpressure: backbone.backpressure(&db),
     };
     let sampler = OrderSampler {
         pool: db.pool().clone(),

@@ -1,6 +1,7 @@
 //! Black-box tests of inventory-service over HTTP, against a real PostgreSQL (a fresh
 //! database per test, see `testkit`).
 
+mod backpressure;
 mod concurrency;
 mod events;
 mod expiry;

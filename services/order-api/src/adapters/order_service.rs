@@ -37,6 +37,9 @@ impl OrderService {
     }
 }
 
+/// order-service's refusal of a new order while its outbox relay is behind.
+const OUTBOX_BACKLOGGED: &str = "outbox_backlogged";
+
 /// order-service's answer on `path` as an order, or why there is none.
 fn read(path: &str, answer: Result<Answer, CallError>) -> Result<Order, OrdersError> {
     let answer = answer.map_err(|e| {
@@ -61,6 +64,9 @@ fn read(path: &str, answer: Result<Answer, CallError>) -> Result<Order, OrdersEr
     }
     match answer.problem() {
         Some(problem) if answer.status.is_client_error() => Err(OrdersError::Refused(problem)),
+        // A new order refused while order-service's events are behind: nothing was
+        // written, and the client is told so as order-service phrased it.
+        Some(problem) if problem.code() == OUTBOX_BACKLOGGED => Err(OrdersError::Refused(problem)),
         _ => {
             tracing::warn!(status = %answer.status, path, "order-service failed");
             Err(OrdersError::Unavailable)

@@ -203,7 +203,6 @@ impl Saga {
             .unwrap()
     }
 
-    /// Polls until the order is no longer PENDING (or 20 s pass).
     /// Polls the order until it is decided (`CONFIRMED` or `CANCELLED`), or 20 s pass.
     pub async fn decided(&self, order_id: &str) -> OrderView {
         let mut order = self.order(order_id).await;

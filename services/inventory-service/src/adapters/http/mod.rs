@@ -13,13 +13,14 @@ mod views;
 use std::sync::Arc;
 
 use axum::{
-    Router,
+    Router, middleware,
     routing::{get, post, put},
 };
 
 use messaging::{
-    BrokerHealth,
+    Backpressure, BrokerHealth,
     admin::{self, Admin},
+    backpressure::refuse_while_behind,
 };
 
 use crate::adapters::postgres::PgInventoryStore;
@@ -34,12 +35,25 @@ pub struct AppState {
 }
 
 /// The routes (the service shell adds the fallbacks, layers and `/metrics`); the admin
-/// routes over the order events' DLQ with `admin`.
-pub fn routes(admin: Arc<Admin>) -> Router<AppState> {
+/// routes over the order events' DLQ with `admin`. A new single-SKU hold is new work:
+/// it is refused while the outbox relay is behind `backpressure`'s bound. The saga's
+/// `/reservations` is not: its order was admitted by order-service, and what was
+/// admitted finishes.
+pub fn routes(admin: Arc<Admin>, backpressure: Backpressure) -> Router<AppState> {
+    let new_holds = Router::new()
+        .route("/inventory/{sku}/reserve", post(inventory::reserve))
+        .route(
+            "/locations/{store_id}/inventory/{sku}/reserve",
+            post(inventory::reserve),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            backpressure,
+            refuse_while_behind,
+        ));
     Router::new()
+        .merge(new_holds)
         .route("/inventory", post(inventory::create))
         .route("/inventory/{sku}", get(inventory::stock))
-        .route("/inventory/{sku}/reserve", post(inventory::reserve))
         .route("/inventory/{sku}/release", post(inventory::release))
         .route("/inventory/{sku}/confirm", post(inventory::confirm))
         .route("/inventory/{sku}/replenish", post(inventory::replenish))
@@ -54,10 +68,6 @@ pub fn routes(admin: Arc<Admin>) -> Router<AppState> {
         .route(
             "/locations/{store_id}/inventory/{sku}",
             get(inventory::stock),
-        )
-        .route(
-            "/locations/{store_id}/inventory/{sku}/reserve",
-            post(inventory::reserve),
         )
         .route(
             "/locations/{store_id}/inventory/{sku}/release",

@@ -15,8 +15,9 @@ use axum::{
     routing::{get, post},
 };
 use messaging::{
-    BrokerHealth,
+    Backpressure, BrokerHealth,
     admin::{self, Admin},
+    backpressure::refuse_while_behind,
 };
 
 use crate::adapters::ServiceOrders;
@@ -28,12 +29,21 @@ pub struct AppState {
     pub admin: Arc<Admin>,
     /// `ORDER_SERVICE_API_KEY`: when set, the routes that change an order need it.
     pub api_key: Option<ServiceKey>,
+    /// A new order is refused while the outbox relay is behind this bound.
+    pub backpressure: Backpressure,
 }
 
 /// The routes (the service shell adds the fallbacks, layers and `/metrics`).
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let mut changes = Router::new()
+    // Placing an order starts new work: refused while the outbox relay is behind. The
+    // steps of an order already placed are not, so that it finishes.
+    let place = Router::new()
         .route("/orders", post(orders::place))
+        .route_layer(middleware::from_fn_with_state(
+            state.backpressure.clone(),
+            refuse_while_behind,
+        ));
+    let mut changes = place
         .route("/orders/{id}/authorize", post(orders::authorize))
         .route("/orders/{id}/confirm", post(orders::confirm))
         .route("/orders/{id}/cancel", post(orders::cancel))
