@@ -90,9 +90,10 @@ impl System {
         let ports = free_ports(4)?;
         let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
         let retry = ("RETRY_DELAYS_MS", "100,200,400".to_owned());
-        // Debug builds on a machine shared with other tests: the outbox's backpressure is
-        // on, with a bound wide enough that only a relay that is really stuck refuses.
+        // Debug builds on a machine shared with other tests: the events' backpressure is
+        // on, with bounds wide enough that only an event path that is really stuck refuses.
         let max_lag = ("OUTBOX_MAX_LAG_MS", "3000".to_owned());
+        let max_queued = ("CONSUMERS_MAX_QUEUED", "20000".to_owned());
         let common = |extra: Vec<(&str, String)>| -> Vec<(String, String)> {
             let mut env = vec![
                 ("RUST_LOG", "info".to_owned()),
@@ -110,6 +111,7 @@ impl System {
                 ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
                 ("DATABASE_MAX_CONNECTIONS", "8".to_owned()),
                 max_lag.clone(),
+                max_queued.clone(),
                 retry.clone(),
             ]),
             common(vec![("INVENTORY_SERVICE_URL", url(0))]),
@@ -125,6 +127,7 @@ impl System {
                 ("ADMIN_API_KEY", ADMIN_KEY.to_owned()),
                 ("DATABASE_MAX_CONNECTIONS", "8".to_owned()),
                 max_lag,
+                max_queued,
                 retry,
             ]),
             common(vec![

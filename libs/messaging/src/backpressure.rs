@@ -1,28 +1,33 @@
-//! The outbox as a bounded queue: new work is refused while this process's relay is
-//! behind.
+//! The event path as a bounded queue: new work is refused while this service's events
+//! are behind, in its outbox or in its consumers' queues.
 //!
-//! Every change a service accepts writes events to its outbox, and its relay publishes
-//! them as fast as the broker and the cores allow. Accepting changes faster than that
-//! only grows the outbox: each event then waits longer for its consumers (the event hop,
-//! the stock view's lag, the event path of the saga), seconds after a short overload,
-//! while every request is still answered as if all were well. So, as the HTTP layers
-//! answer 503 when too many requests are in flight, a service answers 503 to *new work*
-//! when its relay is too far behind, and the rows already written drain.
+//! Every change a service accepts writes events to its outbox, its relay publishes them
+//! as fast as the broker and the cores allow, and its consumers take them as fast as they
+//! can handle them. Accepting changes faster than that only grows a queue, the outbox or
+//! a consumer's: each event then waits longer (the event hop, the stock view's lag, the
+//! event path of the saga), seconds after a short overload, while every request is still
+//! answered as if all were well. So, as the HTTP layers answer 503 when too many requests
+//! are in flight, a service answers 503 to *new work* while its events are too far
+//! behind, and what was already written drains.
 //!
-//! - **How far behind.** The age of the oldest event the relay claimed in its last batch:
-//!   how long that event waited in the outbox. [`RelayLag`] keeps it, the relay writes it
+//! - **How far behind, in the outbox.** The age of the oldest event the relay claimed in
+//!   its last batch: how long that event waited. The relay writes it into [`RelayLag`]
 //!   after every batch (zero when the batch found nothing due). While the relay is not
 //!   connected, nothing is measured: a broker outage is what the outbox is there to
 //!   absorb, and refusing would not shorten it. After a reconnect, the rows the outage
 //!   left count as written at the reconnect, so the bound applies to how fast they drain,
 //!   not to how long the outage was.
+//! - **How far behind, at the consumers.** The ready messages, all told, in the consumer
+//!   queues bound to the exchanges the service owns (from the system's table), which the
+//!   relay reads every [`crate::relay::QUEUES_SAMPLED_EVERY`] with a passive declare.
 //! - **What is refused.** Only requests that start new work, on the routes a service
 //!   puts behind [`refuse_while_behind`] (a new hold, a new order). The steps of work
 //!   already accepted (a commit, a release, a confirm, an event from the broker) always
 //!   run, so that what was accepted finishes and its holds come back.
-//! - **The answer.** 503 `outbox_backlogged` with `Retry-After: 1`, counted in
-//!   `outbox_backpressure_refusals_total`; nothing is written.
-//! - `OUTBOX_MAX_LAG_MS` sets the bound (see the service settings); 0 turns it off.
+//! - **The answer.** 503 `events_backlogged` with `Retry-After: 1` and which bound was
+//!   passed, counted in `outbox_backpressure_refusals_total`; nothing is written.
+//! - `OUTBOX_MAX_LAG_MS` and `CONSUMERS_MAX_QUEUED` set the bounds (see the service
+//!   settings); 0 turns either off.
 
 use std::{
     sync::{
@@ -43,77 +48,109 @@ use problem::Problem;
 
 const REFUSALS: &str = "outbox_backpressure_refusals_total";
 
-/// How long the oldest event of the relay's last batch had waited; written by the
-/// relay, read by the routes that start new work.
+/// How far behind this service's events are, written by its relay: how long the oldest
+/// event of the relay's last batch had waited, and how many of the events it published
+/// wait, not yet delivered, in their consumers' queues. Read by the routes that start
+/// new work.
 #[derive(Debug, Clone, Default)]
-pub struct RelayLag(Arc<AtomicU64>);
+pub struct RelayLag {
+    age_micros: Arc<AtomicU64>,
+    queued: Arc<AtomicU64>,
+}
 
 impl RelayLag {
     /// After a batch whose oldest row had waited `oldest` (zero: nothing was due).
     pub(crate) fn record(&self, oldest: Duration) {
         let micros = u64::try_from(oldest.as_micros()).unwrap_or(u64::MAX);
-        self.0.store(micros, Ordering::Relaxed);
+        self.age_micros.store(micros, Ordering::Relaxed);
+    }
+
+    /// After a look at the consumer queues the relay publishes to: `ready` messages wait
+    /// in them, all told.
+    pub(crate) fn record_queued(&self, ready: u64) {
+        self.queued.store(ready, Ordering::Relaxed);
     }
 
     /// The relay lost the broker: it is not publishing, so nothing is measured.
     pub(crate) fn disconnected(&self) {
         self.record(Duration::ZERO);
+        self.record_queued(0);
     }
 
     /// How far behind the relay is: zero when it is not.
     pub fn behind(&self) -> Duration {
-        Duration::from_micros(self.0.load(Ordering::Relaxed))
+        Duration::from_micros(self.age_micros.load(Ordering::Relaxed))
+    }
+
+    /// Events published and still waiting in their consumers' queues.
+    pub fn queued(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
     }
 }
 
-/// The bound on the relay's lag beyond which new work is refused.
+/// The bounds on a service's events beyond which new work is refused.
 #[derive(Debug, Clone)]
 pub struct Backpressure {
     lag: RelayLag,
     max_lag: Duration,
+    max_queued: u64,
 }
 
 impl Backpressure {
-    /// Refuses new work while `lag` is over `max_lag`; a zero `max_lag` never refuses.
-    pub fn new(lag: RelayLag, max_lag: Duration) -> Self {
+    /// Refuses new work while the relay is more than `max_lag` behind, or while more than
+    /// `max_queued` of the events it published wait in their consumers' queues; a zero
+    /// bound is never exceeded.
+    pub fn new(lag: RelayLag, max_lag: Duration, max_queued: u64) -> Self {
         describe_counter!(
             REFUSALS,
-            "Requests for new work refused (503) because the outbox relay was behind"
+            "Requests for new work refused (503) because the service's events were behind"
         );
         counter!(REFUSALS).increment(0);
-        Self { lag, max_lag }
+        Self {
+            lag,
+            max_lag,
+            max_queued,
+        }
     }
 
-    /// How far behind the relay is, when that is over the bound.
-    fn over_bound(&self) -> Option<Duration> {
-        if self.max_lag.is_zero() {
-            return None;
+    /// Why new work is refused now, if it is.
+    fn refusal(&self) -> Option<String> {
+        let behind = self.lag.behind();
+        if !self.max_lag.is_zero() && behind > self.max_lag {
+            return Some(format!(
+                "this service's events wait {} ms in its outbox (the bound is {} ms)",
+                behind.as_millis(),
+                self.max_lag.as_millis()
+            ));
         }
-        Some(self.lag.behind()).filter(|behind| *behind > self.max_lag)
+        let queued = self.lag.queued();
+        if self.max_queued > 0 && queued > self.max_queued {
+            return Some(format!(
+                "{queued} of this service's events wait for their consumers (the bound is {})",
+                self.max_queued
+            ));
+        }
+        None
     }
 }
 
 /// Middleware for the routes that start new work (`axum::middleware::from_fn_with_state`
-/// with a [`Backpressure`]): 503 `outbox_backlogged` while the relay is behind.
+/// with a [`Backpressure`]): 503 `events_backlogged` while the relay is behind.
 pub async fn refuse_while_behind(
     State(backpressure): State<Backpressure>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(behind) = backpressure.over_bound() else {
+    let Some(why) = backpressure.refusal() else {
         return next.run(request).await;
     };
     counter!(REFUSALS).increment(1);
     let mut response = Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "outbox_backlogged",
+        "events_backlogged",
         "Events are behind",
     )
-    .with_detail(format!(
-        "this service's events are {} ms behind (the bound is {} ms); nothing was done, retry shortly",
-        behind.as_millis(),
-        backpressure.max_lag.as_millis()
-    ))
+    .with_detail(format!("{why}; nothing was done, retry shortly"))
     .into_response();
     response
         .headers_mut()
@@ -147,7 +184,7 @@ mod tests {
     #[tokio::test]
     async fn events_older_than_the_bound_refuse_new_work() {
         let lag = RelayLag::default();
-        let app = app(Backpressure::new(lag.clone(), BOUND));
+        let app = app(Backpressure::new(lag.clone(), BOUND, 0));
 
         lag.record(Duration::from_millis(250));
         assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
@@ -160,12 +197,12 @@ mod tests {
             .await
             .unwrap();
         let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(problem["code"], "outbox_backlogged");
+        assert_eq!(problem["code"], "events_backlogged");
         assert!(
             problem["detail"]
                 .as_str()
                 .unwrap()
-                .contains("300 ms behind"),
+                .contains("wait 300 ms in its outbox"),
             "{problem}"
         );
     }
@@ -173,7 +210,7 @@ mod tests {
     #[tokio::test]
     async fn a_relay_that_catches_up_takes_work_again() {
         let lag = RelayLag::default();
-        let app = app(Backpressure::new(lag.clone(), BOUND));
+        let app = app(Backpressure::new(lag.clone(), BOUND, 0));
         lag.record(Duration::from_secs(2));
         assert_eq!(
             post_work(&app).await.status(),
@@ -185,21 +222,50 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_relay_without_its_broker_measures_nothing() {
+    async fn events_waiting_in_their_consumers_queues_past_the_bound_refuse_new_work() {
         let lag = RelayLag::default();
-        let app = app(Backpressure::new(lag.clone(), BOUND));
-        lag.record(Duration::from_secs(2));
+        let app = app(Backpressure::new(lag.clone(), BOUND, 100));
+        lag.record_queued(100);
+        assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
 
-        lag.disconnected();
-        assert_eq!(lag.behind(), Duration::ZERO);
+        lag.record_queued(101);
+        let refused = post_work(&app).await;
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = axum::body::to_bytes(refused.into_body(), 4096)
+            .await
+            .unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "events_backlogged");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("101 of this service's events wait"),
+            "{problem}"
+        );
+
+        lag.record_queued(3);
         assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
     }
 
     #[tokio::test]
-    async fn a_zero_bound_never_refuses() {
+    async fn a_relay_without_its_broker_measures_nothing() {
         let lag = RelayLag::default();
-        let app = app(Backpressure::new(lag.clone(), Duration::ZERO));
+        let app = app(Backpressure::new(lag.clone(), BOUND, 0));
+        lag.record(Duration::from_secs(2));
+        lag.record_queued(10_000);
+
+        lag.disconnected();
+        assert_eq!((lag.behind(), lag.queued()), (Duration::ZERO, 0));
+        assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
+    }
+
+    #[tokio::test]
+    async fn zero_bounds_never_refuse() {
+        let lag = RelayLag::default();
+        let app = app(Backpressure::new(lag.clone(), Duration::ZERO, 0));
         lag.record(Duration::from_secs(60));
+        lag.record_queued(1_000_000);
         assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
     }
 }

@@ -39,9 +39,9 @@ pub(crate) const OUTBOX_SAMPLE_EVERY: Duration = Duration::from_secs(5);
 /// How often a consumer asks the broker for its DLQ's depth: dead letters are rare and
 /// an operator needs minutes, not seconds, to act on them.
 pub(crate) const DLQ_SAMPLE_EVERY: Duration = Duration::from_secs(10);
-/// Longest wait for the broker's answer to a DLQ sample, so a slow broker cannot hold up
-/// the consuming loop the sample runs in.
-const DLQ_SAMPLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Longest wait for the broker's answer to a queue's depth, so a slow broker cannot hold
+/// up the consuming or publishing loop the sample runs in.
+const QUEUE_SAMPLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How a consumer settled a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,16 +136,16 @@ pub(crate) async fn sample_outbox(pool: &PgPool, stop: &CancellationToken) {
     }
 }
 
-/// The depth of one dead-letter queue, read with a passive declare on a channel of the
-/// consumer's connection. A passive declare of a missing queue closes its channel, so
-/// the channel is reopened when needed, never shared with consuming.
+/// The ready messages of one queue, read with a passive declare on a channel of its own
+/// on the given connection. A passive declare of a missing queue closes its channel, so
+/// the channel is reopened when needed, never shared with consuming or publishing.
 #[derive(Debug)]
-pub(crate) struct DlqDepth {
+pub(crate) struct QueueDepth {
     queue: String,
     channel: Option<Channel>,
 }
 
-impl DlqDepth {
+impl QueueDepth {
     pub(crate) fn new(queue: String) -> Self {
         Self {
             queue,
@@ -153,19 +153,20 @@ impl DlqDepth {
         }
     }
 
-    /// Takes one sample; never fails, at worst leaves the gauge as it was.
-    pub(crate) async fn sample(&mut self, connection: &Connection) {
-        match time::timeout(DLQ_SAMPLE_TIMEOUT, self.message_count(connection)).await {
-            Ok(Ok(depth)) => {
-                gauge!(DLQ_DEPTH, "queue" => self.queue.clone()).set(f64::from(depth));
-            }
+    /// One reading; `None` when the queue is missing or the broker did not answer within
+    /// [`QUEUE_SAMPLE_TIMEOUT`] (logged at `DEBUG`).
+    pub(crate) async fn read(&mut self, connection: &Connection) -> Option<u32> {
+        match time::timeout(QUEUE_SAMPLE_TIMEOUT, self.message_count(connection)).await {
+            Ok(Ok(depth)) => Some(depth),
             Ok(Err(e)) => {
-                tracing::debug!(queue = %self.queue, error = %e, "DLQ depth sample failed");
+                tracing::debug!(queue = %self.queue, error = %e, "queue depth sample failed");
                 self.channel = None;
+                None
             }
             Err(_) => {
-                tracing::debug!(queue = %self.queue, "DLQ depth sample timed out");
+                tracing::debug!(queue = %self.queue, "queue depth sample timed out");
                 self.channel = None;
+                None
             }
         }
     }
@@ -190,6 +191,23 @@ impl DlqDepth {
             )
             .await?;
         Ok(queue.message_count())
+    }
+}
+
+/// The depth of one dead-letter queue, sampled on the consumer's connection.
+#[derive(Debug)]
+pub(crate) struct DlqDepth(QueueDepth);
+
+impl DlqDepth {
+    pub(crate) fn new(queue: String) -> Self {
+        Self(QueueDepth::new(queue))
+    }
+
+    /// Takes one sample; never fails, at worst leaves the gauge as it was.
+    pub(crate) async fn sample(&mut self, connection: &Connection) {
+        if let Some(depth) = self.0.read(connection).await {
+            gauge!(DLQ_DEPTH, "queue" => self.0.queue.clone()).set(f64::from(depth));
+        }
     }
 }
 

@@ -45,8 +45,9 @@
 //!   task of its own: a plain `VACUUM` blocks no writer, and a second one while the
 //!   first runs is skipped.
 //! - After each batch it says how far behind it is, the age of the batch's oldest row,
-//!   in its [`RelayLag`], which the routes that start new work read to refuse it while
-//!   the relay is too far behind (see [`crate::backpressure`]).
+//!   and every [`QUEUES_SAMPLED_EVERY`] how many of its events wait in the consumer
+//!   queues of its exchanges, in its [`RelayLag`], which the routes that start new work
+//!   read to refuse it while the events are too far behind (see [`crate::backpressure`]).
 //! - While it runs, it samples the outbox's backlog and the age of its oldest row, and
 //!   counts every event the broker confirms and every one it returns (see
 //!   [`crate::metrics`]).
@@ -78,10 +79,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use contracts::events::subscriptions::SUBSCRIPTIONS;
+
 use crate::{
     RelayLag,
     broker::{self, BrokerHealth},
-    metrics,
+    metrics::{self, QueueDepth},
     topology::{Names, declare_exchange, declare_journals},
 };
 
@@ -103,6 +106,9 @@ impl OutboxWake {
         self.0.notified().await;
     }
 }
+
+/// How often the relay reads the depth of the consumer queues its events go to.
+pub const QUEUES_SAMPLED_EVERY: Duration = Duration::from_millis(250);
 
 /// Rows the relay deletes between two vacuums of the outbox.
 pub const VACUUM_AFTER: usize = 2_000;
@@ -261,6 +267,8 @@ impl OutboxRelay {
         .await?;
         self.health.set(true);
         let connected = Instant::now();
+        let mut downstream = self.consumer_queues();
+        let mut next_sample = connected;
         let mut pause = MIN_POLL;
         let vacuum = Vacuum::default();
         // What an earlier run (or a crash) left dead is vacuumed first.
@@ -269,6 +277,14 @@ impl OutboxRelay {
             if deleted >= VACUUM_AFTER {
                 vacuum.start(&self.pool);
                 deleted = 0;
+            }
+            if Instant::now() >= next_sample {
+                let mut ready = 0;
+                for queue in &mut downstream {
+                    ready += u64::from(queue.read(connection).await.unwrap_or(0));
+                }
+                self.lag.record_queued(ready);
+                next_sample = Instant::now() + QUEUES_SAMPLED_EVERY;
             }
             // Dropping the batch rolls its transaction back: its rows stay for later.
             let outcome = tokio::select! {
@@ -289,9 +305,19 @@ impl OutboxRelay {
             tokio::select! {
                 () = stop.cancelled() => return Ok(()),
                 () = self.wake.woken() => pause = MIN_POLL,
-                () = tokio::time::sleep(pause) => {}
+                () = tokio::time::sleep(pause.min(QUEUES_SAMPLED_EVERY)) => {}
             }
         }
+    }
+
+    /// The consumer queues bound to the exchanges this relay publishes to (a missing one
+    /// reads as empty).
+    fn consumer_queues(&self) -> Vec<QueueDepth> {
+        SUBSCRIPTIONS
+            .iter()
+            .filter(|subscription| self.exchanges.contains(&subscription.exchange))
+            .map(|subscription| QueueDepth::new(self.names.queue(subscription.queue)))
+            .collect()
     }
 
     /// Claims one batch of rows due (not waiting out a backoff), publishes them, deletes

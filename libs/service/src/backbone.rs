@@ -64,6 +64,10 @@ pub struct Backbone {
     /// longer, the routes that start new work answer 503 until it catches up
     /// (`messaging::backpressure`); 0 never refuses.
     pub outbox_max_lag: Duration,
+    /// `CONSUMERS_MAX_QUEUED` [256]: while more of the events this service publishes wait,
+    /// ready, in their consumers' queues, the routes that start new work answer 503 too;
+    /// 0 never refuses.
+    pub consumers_max_queued: u64,
     /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
     pub admin_api_key: Option<String>,
     /// `RETENTION_DAYS` [7]: how long the ids of handled events (the inbox) and other
@@ -95,6 +99,7 @@ impl Backbone {
             outbox_batch: var("OUTBOX_BATCH", 256)?,
             outbox_relays: var("OUTBOX_RELAYS", 2)?,
             outbox_max_lag: millis("OUTBOX_MAX_LAG_MS", 250)?,
+            consumers_max_queued: var("CONSUMERS_MAX_QUEUED", 256)?,
             admin_api_key: secret("ADMIN_API_KEY")?,
             retention: days("RETENTION_DAYS", 7)?,
             prune_interval: Duration::from_secs(var("PRUNE_INTERVAL_SECS", 3600)?),
@@ -120,6 +125,7 @@ impl Backbone {
             outbox_batch: 256,
             outbox_relays: 2,
             outbox_max_lag: Duration::ZERO,
+            consumers_max_queued: 0,
             admin_api_key: Some(TEST_ADMIN_KEY.to_owned()),
             retention: Duration::from_secs(7 * SECS_PER_DAY),
             prune_interval: Duration::from_secs(3600),
@@ -177,9 +183,14 @@ impl Backbone {
         Ok(Database::new(pool))
     }
 
-    /// The bound on `db`'s relay lag for the routes that start new work.
+    /// The bounds on `db`'s relay lag and on the events waiting for their consumers, for
+    /// the routes that start new work.
     pub fn backpressure(&self, db: &Database) -> Backpressure {
-        Backpressure::new(db.relay_lag().clone(), self.outbox_max_lag)
+        Backpressure::new(
+            db.relay_lag().clone(),
+            self.outbox_max_lag,
+            self.consumers_max_queued,
+        )
     }
 
     /// The messaging side of the service: the relay publishes what the store writes to

@@ -1,5 +1,5 @@
 //! The outbox as a bounded queue: while the relay is behind its bound, a new hold is
-//! refused with 503 `outbox_backlogged` and writes nothing; the steps of holds already
+//! refused with 503 `events_backlogged` and writes nothing; the steps of holds already
 //! placed are never refused; once the relay has caught up, holds are taken again.
 
 use std::time::Duration;
@@ -78,7 +78,7 @@ async fn new_holds_are_refused_while_the_relay_is_behind_and_write_nothing() {
     );
     for (_, body) in &refused {
         let problem: serde_json::Value = serde_json::from_str(body).unwrap();
-        assert_eq!(problem["code"], "outbox_backlogged", "{problem}");
+        assert_eq!(problem["code"], "events_backlogged", "{problem}");
     }
     // A refusal wrote nothing: the stock holds exactly the accepted holds.
     assert_eq!(app.stock("BPX-0001-AA").await.reserved, held);

@@ -38,7 +38,7 @@ impl OrderService {
 }
 
 /// order-service's refusal of a new order while its outbox relay is behind.
-const OUTBOX_BACKLOGGED: &str = "outbox_backlogged";
+const OUTBOX_BACKLOGGED: &str = "events_backlogged";
 
 /// order-service's answer on `path` as an order, or why there is none.
 fn read(path: &str, answer: Result<Answer, CallError>) -> Result<Order, OrdersError> {

@@ -36,7 +36,7 @@ use crate::startup::AppState;
             body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body (`locationId` that is no location id: `invalid_store_id`, 1 to 32 of letters, digits, `-` and `_`), unknown SKU (also every line of an order at a location the inventory does not know), `invalid_payment` (a method other than `card`, a token that is not 1 to 255 visible ASCII characters), `unpriced_sku` (a paid checkout of a SKU without a unit price at the location, with `skus`; the order is cancelled), `mixed_currencies` (a paid checkout priced in several currencies; the order is cancelled), or an idempotency key reused for another request",
             body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 503, description = "order-service unavailable (`order_service_unavailable`), too many requests in progress (`overloaded`), or order-service's events behind (`outbox_backlogged`), each with `Retry-After`: nothing was placed",
+        (status = 503, description = "order-service unavailable (`order_service_unavailable`), too many requests in progress (`overloaded`), or order-service's events behind (`events_backlogged`), each with `Retry-After`: nothing was placed",
             body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]

@@ -1,5 +1,5 @@
 //! The outbox as a bounded queue: while order-service's relay is behind its bound, a new
-//! order is refused with 503 `outbox_backlogged` and nothing is written, while the orders
+//! order is refused with 503 `events_backlogged` and nothing is written, while the orders
 //! already placed go on to their end.
 
 use std::time::Duration;
@@ -44,7 +44,7 @@ async fn new_orders_are_refused_while_the_relay_is_behind_and_placed_ones_finish
             StatusCode::SERVICE_UNAVAILABLE => {
                 assert_eq!(res.headers()["retry-after"], "1");
                 let body: serde_json::Value = res.json().await.unwrap();
-                assert_eq!(body["code"], "outbox_backlogged", "{body}");
+                assert_eq!(body["code"], "events_backlogged", "{body}");
                 refused += 1;
             }
             other => panic!("{other}: {}", res.text().await.unwrap()),
@@ -80,5 +80,66 @@ async fn new_orders_are_refused_while_the_relay_is_behind_and_placed_ones_finish
     })
     .await
     .expect("orders are taken again once the relay is not behind");
+    assert_eq!(taken, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn new_orders_are_refused_while_their_events_wait_for_the_inventory() {
+    let mut saga = spawn_saga(|s| s.backbone.consumers_max_queued = 5, |_| {}).await;
+    saga.create_stock("BPO-0002-AA", 100).await;
+    let line = json!([{"sku": "BPO-0002-AA", "qty": 1}]);
+    let mut placed: Vec<OrderView> = Vec::new();
+    for _ in 0..10 {
+        placed.push(saga.place(line.clone()).await);
+    }
+    // With inventory-service away, the `OrderCreated` of every order handed over waits
+    // in its queue.
+    saga.stop_inventory().await;
+    for order in &placed {
+        assert_eq!(
+            saga.act(&order.order_id, "handover").await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    // Once the relay has looked at the queue (every 250 ms), a new order is refused.
+    let refused = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let res = saga.post_order(line.clone(), None).await;
+            if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+                return res;
+            }
+            assert_eq!(res.status(), StatusCode::CREATED);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("ten events waiting for a bound of five refuse new orders");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "events_backlogged", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("wait for their consumers"),
+        "{body}"
+    );
+
+    // The inventory back, the queue drains, the orders are confirmed, and new orders are
+    // taken again.
+    saga.start_inventory_again().await;
+    for order in &placed {
+        assert_eq!(saga.decided(&order.order_id).await.status, "CONFIRMED");
+    }
+    let taken = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let res = saga.post_order(line.clone(), None).await;
+            if res.status() != StatusCode::SERVICE_UNAVAILABLE {
+                return res.status();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("orders are taken again once the queue has drained");
     assert_eq!(taken, StatusCode::CREATED);
 }

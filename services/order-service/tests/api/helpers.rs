@@ -17,6 +17,7 @@ pub struct Saga {
     pub orders: Running,
     pub prefix: String,
     pub order_settings: order_service::config::Settings,
+    pub inventory_settings: inventory_service::config::Settings,
 }
 
 pub async fn start_inventory(settings: inventory_service::config::Settings) -> Running {
@@ -41,7 +42,7 @@ pub async fn spawn_saga(
     tune_inventory(&mut inventory_settings);
     let mut order_settings = order_service::config::Settings::for_tests(&orders_db.url, &prefix);
     tune_orders(&mut order_settings);
-    let inventory = start_inventory(inventory_settings).await;
+    let inventory = start_inventory(inventory_settings.clone()).await;
     let orders = start_orders(order_settings.clone()).await;
     let saga = Saga {
         client: reqwest::Client::new(),
@@ -49,6 +50,7 @@ pub async fn spawn_saga(
         orders,
         prefix,
         order_settings,
+        inventory_settings,
     };
     // Both consumers must have bound their queues before the first event flies.
     testkit::broker::wait_for_consumer(&format!("{}inventory-service.order_events", saga.prefix))
@@ -79,6 +81,11 @@ impl Saga {
         })
         .await;
         std::mem::replace(&mut self.inventory, placeholder).kill();
+    }
+
+    /// Starts inventory-service again on its database, after [`Saga::stop_inventory`].
+    pub async fn start_inventory_again(&mut self) {
+        self.inventory = start_inventory(self.inventory_settings.clone()).await;
     }
 
     pub async fn create_stock(&self, sku: &str, qty: i64) {
