@@ -18,7 +18,8 @@
 //!   left count as written at the reconnect, so the bound applies to how fast they drain,
 //!   not to how long the outage was.
 //! - **How far behind, at the consumers.** The ready messages, all told, in the consumer
-//!   queues bound to the exchanges the service owns (from the system's table), which the
+//!   queues of the event path (every queue of the system's table: a saga's new work
+//!   fills the queues its service publishes to and those that answer it), which the
 //!   relay reads every [`crate::relay::QUEUES_SAMPLED_EVERY`] with a passive declare.
 //! - **What is refused.** Only requests that start new work, on the routes a service
 //!   puts behind [`refuse_while_behind`] (a new hold, a new order). The steps of work
@@ -48,10 +49,9 @@ use problem::Problem;
 
 const REFUSALS: &str = "outbox_backpressure_refusals_total";
 
-/// How far behind this service's events are, written by its relay: how long the oldest
-/// event of the relay's last batch had waited, and how many of the events it published
-/// wait, not yet delivered, in their consumers' queues. Read by the routes that start
-/// new work.
+/// How far behind the events are, written by this service's relay: how long the oldest
+/// event of its last batch had waited, and how many events wait, not yet delivered, in
+/// the event path's consumer queues. Read by the routes that start new work.
 #[derive(Debug, Clone, Default)]
 pub struct RelayLag {
     age_micros: Arc<AtomicU64>,
@@ -65,8 +65,8 @@ impl RelayLag {
         self.age_micros.store(micros, Ordering::Relaxed);
     }
 
-    /// After a look at the consumer queues the relay publishes to: `ready` messages wait
-    /// in them, all told.
+    /// After a look at the event path's consumer queues: `ready` messages wait in them,
+    /// all told.
     pub(crate) fn record_queued(&self, ready: u64) {
         self.queued.store(ready, Ordering::Relaxed);
     }
@@ -98,8 +98,8 @@ pub struct Backpressure {
 
 impl Backpressure {
     /// Refuses new work while the relay is more than `max_lag` behind, or while more than
-    /// `max_queued` of the events it published wait in their consumers' queues; a zero
-    /// bound is never exceeded.
+    /// `max_queued` events wait in the event path's consumer queues; a zero bound is
+    /// never exceeded.
     pub fn new(lag: RelayLag, max_lag: Duration, max_queued: u64) -> Self {
         describe_counter!(
             REFUSALS,
@@ -126,7 +126,7 @@ impl Backpressure {
         let queued = self.lag.queued();
         if self.max_queued > 0 && queued > self.max_queued {
             return Some(format!(
-                "{queued} of this service's events wait for their consumers (the bound is {})",
+                "{queued} events of the event path wait for their consumers (the bound is {})",
                 self.max_queued
             ));
         }
@@ -240,7 +240,7 @@ mod tests {
             problem["detail"]
                 .as_str()
                 .unwrap()
-                .contains("101 of this service's events wait"),
+                .contains("101 events of the event path wait"),
             "{problem}"
         );
 

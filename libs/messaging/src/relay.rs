@@ -45,8 +45,8 @@
 //!   task of its own: a plain `VACUUM` blocks no writer, and a second one while the
 //!   first runs is skipped.
 //! - After each batch it says how far behind it is, the age of the batch's oldest row,
-//!   and every [`QUEUES_SAMPLED_EVERY`] how many of its events wait in the consumer
-//!   queues of its exchanges, in its [`RelayLag`], which the routes that start new work
+//!   and every [`QUEUES_SAMPLED_EVERY`] how many events wait in the consumer queues of
+//!   the event path, in its [`RelayLag`], which the routes that start new work
 //!   read to refuse it while the events are too far behind (see [`crate::backpressure`]).
 //! - While it runs, it samples the outbox's backlog and the age of its oldest row, and
 //!   counts every event the broker confirms and every one it returns (see
@@ -310,12 +310,12 @@ impl OutboxRelay {
         }
     }
 
-    /// The consumer queues bound to the exchanges this relay publishes to (a missing one
-    /// reads as empty).
+    /// The consumer queues of the system's event path (a missing one reads as empty):
+    /// those its own events go to, and those that bring events back to its service,
+    /// since a saga's new work fills both.
     fn consumer_queues(&self) -> Vec<QueueDepth> {
         SUBSCRIPTIONS
             .iter()
-            .filter(|subscription| self.exchanges.contains(&subscription.exchange))
             .map(|subscription| QueueDepth::new(self.names.queue(subscription.queue)))
             .collect()
     }

@@ -64,8 +64,8 @@ pub struct Backbone {
     /// longer, the routes that start new work answer 503 until it catches up
     /// (`messaging::backpressure`); 0 never refuses.
     pub outbox_max_lag: Duration,
-    /// `CONSUMERS_MAX_QUEUED` [256]: while more of the events this service publishes wait,
-    /// ready, in their consumers' queues, the routes that start new work answer 503 too;
+    /// `CONSUMERS_MAX_QUEUED` [256]: while more events wait, ready, in the event path's
+    /// consumer queues, the routes that start new work answer 503 too;
     /// 0 never refuses.
     pub consumers_max_queued: u64,
     /// `ADMIN_API_KEY` [unset: admin routes refuse every request]
