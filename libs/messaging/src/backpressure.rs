@@ -40,7 +40,7 @@ use std::{
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -145,17 +145,14 @@ pub async fn refuse_while_behind(
         return next.run(request).await;
     };
     counter!(REFUSALS).increment(1);
-    let mut response = Problem::new(
+    // A 503 problem carries `Retry-After: 1`.
+    Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "events_backlogged",
         "Events are behind",
     )
     .with_detail(format!("{why}; nothing was done, retry shortly"))
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-    response
+    .into_response()
 }
 
 #[cfg(test)]
@@ -179,6 +176,21 @@ mod tests {
         app.clone().oneshot(request).await.unwrap()
     }
 
+    /// Asserts a 503 `events_backlogged` whose detail contains `why`.
+    async fn assert_refused(refused: Response, why: &str) {
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.headers()[axum::http::header::RETRY_AFTER], "1");
+        let body = axum::body::to_bytes(refused.into_body(), 4096)
+            .await
+            .unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "events_backlogged");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(why),
+            "{problem}"
+        );
+    }
+
     const BOUND: Duration = Duration::from_millis(250);
 
     #[tokio::test]
@@ -190,21 +202,7 @@ mod tests {
         assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
 
         lag.record(Duration::from_millis(300));
-        let refused = post_work(&app).await;
-        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(refused.headers()[header::RETRY_AFTER], "1");
-        let body = axum::body::to_bytes(refused.into_body(), 4096)
-            .await
-            .unwrap();
-        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(problem["code"], "events_backlogged");
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("wait 300 ms in its outbox"),
-            "{problem}"
-        );
+        assert_refused(post_work(&app).await, "wait 300 ms in its outbox").await;
     }
 
     #[tokio::test]
@@ -229,20 +227,7 @@ mod tests {
         assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
 
         lag.record_queued(101);
-        let refused = post_work(&app).await;
-        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
-        let body = axum::body::to_bytes(refused.into_body(), 4096)
-            .await
-            .unwrap();
-        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(problem["code"], "events_backlogged");
-        assert!(
-            problem["detail"]
-                .as_str()
-                .unwrap()
-                .contains("101 events of the event path wait"),
-            "{problem}"
-        );
+        assert_refused(post_work(&app).await, "101 events of the event path wait").await;
 
         lag.record_queued(3);
         assert_eq!(post_work(&app).await.status(), StatusCode::CREATED);
