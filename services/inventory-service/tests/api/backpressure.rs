@@ -113,18 +113,6 @@ async fn new_holds_are_refused_while_the_relay_is_behind_and_write_nothing() {
     assert_invariants(&app).await;
 }
 
-/// A request as order-api makes it for the checkout saga.
-async fn as_saga(app: &TestApp, path: &str, body: serde_json::Value) -> reqwest::Response {
-    app.client
-        .post(format!("{}{path}", app.address))
-        .header(contracts::actor::CALLER_HEADER, "order-api")
-        .header(contracts::actor::SAGA_HEADER, "true")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_steps_of_accepted_work_are_never_refused() {
     let app = spawn_with_tight_bound().await;
@@ -147,14 +135,11 @@ async fn the_steps_of_accepted_work_are_never_refused() {
     let line = json!([{"sku": "BPX-0002-AA", "qty": 1}]);
     let orders: Vec<String> = (0..40).map(|_| Uuid::now_v7().to_string()).collect();
     // The saga's reservations are the steps of orders order-service already admitted.
-    let placed = join_all(orders.iter().map(|order| {
-        as_saga(
-            &app,
-            "/reservations",
-            json!({"orderId": order, "items": line}),
-        )
-    }))
-    .await;
+    let placed =
+        join_all(orders.iter().map(|order| {
+            app.post_as_saga("/reservations", json!({"orderId": order, "items": line}))
+        }))
+        .await;
     for res in placed {
         assert_eq!(res.status(), StatusCode::CREATED);
     }
@@ -163,7 +148,7 @@ async fn the_steps_of_accepted_work_are_never_refused() {
     let commits = orders.iter().map(|order| {
         let path = format!("/reservations/{order}/commit");
         let body = json!({"items": line});
-        async move { as_saga(app, &path, body).await }
+        async move { app.post_as_saga(&path, body).await }
     });
     let releases = direct.iter().map(|order| {
         let body = json!({"orderId": order});

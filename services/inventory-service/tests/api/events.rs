@@ -68,30 +68,22 @@ async fn the_sagas_holds_go_under_the_plain_keys_and_a_clients_under_the_direct_
     let app = spawn_app().await;
     let mut tap = EventTap::start(&app.broker_name("inventory_events")).await;
     app.create("ABC-1234-AB", 10).await;
-    let as_saga = |path: &str, body: serde_json::Value| {
-        app.client
-            .post(format!("{}{path}", app.address))
-            .header(contracts::actor::CALLER_HEADER, "order-api")
-            .header(contracts::actor::SAGA_HEADER, "true")
-            .json(&body)
-            .send()
-    };
     // The saga holds through the whole-order routes, as order-api does.
     for order in ["saga-1", "saga-2"] {
-        let answer = as_saga(
-            "/reservations",
-            serde_json::json!({"orderId": order, "items": [{"sku": "ABC-1234-AB", "qty": 1}]}),
-        )
-        .await
-        .unwrap();
+        let answer = app
+            .post_as_saga(
+                "/reservations",
+                serde_json::json!({"orderId": order, "items": [{"sku": "ABC-1234-AB", "qty": 1}]}),
+            )
+            .await;
         assert_eq!(answer.status(), StatusCode::CREATED);
     }
-    let committed = as_saga(
-        "/reservations/saga-2/commit",
-        serde_json::json!({"items": [{"sku": "ABC-1234-AB", "qty": 1}]}),
-    )
-    .await
-    .unwrap();
+    let committed = app
+        .post_as_saga(
+            "/reservations/saga-2/commit",
+            serde_json::json!({"items": [{"sku": "ABC-1234-AB", "qty": 1}]}),
+        )
+        .await;
     assert_eq!(committed.status(), StatusCode::OK);
     for order in ["own-1", "own-2"] {
         app.reserve("ABC-1234-AB", order, 1).await;

@@ -67,6 +67,18 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A POST as order-api makes it for the checkout saga.
+    pub async fn post_as_saga(&self, path: &str, body: Value) -> Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header(contracts::actor::CALLER_HEADER, "order-api")
+            .header(contracts::actor::SAGA_HEADER, "true")
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn put(&self, path: &str, body: Value) -> Response {
         self.client
             .put(format!("{}{path}", self.address))
