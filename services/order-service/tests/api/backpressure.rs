@@ -9,7 +9,23 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::spawn_saga;
+use crate::helpers::{Saga, spawn_saga};
+
+/// Places orders of `line` until one is not refused with 503 (or 20 s pass), and gives
+/// that answer's status.
+async fn first_answer_not_refused(saga: &Saga, line: &serde_json::Value) -> StatusCode {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let res = saga.post_order(line.clone(), None).await;
+            if res.status() != StatusCode::SERVICE_UNAVAILABLE {
+                return res.status();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("an order is taken within 20 s")
+}
 
 #[tokio::test]
 async fn new_orders_are_refused_while_the_relay_is_behind_and_placed_ones_finish() {
@@ -69,18 +85,11 @@ async fn new_orders_are_refused_while_the_relay_is_behind_and_placed_ones_finish
         assert_eq!(saga.decided(&order.order_id).await.status, "CONFIRMED");
     }
     // And once the relay has caught up, orders are taken again.
-    let taken = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let res = saga.post_order(line.clone(), None).await;
-            if res.status() != StatusCode::SERVICE_UNAVAILABLE {
-                return res.status();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("orders are taken again once the relay is not behind");
-    assert_eq!(taken, StatusCode::CREATED);
+    assert_eq!(
+        first_answer_not_refused(&saga, &line).await,
+        StatusCode::CREATED,
+        "orders are taken again once the relay is not behind"
+    );
 }
 
 #[tokio::test]
@@ -130,16 +139,9 @@ async fn new_orders_are_refused_while_their_events_wait_for_the_inventory() {
     for order in &placed {
         assert_eq!(saga.decided(&order.order_id).await.status, "CONFIRMED");
     }
-    let taken = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let res = saga.post_order(line.clone(), None).await;
-            if res.status() != StatusCode::SERVICE_UNAVAILABLE {
-                return res.status();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("orders are taken again once the queue has drained");
-    assert_eq!(taken, StatusCode::CREATED);
+    assert_eq!(
+        first_answer_not_refused(&saga, &line).await,
+        StatusCode::CREATED,
+        "orders are taken again once the queue has drained"
+    );
 }
