@@ -10,7 +10,7 @@ use std::{future::Ready, time::Duration};
 use axum::{
     BoxError,
     error_handling::{HandleError, HandleErrorLayer},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use problem::Problem;
@@ -156,17 +156,14 @@ impl<S> Layer<S> for LoadShedding {
 
 fn answer(error: BoxError) -> Ready<Response> {
     std::future::ready(if error.is::<Overloaded>() {
-        let mut response = Problem::new(
+        // A 503 problem carries `Retry-After: 1`.
+        Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
             "Service overloaded",
         )
         .with_detail("too many requests in progress; retry shortly")
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        response
+        .into_response()
     } else if error.is::<Elapsed>() {
         // 504, not 503: the request was cut off mid-way, so whatever it asked for may or
         // may not have happened; 503 would claim it is safe to resend.
